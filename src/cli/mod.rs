@@ -1,0 +1,114 @@
+//! Command-line parsing and dispatch. Each subcommand lives in its own file and calls the
+//! library; nothing here trains or computes statistics itself.
+
+mod data;
+mod models;
+mod train;
+
+use clap::{Args, Parser, Subcommand};
+use trainbench::backend::BackendKind;
+use trainbench::data::{DataSource, DataSpec, ValMode};
+use trainbench::{Error, Result};
+
+/// trainbench: training-hyperparameter studies of the MASE Lab 1 networks, with error bars.
+#[derive(Parser)]
+#[command(name = "trainbench", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train one configuration for one seed and print its learning curve.
+    Train(train::TrainArgs),
+    /// List the models with their layers and exact parameter counts.
+    Models,
+    /// Inspect or export the prepared data splits.
+    #[command(subcommand)]
+    Data(data::DataCommand),
+}
+
+/// Backend selection shared by the commands that train.
+#[derive(Args, Clone)]
+pub struct BackendArgs {
+    /// Compute backend: flex, tch, tch-cuda or tch-cuda:N [default: flex, else the first
+    /// compiled in]
+    #[arg(long, env = "TRAINBENCH_BACKEND", value_name = "BACKEND")]
+    pub backend: Option<String>,
+    /// Backend CPU threads [default: all cores]
+    #[arg(long, env = "TRAINBENCH_THREADS", value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+impl BackendArgs {
+    /// Resolves the backend, sets its threads and returns it with its device.
+    pub fn open(&self) -> Result<(BackendKind, burn::prelude::Device)> {
+        let kind = match &self.backend {
+            Some(b) => b.parse()?,
+            None => BackendKind::default_compiled()?,
+        };
+        let threads = match self.threads {
+            Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
+            Some(n) => n,
+            None => trainbench::backend::available_cores(),
+        };
+        let device = kind.device()?;
+        kind.set_threads(threads)?;
+        Ok((kind, device))
+    }
+}
+
+/// Data selection shared by the commands that load data.
+#[derive(Args, Clone)]
+pub struct DataArgs {
+    /// Data: synth, synth:ROWS[:SEED], or a .csv / .z / .h5 / .hdf5 file
+    #[arg(long, default_value = "synth", value_name = "SPEC")]
+    pub data: String,
+    /// Validation set: holdout (10% of train, never trained on) or mase (= the training set)
+    #[arg(long, default_value = "holdout", value_name = "MODE")]
+    pub val: String,
+    /// Seed of the 80/20 test split and the validation holdout (MASE: 42)
+    #[arg(long, default_value_t = 42, value_name = "N")]
+    pub split_seed: u64,
+}
+
+impl DataArgs {
+    /// The data spec these flags describe.
+    pub fn spec(&self) -> Result<DataSpec> {
+        Ok(DataSpec {
+            source: self.data.parse::<DataSource>()?,
+            val: self.val.parse::<ValMode>()?,
+            split_seed: self.split_seed,
+        })
+    }
+}
+
+/// Parses the command line, runs it, prints any error as one line; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind::*;
+            if matches!(e.kind(), DisplayHelp | DisplayVersion) {
+                print!("{e}");
+                return 0;
+            }
+            let msg = e.to_string();
+            eprintln!("{}", msg.lines().next().unwrap_or("invalid arguments"));
+            return 2;
+        }
+    };
+    let result = match cli.command {
+        Command::Train(args) => train::run(args),
+        Command::Models => models::run(),
+        Command::Data(cmd) => data::run(cmd),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    }
+}

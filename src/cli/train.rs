@@ -1,0 +1,174 @@
+//! `trainbench train`: one configuration, one seed.
+
+use super::{BackendArgs, DataArgs};
+use clap::Args;
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use indicatif::{ProgressBar, ProgressStyle};
+use trainbench::optim::{AdamConfig, Scheduler};
+use trainbench::provenance::Provenance;
+use trainbench::record::{DataInfo, TrialRecord};
+use trainbench::train::{DeviceSplits, Progress, TrainConfig, train};
+use trainbench::{Error, Result};
+
+#[derive(Args)]
+#[command(allow_negative_numbers = true)]
+pub struct TrainArgs {
+    /// Model: jsc-tiny, jsc-tiny-v2, jsc-toy, jsc-s, jsc-tiny-10x, jsc-toy-10x, mlp:16-...-5
+    #[arg(long, default_value = "jsc-tiny")]
+    model: String,
+    /// Rows per training batch
+    #[arg(long, default_value_t = 128)]
+    batch_size: usize,
+    /// Initial learning rate
+    #[arg(long, default_value_t = 1e-5)]
+    lr: f64,
+    /// Epochs (also the cosine schedule's T_max)
+    #[arg(long, default_value_t = 20)]
+    epochs: usize,
+    /// Seed for initialisation and shuffling
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Adam weight decay (L2, PyTorch semantics)
+    #[arg(long, default_value_t = 0.0)]
+    weight_decay: f64,
+    /// Learning-rate schedule: cosine (to 1e-6, MASE) or constant
+    #[arg(long, default_value = "cosine")]
+    scheduler: String,
+    #[command(flatten)]
+    backend: BackendArgs,
+    #[command(flatten)]
+    data: DataArgs,
+    /// Print one JSON object (config, epochs, test metrics, provenance) instead of tables
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: TrainArgs) -> Result<()> {
+    let config = TrainConfig {
+        model: args.model.clone(),
+        batch_size: args.batch_size,
+        lr: args.lr,
+        epochs: args.epochs,
+        adam: AdamConfig {
+            weight_decay: args.weight_decay,
+            ..AdamConfig::default()
+        },
+        scheduler: args.scheduler.parse::<Scheduler>()?,
+    };
+    config.validate()?;
+    let spec = args.data.spec()?;
+    let (backend, device) = args.backend.open()?;
+    let provenance = Provenance::collect(backend);
+    eprintln!("preparing data {} ...", spec.source);
+    let splits = spec.prepare()?;
+    let info = DataInfo::new(&spec, &splits);
+    eprintln!(
+        "data: {} train / {} val{} / {} test rows ({} duplicates dropped); backend {backend}, {} threads",
+        info.train_rows,
+        info.val_rows,
+        if splits.val_is_train {
+            " (= train, mase mode)"
+        } else {
+            ""
+        },
+        info.test_rows,
+        splits.duplicates_dropped,
+        provenance.threads,
+    );
+    let data = DeviceSplits::upload(&splits, &device);
+    drop(splits);
+
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("epoch {prefix} {bar:30} {pos}/{len} batches {elapsed}")
+            .map_err(|e| Error::Other(e.to_string()))?,
+    );
+    let epochs = config.epochs;
+    let mut outcomes = train(&config, &[args.seed], &data, |p| match p {
+        Progress::Batch { epoch, done, total } => {
+            if done == 1 {
+                bar.set_length(total as u64);
+                bar.set_prefix(format!("{epoch}/{epochs}"));
+            }
+            bar.set_position(done as u64);
+        }
+        Progress::Epoch(_) => bar.set_position(0),
+    })?;
+    bar.finish_and_clear();
+    let record = TrialRecord::new(&config, info, outcomes.remove(0), provenance);
+
+    if args.json {
+        let json = serde_json::to_string(&record).map_err(|e| Error::Other(e.to_string()))?;
+        println!("{json}");
+        return Ok(());
+    }
+    print_epochs(&record);
+    print_summary(&record);
+    Ok(())
+}
+
+fn pct(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:.2}%", 100.0 * x)
+    } else {
+        "—".into()
+    }
+}
+
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.4}")
+    } else {
+        "NaN".into()
+    }
+}
+
+fn print_epochs(record: &TrialRecord) {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header([
+        "epoch",
+        "lr",
+        "train loss",
+        "train acc",
+        "val loss",
+        "val acc",
+        "train s",
+        "eval s",
+    ]);
+    for e in &record.outcome.epochs {
+        table.add_row(vec![
+            e.epoch.to_string(),
+            format!("{:.3e}", e.lr),
+            num(e.train_loss),
+            pct(e.train_acc),
+            num(e.val_loss),
+            pct(e.val_acc),
+            format!("{:.3}", e.train_seconds),
+            format!("{:.3}", e.eval_seconds),
+        ]);
+    }
+    println!("{table}");
+}
+
+fn print_summary(record: &TrialRecord) {
+    let o = &record.outcome;
+    let c = &record.config;
+    let head = format!(
+        "{} bs={} lr={:e} epochs={} seed={} on {}",
+        c.model, c.batch_size, c.lr, c.epochs, o.seed, record.provenance.backend
+    );
+    match o.diverged_at {
+        Some(epoch) => println!("{head}: DIVERGED at epoch {epoch} (loss became NaN/inf)"),
+        None => {
+            let train_s: f64 = o.epochs.iter().map(|e| e.train_seconds).sum();
+            println!(
+                "{head}: test acc {} (loss {}), {:.3} s/epoch training, {:.1} s total",
+                pct(o.test_acc),
+                num(o.test_loss),
+                train_s / o.epochs.len().max(1) as f64,
+                o.total_seconds
+            );
+        }
+    }
+}

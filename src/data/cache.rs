@@ -1,0 +1,585 @@
+//! A compact binary cache of loaded datasets.
+//!
+//! Parsing a large CSV or HDF5 file takes seconds; reading its cache takes a fraction of a
+//! second. [`load_cached`] keys each cache file by the source's canonical path, size and
+//! modification time, so an edited source is re-read, and rebuilds any cache it cannot use.
+//!
+//! # File format (version 1, all integers little-endian)
+//!
+//! ```text
+//! magic        8 bytes  "TBDSCACH"
+//! version      u32      1
+//! source path  u32 length + UTF-8 bytes (canonical path of the source)
+//! source size  u64      bytes
+//! source mtime i128     nanoseconds since the Unix epoch (negative before it)
+//! n_rows       u64
+//! n_features   u32
+//! names        n_features x (u32 length + UTF-8 bytes)
+//! features     n_rows * n_features x f32, row-major
+//! labels       n_rows x u8 (each < 5)
+//! checksum     u64      hash of every byte before it
+//! ```
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::UNIX_EPOCH;
+
+use crate::data::dataset::Dataset;
+use crate::error::{Error, Result};
+
+/// First bytes of every cache file.
+const MAGIC: &[u8; 8] = b"TBDSCACH";
+/// Current format version; any other version is treated as a stale cache.
+const VERSION: u32 = 1;
+/// Extension of cache files.
+const EXTENSION: &str = "tbcache";
+
+/// What a cache file was built from: a source is reused only while all three match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheKey {
+    /// Canonical path of the source file, as a string.
+    pub source: String,
+    /// Size of the source in bytes.
+    pub size: u64,
+    /// Modification time of the source, in nanoseconds since the Unix epoch.
+    pub mtime_nanos: i128,
+}
+
+impl CacheKey {
+    /// The key of `source` as it is on disk now (canonical path, size, mtime).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the source cannot be found or its metadata read.
+    pub fn for_source(source: &Path) -> Result<CacheKey> {
+        let canonical = fs::canonicalize(source)
+            .map_err(|e| Error::io(format!("could not resolve '{}'", source.display()), e))?;
+        let meta = fs::metadata(&canonical)
+            .map_err(|e| Error::io(format!("could not stat '{}'", source.display()), e))?;
+        let mtime_nanos = match meta.modified() {
+            Ok(t) => match t.duration_since(UNIX_EPOCH) {
+                Ok(d) => d.as_nanos() as i128,
+                Err(e) => -(e.duration().as_nanos() as i128),
+            },
+            Err(_) => 0,
+        };
+        Ok(CacheKey {
+            source: canonical.to_string_lossy().into_owned(),
+            size: meta.len(),
+            mtime_nanos,
+        })
+    }
+}
+
+/// The cache file for a source with canonical path `source` in `cache_dir`: the source's file
+/// stem (for people) plus the 64-bit FNV-1a hash of the full path in hex (for uniqueness).
+pub fn cache_path(cache_dir: &Path, source: &str) -> PathBuf {
+    let stem: String = Path::new(source)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(48)
+        .collect();
+    cache_dir.join(format!(
+        "{stem}-{:016x}.{EXTENSION}",
+        fnv1a(source.as_bytes())
+    ))
+}
+
+/// Loads `source` through the cache in `cache_dir`.
+///
+/// If a cache file keyed by the source's canonical path, size and mtime exists and is valid,
+/// it is read; otherwise `build(source)` loads the dataset, the cache is written (atomically:
+/// temp file + rename) and the dataset returned. Stale or corrupt caches are rebuilt, never
+/// fatal; a cache that cannot be written (read-only directory, full disk) only earns a warning
+/// on stderr.
+///
+/// # Errors
+///
+/// Whatever `build` returns (including for a missing source, which is handed to `build` so
+/// that the loader reports it).
+pub fn load_cached(
+    source: &Path,
+    cache_dir: &Path,
+    build: impl FnOnce(&Path) -> Result<Dataset>,
+) -> Result<Dataset> {
+    let Ok(key) = CacheKey::for_source(source) else {
+        // Missing or unreadable source: let the loader say what is wrong with it.
+        return build(source);
+    };
+    let path = cache_path(cache_dir, &key.source);
+    if let Ok((cached_key, data)) = read_cache(&path)
+        && cached_key == key
+    {
+        return Ok(data);
+    }
+    let data = build(source)?;
+    let written = fs::create_dir_all(cache_dir)
+        .map_err(|e| {
+            Error::io(
+                format!("could not create cache directory '{}'", cache_dir.display()),
+                e,
+            )
+        })
+        .and_then(|()| write_cache(&path, &key, &data));
+    if let Err(e) = written {
+        eprintln!("warning: could not write data cache: {e}");
+    }
+    Ok(data)
+}
+
+/// Writes `data` and its `key` to the cache file `path`, atomically (a temporary file in the
+/// same directory, renamed over `path`).
+///
+/// # Errors
+///
+/// [`Error::Io`] when the file cannot be written or renamed; [`Error::Data`] when `data` is
+/// inconsistent (feature count not `rows * names`, or a label of 5 or more).
+pub fn write_cache(path: &Path, key: &CacheKey, data: &Dataset) -> Result<()> {
+    let n_rows = data.labels.len();
+    let n_features = data.feature_names.len();
+    if data.features.len() != n_rows * n_features {
+        return Err(Error::data(
+            path,
+            format!(
+                "refusing to cache an inconsistent dataset: {} feature values for {n_rows} rows \
+                 x {n_features} columns",
+                data.features.len()
+            ),
+        ));
+    }
+    if let Some(i) = data.labels.iter().position(|&l| l >= 5) {
+        return Err(Error::data(
+            path,
+            format!(
+                "refusing to cache a dataset with label {} at row {i}",
+                data.labels[i]
+            ),
+        ));
+    }
+    let names_len: usize = data.feature_names.iter().map(|n| 4 + n.len()).sum();
+    let mut buf =
+        Vec::with_capacity(64 + key.source.len() + names_len + n_rows * (4 * n_features + 1) + 8);
+    buf.extend_from_slice(MAGIC);
+    buf.extend_from_slice(&VERSION.to_le_bytes());
+    put_str(&mut buf, &key.source);
+    buf.extend_from_slice(&key.size.to_le_bytes());
+    buf.extend_from_slice(&key.mtime_nanos.to_le_bytes());
+    buf.extend_from_slice(&(n_rows as u64).to_le_bytes());
+    buf.extend_from_slice(&(n_features as u32).to_le_bytes());
+    for name in &data.feature_names {
+        put_str(&mut buf, name);
+    }
+    for v in &data.features {
+        buf.extend_from_slice(&v.to_le_bytes());
+    }
+    buf.extend_from_slice(&data.labels);
+    let sum = checksum(&buf);
+    buf.extend_from_slice(&sum.to_le_bytes());
+
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "cache".to_string());
+    // Unique per process and call, so concurrent writers never share a temporary file.
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let tmp = path.with_file_name(format!(
+        ".{file_name}.{}.{}.tmp",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)
+            .map_err(|e| Error::io(format!("could not create '{}'", tmp.display()), e))?;
+        f.write_all(&buf)
+            .and_then(|()| f.sync_all())
+            .map_err(|e| Error::io(format!("could not write '{}'", tmp.display()), e))?;
+        drop(f);
+        fs::rename(&tmp, path).map_err(|e| {
+            Error::io(
+                format!(
+                    "could not rename '{}' to '{}'",
+                    tmp.display(),
+                    path.display()
+                ),
+                e,
+            )
+        })
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Reads a cache file written by [`write_cache`].
+///
+/// # Errors
+///
+/// [`Error::Io`] when the file cannot be read; [`Error::Data`] when it is not a cache file, has
+/// another format version, is truncated or corrupt (checksum mismatch, label out of range).
+pub fn read_cache(path: &Path) -> Result<(CacheKey, Dataset)> {
+    let bytes =
+        fs::read(path).map_err(|e| Error::io(format!("could not read '{}'", path.display()), e))?;
+    let bad = |msg: &str| Error::data(path, format!("invalid cache file: {msg}"));
+    if bytes.len() < MAGIC.len() + 4 + 8 || &bytes[..8] != MAGIC {
+        return Err(bad("not a trainbench cache file"));
+    }
+    let (body, sum) = bytes.split_at(bytes.len() - 8);
+    let mut r = Reader { buf: body, pos: 8 };
+    let version = r.u32().ok_or_else(|| bad("truncated"))?;
+    if version != VERSION {
+        return Err(bad(&format!(
+            "format version {version}, expected {VERSION}"
+        )));
+    }
+    if checksum(body).to_le_bytes() != sum {
+        return Err(bad("checksum mismatch (truncated or corrupt)"));
+    }
+    let trunc = || bad("truncated");
+    let source = r.string().ok_or_else(trunc)?;
+    let size = r.u64().ok_or_else(trunc)?;
+    let mtime_nanos = i128::from_le_bytes(r.take(16).ok_or_else(trunc)?.try_into().unwrap());
+    let n_rows = usize::try_from(r.u64().ok_or_else(trunc)?).map_err(|_| trunc())?;
+    let n_features = r.u32().ok_or_else(trunc)? as usize;
+    let mut feature_names = Vec::with_capacity(n_features.min(1024));
+    for _ in 0..n_features {
+        feature_names.push(r.string().ok_or_else(trunc)?);
+    }
+    let n_values = n_rows.checked_mul(n_features).ok_or_else(trunc)?;
+    let raw = r
+        .take(n_values.checked_mul(4).ok_or_else(trunc)?)
+        .ok_or_else(trunc)?;
+    let features: Vec<f32> = raw
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    let labels = r.take(n_rows).ok_or_else(trunc)?.to_vec();
+    if r.pos != body.len() {
+        return Err(bad("trailing bytes"));
+    }
+    if labels.iter().any(|&l| l >= 5) {
+        return Err(bad("label out of range"));
+    }
+    Ok((
+        CacheKey {
+            source,
+            size,
+            mtime_nanos,
+        },
+        Dataset {
+            features,
+            labels,
+            feature_names,
+        },
+    ))
+}
+
+/// Appends a length-prefixed string.
+fn put_str(buf: &mut Vec<u8>, s: &str) {
+    buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    buf.extend_from_slice(s.as_bytes());
+}
+
+/// A bounds-checked cursor over the cache bytes.
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let end = self.pos.checked_add(n)?;
+        let s = self.buf.get(self.pos..end)?;
+        self.pos = end;
+        Some(s)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn string(&mut self) -> Option<String> {
+        let n = self.u32()? as usize;
+        String::from_utf8(self.take(n)?.to_vec()).ok()
+    }
+}
+
+/// 64-bit FNV-1a.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// A fast corruption check over the whole file: four independent multiply-xor lanes over
+/// 8-byte words (several GB/s), then the tail bytes and the length. Not cryptographic.
+fn checksum(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut lanes = [
+        0x243f_6a88_85a3_08d3u64,
+        0x1319_8a2e_0370_7344,
+        0xa409_3822_299f_31d0,
+        0x082e_fa98_ec4e_6c89,
+    ];
+    let mut blocks = bytes.chunks_exact(32);
+    for block in &mut blocks {
+        for (lane, w) in lanes.iter_mut().zip(block.chunks_exact(8)) {
+            let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+            *lane = (*lane ^ w).wrapping_mul(K).rotate_left(29);
+        }
+    }
+    let mut h = fnv1a(blocks.remainder()) ^ (bytes.len() as u64);
+    for lane in lanes {
+        h = (h ^ lane).wrapping_mul(K).rotate_left(31);
+    }
+    h ^ (h >> 32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+    use std::time::{Duration, SystemTime};
+
+    fn sample(rows: usize) -> Dataset {
+        let features = (0..rows * 16)
+            .map(|i| (i as f32 * 0.731).sin() * 100.0)
+            .collect();
+        let labels = (0..rows).map(|r| (r * 3 % 5) as u8).collect();
+        Dataset::jsc(features, labels)
+    }
+
+    fn key() -> CacheKey {
+        CacheKey {
+            source: "/data/jsc é.csv".to_string(),
+            size: 123_456,
+            mtime_nanos: -1_700_000_000_123_456_789,
+        }
+    }
+
+    #[test]
+    fn round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.tbcache");
+        for rows in [0, 1, 257] {
+            let d = sample(rows);
+            write_cache(&p, &key(), &d).unwrap();
+            let (k, back) = read_cache(&p).unwrap();
+            assert_eq!(k, key());
+            assert_eq!(back, d);
+        }
+        // Other feature sets round-trip too.
+        let d = Dataset {
+            features: vec![1.0, -0.0, f32::MIN_POSITIVE, 3.5],
+            labels: vec![4, 0],
+            feature_names: vec!["a".into(), "bé".into()],
+        };
+        write_cache(&p, &key(), &d).unwrap();
+        assert_eq!(read_cache(&p).unwrap().1, d);
+        // No temporary file is left behind.
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn truncated_or_corrupt_cache_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.tbcache");
+        write_cache(&p, &key(), &sample(50)).unwrap();
+        let good = fs::read(&p).unwrap();
+        for cut in [0, 5, 12, 40, good.len() / 2, good.len() - 1] {
+            fs::write(&p, &good[..cut]).unwrap();
+            assert!(read_cache(&p).is_err(), "cut at {cut}");
+        }
+        for flip in [0, 9, 30, good.len() / 2, good.len() - 9, good.len() - 1] {
+            let mut b = good.clone();
+            b[flip] ^= 0x10;
+            fs::write(&p, &b).unwrap();
+            assert!(read_cache(&p).is_err(), "flip at {flip}");
+        }
+        let mut b = good.clone();
+        b.insert(good.len() - 8, 0);
+        fs::write(&p, &b).unwrap();
+        assert!(read_cache(&p).is_err());
+        assert!(matches!(
+            read_cache(&dir.path().join("missing")),
+            Err(Error::Io { .. })
+        ));
+    }
+
+    #[test]
+    fn rejects_inconsistent_dataset() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut d = sample(3);
+        d.features.pop();
+        assert!(write_cache(&dir.path().join("x"), &key(), &d).is_err());
+        let mut d = sample(3);
+        d.labels[1] = 5;
+        assert!(write_cache(&dir.path().join("x"), &key(), &d).is_err());
+    }
+
+    /// Counts builds; the dataset depends on the source's current length.
+    fn loader(count: &Cell<usize>) -> impl FnOnce(&Path) -> Result<Dataset> + '_ {
+        move |p: &Path| {
+            count.set(count.get() + 1);
+            let len = fs::metadata(p).unwrap().len() as usize;
+            Ok(sample(len % 7 + 1))
+        }
+    }
+
+    #[test]
+    fn load_cached_builds_once_then_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("data.csv");
+        fs::write(&src, "abc").unwrap();
+        let cache = dir.path().join("cache/nested");
+        let n = Cell::new(0);
+        let a = load_cached(&src, &cache, loader(&n)).unwrap();
+        let b = load_cached(&src, &cache, loader(&n)).unwrap();
+        assert_eq!(n.get(), 1);
+        assert_eq!(a, b);
+        assert_eq!(a, sample(4));
+        let files: Vec<_> = fs::read_dir(&cache).unwrap().collect();
+        assert_eq!(files.len(), 1);
+        let name = files[0].as_ref().unwrap().file_name();
+        assert!(name.to_string_lossy().starts_with("data-"), "{name:?}");
+        // Via a different (relative / non-canonical) spelling of the same path: same cache.
+        let alias = dir.path().join(".").join("data.csv");
+        load_cached(&alias, &cache, loader(&n)).unwrap();
+        assert_eq!(n.get(), 1);
+    }
+
+    #[test]
+    fn stale_cache_is_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("data.csv");
+        fs::write(&src, "abc").unwrap();
+        let cache = dir.path().join("cache");
+        let n = Cell::new(0);
+        load_cached(&src, &cache, loader(&n)).unwrap();
+        // Size change.
+        fs::write(&src, "abcdef").unwrap();
+        let d = load_cached(&src, &cache, loader(&n)).unwrap();
+        assert_eq!((n.get(), d), (2, sample(7)));
+        // Same size, different mtime.
+        fs::write(&src, "uvwxyz").unwrap();
+        let f = fs::File::options().write(true).open(&src).unwrap();
+        f.set_modified(SystemTime::now() + Duration::from_secs(3600))
+            .unwrap();
+        drop(f);
+        load_cached(&src, &cache, loader(&n)).unwrap();
+        assert_eq!(n.get(), 3);
+        load_cached(&src, &cache, loader(&n)).unwrap();
+        assert_eq!(n.get(), 3);
+    }
+
+    #[test]
+    fn corrupt_cache_is_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("data.csv");
+        fs::write(&src, "abcd").unwrap();
+        let cache = dir.path().join("cache");
+        let n = Cell::new(0);
+        let good = load_cached(&src, &cache, loader(&n)).unwrap();
+        let key = CacheKey::for_source(&src).unwrap();
+        let cp = cache_path(&cache, &key.source);
+        let bytes = fs::read(&cp).unwrap();
+        fs::write(&cp, &bytes[..bytes.len() - 3]).unwrap();
+        assert_eq!(load_cached(&src, &cache, loader(&n)).unwrap(), good);
+        assert_eq!(n.get(), 2);
+        fs::write(&cp, b"garbage").unwrap();
+        assert_eq!(load_cached(&src, &cache, loader(&n)).unwrap(), good);
+        assert_eq!(n.get(), 3);
+        // A cache for the right key but the wrong source path (hash collision) is not used.
+        let mut other = key.clone();
+        other.source.push('x');
+        write_cache(&cp, &other, &sample(1)).unwrap();
+        assert_eq!(load_cached(&src, &cache, loader(&n)).unwrap(), good);
+        assert_eq!(n.get(), 4);
+    }
+
+    #[test]
+    fn different_sources_do_not_collide() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        fs::create_dir(dir.path().join("x")).unwrap();
+        let a = dir.path().join("data.csv");
+        let b = dir.path().join("x/data.csv");
+        fs::write(&a, "a").unwrap();
+        fs::write(&b, "bb").unwrap();
+        let n = Cell::new(0);
+        let da = load_cached(&a, &cache, loader(&n)).unwrap();
+        let db = load_cached(&b, &cache, loader(&n)).unwrap();
+        assert_ne!(da, db);
+        assert_eq!(load_cached(&a, &cache, loader(&n)).unwrap(), da);
+        assert_eq!(load_cached(&b, &cache, loader(&n)).unwrap(), db);
+        assert_eq!(n.get(), 2);
+    }
+
+    #[test]
+    fn missing_source_and_build_errors_pass_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        let r = load_cached(&dir.path().join("nope.csv"), &cache, |p| {
+            Err(Error::data(p, "cannot open"))
+        });
+        assert!(matches!(r, Err(Error::Data { .. })));
+        let src = dir.path().join("bad.csv");
+        fs::write(&src, "x").unwrap();
+        let r = load_cached(&src, &cache, |p| Err(Error::data(p, "bad")));
+        assert!(matches!(r, Err(Error::Data { .. })));
+        assert!(!cache.exists() || fs::read_dir(&cache).unwrap().count() == 0);
+    }
+
+    #[test]
+    fn concurrent_loads_of_one_source_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("data.csv");
+        fs::write(&src, "abcde").unwrap();
+        let cache = dir.path().join("cache");
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    let d = load_cached(&src, &cache, |_| Ok(sample(300))).unwrap();
+                    assert_eq!(d, sample(300));
+                });
+            }
+        });
+        assert_eq!(fs::read_dir(&cache).unwrap().count(), 1);
+        assert_eq!(
+            read_cache(&cache_path(
+                &cache,
+                &CacheKey::for_source(&src).unwrap().source
+            ))
+            .unwrap()
+            .1,
+            sample(300)
+        );
+    }
+
+    #[test]
+    fn unwritable_cache_dir_is_not_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("data.csv");
+        fs::write(&src, "abc").unwrap();
+        // A regular file where the cache directory should be.
+        let cache = dir.path().join("file");
+        fs::write(&cache, "").unwrap();
+        let n = Cell::new(0);
+        assert_eq!(load_cached(&src, &cache, loader(&n)).unwrap(), sample(4));
+    }
+}

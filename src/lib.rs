@@ -1,0 +1,21 @@
+//! trainbench: a criterion-style benchmark harness for training-hyperparameter studies of the
+//! MASE Lab 1 networks on JSC jet data.
+//!
+//! The pipeline, one module per concept: [`data`] (load, split, standardise) → [`model`]
+//! (layer lists) → [`net`] (tensors on a device, S replicas) → [`train`] (the MASE loop,
+//! with [`optim`]) → results with [`provenance`]. [`backend`] picks the device.
+
+pub mod backend;
+pub mod data;
+pub mod error;
+pub mod jsonfloat;
+pub mod model;
+pub mod net;
+pub mod optim;
+pub mod provenance;
+pub mod record;
+pub mod seeding;
+pub mod stats;
+pub mod train;
+
+pub use error::{Error, Result};

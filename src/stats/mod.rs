@@ -1,0 +1,102 @@
+//! Pure statistics on `&[f64]`: descriptive summaries, two-sample and paired tests, effect
+//! sizes, multiple-comparison correction and a seeded bootstrap.
+//!
+//! This module knows nothing about trials, files or I/O; every function takes plain slices.
+//!
+//! # Conventions shared by every function
+//!
+//! * **NaN is missing data.** NaN inputs are dropped before computing (like scipy's
+//!   `nan_policy='omit'`); [`summarize`] reports how many were dropped in
+//!   [`Summary::n_nan`]. In [`paired_t_test`] a pair is dropped when *either* member is NaN.
+//!   In [`holm`] a NaN p-value is left out of the family and its adjusted value is NaN.
+//! * **Infinities are data.** `±inf` is kept and propagates by IEEE arithmetic (a mean may
+//!   become infinite or NaN); rank-based results ([`prob_superiority`], medians, min/max)
+//!   handle infinities as ordinary ordered values.
+//! * **Too little data gives NaN, never a panic.** Each function documents the minimum sample
+//!   size it needs; below it the affected outputs are NaN.
+//! * **Confidence levels** must lie strictly inside `(0, 1)`; otherwise the interval is
+//!   `(NaN, NaN)`.
+//! * **Zero variance** is resolved by the limit of the statistic: equal centres give a
+//!   statistic of 0 and a p-value of 1, different centres give `±inf` and a p-value of 0 (see
+//!   [`welch_test`], [`paired_t_test`], [`hedges_g`]).
+//! * Result structs derive `Serialize`/`Deserialize`. `serde_json` writes non-finite numbers
+//!   as `null`; our `Deserialize` impls read `null` back as NaN so reports round-trip (an
+//!   infinity comes back as NaN).
+//!
+//! Reference values in the unit tests come from scipy 1.17.1, statsmodels 0.15.0, numpy 2.4.6
+//! and pingouin 0.7.0; each test names the call that produced its numbers.
+
+mod bootstrap;
+mod effect;
+mod hypothesis;
+mod multiple;
+mod summary;
+
+pub use bootstrap::bootstrap_mean_diff_ci;
+pub use effect::{hedges_correction, hedges_g, prob_superiority};
+pub use hypothesis::{TestResult, paired_t_test, welch_test};
+pub use multiple::holm;
+pub use summary::{Summary, iqm, mean, median, quantile, sample_variance, summarize};
+
+/// Errors for calls whose inputs are structurally wrong (as opposed to merely degenerate data,
+/// which yields NaN results instead).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StatsError {
+    /// A paired computation received slices of different lengths.
+    #[error("paired samples must have equal length, got {left} and {right}")]
+    LengthMismatch {
+        /// Length of the first slice.
+        left: usize,
+        /// Length of the second slice.
+        right: usize,
+    },
+}
+
+/// Copies the non-NaN values of `xs`.
+pub(crate) fn drop_nan(xs: &[f64]) -> Vec<f64> {
+    xs.iter().copied().filter(|x| !x.is_nan()).collect()
+}
+
+/// Two-sided p-value of a t statistic with `df` degrees of freedom: `2·P(T ≤ −|t|)`.
+///
+/// Computed from the lower tail directly (statrs evaluates it as a regularized incomplete
+/// beta function), so small p-values keep full relative precision. Returns NaN when `t` or
+/// `df` is NaN or `df ≤ 0`, 0 when `|t|` is infinite.
+pub(crate) fn t_two_sided_p(t: f64, df: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    if t.is_nan() || df.is_nan() || df <= 0.0 {
+        return f64::NAN;
+    }
+    if t.is_infinite() {
+        return 0.0;
+    }
+    match StudentsT::new(0.0, 1.0, df) {
+        Ok(dist) => (2.0 * dist.cdf(-t.abs())).min(1.0),
+        Err(_) => f64::NAN,
+    }
+}
+
+/// Serde helper: deserializes a number, or `null` as NaN (serde_json writes NaN/±inf as
+/// `null`).
+pub(crate) fn f64_or_nan<'de, D>(deserializer: D) -> Result<f64, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
+}
+
+/// Shared helpers for the unit tests.
+#[cfg(test)]
+pub(crate) mod testutil {
+    /// Asserts `|got − want| ≤ rel·max(|want|, 1e-300)`, with a readable message.
+    #[track_caller]
+    pub fn assert_rel(got: f64, want: f64, rel: f64) {
+        let tol = rel * want.abs().max(1e-300);
+        assert!(
+            (got - want).abs() <= tol,
+            "got {got:e}, want {want:e} (rel tol {rel:e}, rel err {:e})",
+            ((got - want) / want).abs()
+        );
+    }
+}
