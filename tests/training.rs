@@ -115,3 +115,32 @@ fn lr_0_1_is_survivable() {
     let o = &train(&config("jsc-tiny", 0.1, 2), &[0], &data, |_| {}).unwrap()[0];
     assert_eq!(o.epochs.len(), 2, "{o:?}");
 }
+
+/// Every compiled-in backend (Flex; LibTorch CPU with `--features tch`) trains the same
+/// configuration from the same initial weights and batch order to comparable accuracy.
+#[test]
+fn every_compiled_backend_reaches_comparable_accuracy() {
+    let spec = DataSpec {
+        source: DataSource::Synth {
+            rows: 6_000,
+            seed: 5,
+        },
+        val: ValMode::Holdout,
+        split_seed: 42,
+    };
+    let splits = spec.prepare().unwrap();
+    let c = config("jsc-tiny", 1e-2, 2);
+    let mut accs = Vec::new();
+    for kind in BackendKind::compiled() {
+        let data = DeviceSplits::upload(&splits, &kind.device().unwrap());
+        let o = &train(&c, &[0], &data, |_| {}).unwrap()[0];
+        assert!(o.test_acc > 0.4, "{kind}: {}", o.test_acc);
+        accs.push((kind, o.test_acc, o.epochs[0].train_loss));
+    }
+    for (kind, acc, loss) in &accs {
+        let (k0, acc0, loss0) = accs[0];
+        assert!((acc - acc0).abs() < 0.02, "{kind} {acc} vs {k0} {acc0}");
+        // Same initial weights and batches: the first epoch's loss agrees closely.
+        assert!((loss - loss0).abs() < 1e-3, "{kind} {loss} vs {k0} {loss0}");
+    }
+}
