@@ -1,1 +1,115 @@
-fn main() {}
+//! Criterion benches of the training loop, calling the same library code as the CLI.
+//!
+//! Group `train_epoch`: one training epoch (fixed, seeded synthetic data: 50,000 training
+//! rows) for every model of the Lab 1 model sweep × batch sizes 32…512; ids are
+//! `train_epoch/<backend>/<model>/bs<N>`, throughput in rows/s. Group `eval`: inference over
+//! the validation split. Setup (data upload, model init) is not timed; each timed epoch ends
+//! with a device read, so the clock stops after the device has finished.
+//!
+//! `TRAINBENCH_BACKEND` picks one backend (default: every compiled-in backend);
+//! `TRAINBENCH_THREADS` sets the backend threads (default: all cores).
+
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
+use std::time::{Duration, Instant};
+use trainbench::backend::{BackendKind, available_cores};
+use trainbench::data::{DataSource, DataSpec, ValMode};
+use trainbench::train::{DeviceSplits, TrainConfig, Trainer, evaluate};
+
+const MODELS: [&str; 4] = ["jsc-tiny", "jsc-toy", "jsc-tiny-10x", "jsc-toy-10x"];
+const BATCH_SIZES: [usize; 5] = [32, 64, 128, 256, 512];
+/// 69,445 generated rows → 50,000 training rows after the 80/20 and 90/10 splits.
+const ROWS: usize = 69_445;
+
+fn backends() -> Vec<BackendKind> {
+    match std::env::var("TRAINBENCH_BACKEND") {
+        Ok(b) => vec![b.parse().expect("TRAINBENCH_BACKEND")],
+        Err(_) => BackendKind::compiled(),
+    }
+}
+
+fn threads() -> usize {
+    std::env::var("TRAINBENCH_THREADS")
+        .ok()
+        .map(|t| t.parse().expect("TRAINBENCH_THREADS"))
+        .unwrap_or_else(available_cores)
+}
+
+fn bench_data(kind: BackendKind) -> DeviceSplits {
+    let spec = DataSpec {
+        source: DataSource::Synth {
+            rows: ROWS,
+            seed: 1,
+        },
+        val: ValMode::Holdout,
+        split_seed: 42,
+    };
+    let splits = spec.prepare().expect("synthetic data");
+    kind.set_threads(threads()).expect("threads");
+    DeviceSplits::upload(&splits, &kind.device().expect("backend"))
+}
+
+fn train_epoch(c: &mut Criterion) {
+    let mut group = c.benchmark_group("train_epoch");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    for kind in backends() {
+        let data = bench_data(kind);
+        group.throughput(Throughput::Elements(data.train.len() as u64));
+        for model in MODELS {
+            for bs in BATCH_SIZES {
+                let config = TrainConfig {
+                    model: model.into(),
+                    batch_size: bs,
+                    lr: 1e-3,
+                    epochs: 1,
+                    ..TrainConfig::default()
+                };
+                let id = BenchmarkId::new(format!("{kind}/{model}"), format!("bs{bs}"));
+                group.bench_function(id, |b| {
+                    b.iter_custom(|iters| {
+                        let mut total = Duration::ZERO;
+                        for _ in 0..iters {
+                            let mut trainer = Trainer::new(&config, &[0], &data).unwrap();
+                            let start = Instant::now();
+                            // Ends with a device read of the epoch's totals: a full sync.
+                            std::hint::black_box(trainer.train_epoch(0, &mut |_| {}));
+                            total += start.elapsed();
+                        }
+                        total
+                    })
+                });
+            }
+        }
+    }
+    group.finish();
+}
+
+fn eval(c: &mut Criterion) {
+    let mut group = c.benchmark_group("eval");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(2));
+    for kind in backends() {
+        let data = bench_data(kind);
+        group.throughput(Throughput::Elements(data.val.len() as u64));
+        for model in MODELS {
+            let config = TrainConfig {
+                model: model.into(),
+                ..TrainConfig::default()
+            };
+            let trainer = Trainer::new(&config, &[0], &data).unwrap();
+            group.bench_function(BenchmarkId::new(kind.to_string(), model), |b| {
+                b.iter(|| evaluate(trainer.net(), &data.val))
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, train_epoch, eval);
+criterion_main!(benches);

@@ -33,7 +33,12 @@ const TRAIN: &[&str] = &[
 fn strip_timings(v: &mut Value) {
     match v {
         Value::Object(map) => {
-            for key in ["train_seconds", "eval_seconds", "total_seconds", "started_at"] {
+            for key in [
+                "train_seconds",
+                "eval_seconds",
+                "total_seconds",
+                "started_at",
+            ] {
                 map.remove(key);
             }
             map.values_mut().for_each(strip_timings);
@@ -48,17 +53,36 @@ fn train_json_is_complete_and_reproducible() {
     let runs: Vec<Value> = (0..2)
         .map(|_| {
             let out = trainbench(TRAIN);
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             serde_json::from_slice(&out.stdout).expect("one JSON object")
         })
         .collect();
     let first = &runs[0];
-    for key in ["config", "data", "seed", "epochs", "test_loss", "test_acc", "diverged"] {
+    for key in [
+        "config",
+        "data",
+        "seed",
+        "epochs",
+        "test_loss",
+        "test_acc",
+        "diverged",
+    ] {
         assert!(first.get(key).is_some(), "missing {key}");
     }
     let epochs = first["epochs"].as_array().unwrap();
     assert_eq!(epochs.len(), 2);
-    for key in ["epoch", "lr", "train_loss", "train_acc", "val_loss", "val_acc"] {
+    for key in [
+        "epoch",
+        "lr",
+        "train_loss",
+        "train_acc",
+        "val_loss",
+        "val_acc",
+    ] {
         assert!(epochs[1].get(key).is_some(), "epoch record lacks {key}");
     }
     let p = &first["provenance"];
@@ -80,7 +104,10 @@ fn train_json_is_complete_and_reproducible() {
     let (mut a, mut b) = (runs[0].clone(), runs[1].clone());
     strip_timings(&mut a);
     strip_timings(&mut b);
-    assert_eq!(a, b, "same seed, same backend: identical apart from timings");
+    assert_eq!(
+        a, b,
+        "same seed, same backend: identical apart from timings"
+    );
 }
 
 #[test]
@@ -137,10 +164,22 @@ fn models_lists_exact_parameter_counts() {
 #[test]
 fn data_export_is_byte_identical_across_runs() {
     let dir = tempfile::tempdir().unwrap();
-    let paths: Vec<_> = (0..2).map(|i| dir.path().join(format!("{i}.csv"))).collect();
+    let paths: Vec<_> = (0..2)
+        .map(|i| dir.path().join(format!("{i}.csv")))
+        .collect();
     for p in &paths {
-        let out = trainbench(&["data", "export", "synth:2000:3", "--out", p.to_str().unwrap()]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = trainbench(&[
+            "data",
+            "export",
+            "synth:2000:3",
+            "--out",
+            p.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let a = std::fs::read(&paths[0]).unwrap();
     assert_eq!(a, std::fs::read(&paths[1]).unwrap());
@@ -155,13 +194,20 @@ fn data_export_is_byte_identical_across_runs() {
 #[test]
 fn data_info_shows_balanced_classes_and_feature_names() {
     let out = trainbench(&["data", "info", "synth:20000"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     for name in trainbench::data::FEATURE_NAMES {
         assert!(text.contains(name), "{name}");
     }
     for split in ["train", "val", "test"] {
-        let line = text.lines().find(|l| l.contains(split)).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!(" {split} ")) && l.contains('%'))
+            .unwrap_or_else(|| panic!("no {split} row:\n{text}"));
         assert_eq!(line.matches('%').count(), 5, "{line}");
     }
 }
