@@ -64,27 +64,33 @@ FACTOR_CORR = np.array(
 L = math.log
 # Per class: list of (weight, mean[m, n, w, p2, p3], sd[m, n, w, p2, p3]).
 CLASSES = [
-    # g: 1-prong, broad, high multiplicity, low-mass continuum
-    [(1.00, [L(32.0), L(56.0), 0.35, 0.55, 0.35], [0.60, 0.22, 0.35, 0.35, 0.40])],
-    # q: 1-prong, narrower, lower multiplicity, low-mass continuum
-    [(1.00, [L(24.0), L(34.0), -0.05, 0.45, 0.30], [0.62, 0.25, 0.35, 0.35, 0.40])],
-    # W: resolved 2-prong peak at 80.4 GeV, plus a groomed-away low-mass tail
+    # g: 1-prong, high multiplicity, low-mass continuum; radiation width is a scale mixture
+    # (a narrow and a wide core with the same centre: gluon jets fluctuate more)
     [
-        (0.80, [L(80.4), L(38.0), 0.00, -0.50, 0.10], [0.11, 0.22, 0.30, 0.35, 0.40]),
-        (0.20, [L(30.0), L(36.0), 0.05, 0.20, 0.25], [0.60, 0.24, 0.35, 0.40, 0.40]),
+        (0.60, [L(55.0), L(52.0), 0.20, 0.55, 0.35], [0.80, 0.30, 0.35, 0.55, 0.50]),
+        (0.40, [L(55.0), L(52.0), 0.20, 0.55, 0.35], [0.80, 0.30, 0.90, 0.55, 0.50]),
     ],
-    # Z: as W, peak at 91.2 GeV, slightly more constituents
+    # q: 1-prong, fewer constituents (g/q ~ 1.5x), narrow width distribution
+    [(1.00, [L(45.0), L(35.0), 0.00, 0.45, 0.30], [0.80, 0.18, 0.22, 0.55, 0.50])],
+    # W: resolved 2-prong peak at 80.4 GeV (8% log-mass smearing), plus a low-mass tail where
+    # grooming removed a prong
     [
-        (0.80, [L(91.2), L(41.0), 0.02, -0.45, 0.10], [0.11, 0.22, 0.30, 0.35, 0.40]),
-        (0.20, [L(32.0), L(38.0), 0.07, 0.20, 0.25], [0.60, 0.24, 0.35, 0.40, 0.40]),
+        (0.90, [L(80.4), L(40.0), 0.00, -0.55, 0.10], [0.08, 0.15, 0.25, 0.16, 0.30]),
+        (0.10, [L(35.0), L(38.0), 0.05, -0.10, 0.25], [0.50, 0.20, 0.35, 0.40, 0.40]),
+    ],
+    # Z: as W, peak at 91.2 GeV, slightly more constituents (b quarks)
+    [
+        (0.90, [L(91.2), L(44.0), 0.02, -0.45, 0.10], [0.08, 0.15, 0.25, 0.16, 0.30]),
+        (0.10, [L(38.0), L(41.0), 0.07, -0.10, 0.25], [0.50, 0.20, 0.35, 0.40, 0.40]),
     ],
     # t: 3-prong peak at 173 GeV, a W sub-peak (b lost by grooming), a broad tail
     [
-        (0.55, [L(173.0), L(62.0), 0.30, 0.00, -0.50], [0.12, 0.20, 0.30, 0.35, 0.35]),
-        (0.25, [L(80.4), L(50.0), 0.20, -0.40, -0.10], [0.13, 0.22, 0.30, 0.35, 0.40]),
-        (0.20, [L(115.0), L(55.0), 0.25, 0.10, 0.00], [0.45, 0.22, 0.35, 0.40, 0.40]),
+        (0.65, [L(173.0), L(64.0), 0.30, 0.00, -0.70], [0.10, 0.15, 0.30, 0.30, 0.30]),
+        (0.22, [L(80.4), L(52.0), 0.20, -0.40, -0.25], [0.12, 0.18, 0.30, 0.30, 0.35]),
+        (0.13, [L(120.0), L(56.0), 0.25, 0.10, -0.10], [0.40, 0.20, 0.35, 0.40, 0.40]),
     ],
 ]
+
 
 # Latent observables: (offset o_j, loadings on (m - log50, n - log40, w, p2, p3), noise d_j).
 OBSERVABLES = [
@@ -184,7 +190,7 @@ def log_class_densities(x):
     is integrated over its rounding interval [log(n - 1/2), log(n + 1/2)) (n = 1 also takes
     everything below) using its Gaussian conditional on the other 15 latents.
     """
-    from scipy.special import log_ndtr, logsumexp
+    from scipy.special import logsumexp
 
     x = np.asarray(x, dtype=np.float64)
     zc = np.log(np.abs(np.delete(x, MULT_COL, axis=1)))
@@ -207,15 +213,24 @@ def log_class_densities(x):
         a = (lo - cmean) / csd
         b = (hi - cmean) / csd
         # log(Phi(b) - Phi(a)), stable on both tails
-        lb, la = log_ndtr(b), log_ndtr(a)
-        upper = lb + np.log1p(-np.exp(np.minimum(la - lb, -1e-300)))
-        lb2, la2 = log_ndtr(-a), log_ndtr(-b)
-        lower = lb2 + np.log1p(-np.exp(np.minimum(la2 - lb2, -1e-300)))
-        log_int = np.where(cmean > (lo + hi) / 2, upper, lower)
-        log_int = np.where(np.isfinite(log_int), log_int, np.maximum(upper, lower))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_int = _log_interval(a, b)
         total_w = sum(cw for cw, _, _ in CLASSES[c])
         per_class[c].append(math.log(w / total_w) + log_marg + log_int)
     return np.stack([logsumexp(np.stack(p), axis=0) for p in per_class], axis=1)
+
+
+def _log_interval(a, b):
+    """log(Phi(b) - Phi(a)) for a < b, stable in both tails."""
+    from scipy.special import log_ndtr
+
+    # Phi(b) - Phi(a) = Phi(b)(1 - Phi(a)/Phi(b)) = Phi(-a)(1 - Phi(-b)/Phi(-a)); use the form
+    # whose ratio is far from 1 (the lower tail for intervals below 0, the upper tail above).
+    lb, la = log_ndtr(b), log_ndtr(a)
+    via_lower = lb + np.log1p(-np.exp(la - lb))
+    lnb, lna = log_ndtr(-b), log_ndtr(-a)
+    via_upper = lna + np.log1p(-np.exp(lnb - lna))
+    return np.where(a > 0, via_upper, via_lower)
 
 
 def bayes_accuracy(rows, seed):

@@ -1,9 +1,11 @@
 //! A [`ModelSpec`] as tensors on a device, for S independent replicas at once.
 //!
-//! Every parameter carries a leading replica dimension: a Linear(in→out) is a weight
-//! `[S, in, out]` and a bias `[S, 1, out]`, applied as one batched matmul to an input
-//! `[S, batch, in]`; a BatchNorm(n) has affine weight/bias and running mean/variance of shape
-//! `[S, 1, n]`, with batch statistics per replica. With S = 1 this is an ordinary network;
+//! Every parameter carries a leading replica dimension, and activations are feature-major,
+//! `[S, features, batch]`, so that the batch reductions of BatchNorm (and of the gradients of
+//! broadcast operations) run along contiguous memory: a Linear(in→out) is a weight
+//! `[S, out, in]` (PyTorch's own layout) and a bias `[S, out, 1]`, applied as one batched
+//! matmul `W·x`; a BatchNorm(n) has affine weight/bias and running mean/variance of shape
+//! `[S, n, 1]`, with batch statistics per replica. With S = 1 this is an ordinary network;
 //! with S seeds it trains S independent networks in one set of tensors, so each step's
 //! per-operation overhead is paid once for all of them.
 //!
@@ -25,7 +27,7 @@ pub const BN_EPS: f64 = 1e-5;
 /// BatchNorm1d running-statistics momentum (PyTorch default).
 pub const BN_MOMENTUM: f64 = 0.1;
 
-/// Running mean and (unbiased) variance of one BatchNorm layer, `[S, 1, n]` each.
+/// Running mean and (unbiased) variance of one BatchNorm layer, `[S, n, 1]` each.
 #[derive(Clone)]
 pub struct RunningStats {
     /// Running mean.
@@ -46,7 +48,7 @@ pub struct Net {
 }
 
 /// Host-side initial parameters of one replica, in [`Net::params`] order, each flattened in
-/// the tensor's `[in, out]` / `[1, n]` layout.
+/// the tensor's `[out, in]` / `[n, 1]` layout (PyTorch's).
 pub fn initial_params(spec: &ModelSpec, seed: u64) -> Vec<Vec<f32>> {
     let mut rng = rng_for(seed, Purpose::Init);
     let mut out = Vec::new();
@@ -56,15 +58,9 @@ pub fn initial_params(spec: &ModelSpec, seed: u64) -> Vec<Vec<f32>> {
                 let bound = 1.0 / (i as f64).sqrt();
                 let mut draw = || (rng.random::<f64>() * 2.0 - 1.0) * bound;
                 // PyTorch order: weight [out, in] row-major, then bias [out].
-                let torch_w: Vec<f64> = (0..i * o).map(|_| draw()).collect();
+                let weight: Vec<f32> = (0..i * o).map(|_| draw() as f32).collect();
                 let bias: Vec<f32> = (0..o).map(|_| draw() as f32).collect();
-                let mut w = vec![0f32; i * o];
-                for r in 0..o {
-                    for c in 0..i {
-                        w[c * o + r] = torch_w[r * i + c] as f32;
-                    }
-                }
-                out.push(w);
+                out.push(weight);
                 out.push(bias);
             }
             Layer::BatchNorm(n) => {
@@ -77,13 +73,13 @@ pub fn initial_params(spec: &ModelSpec, seed: u64) -> Vec<Vec<f32>> {
     out
 }
 
-/// Shapes `[in, out]` / `[1, n]` of the trainable tensors of one replica, in params order.
+/// Shapes `[out, in]` / `[n, 1]` of the trainable tensors of one replica, in params order.
 fn param_shapes(layers: &[Layer]) -> Vec<[usize; 2]> {
     let mut shapes = Vec::new();
     for layer in layers {
         match *layer {
-            Layer::Linear(i, o) => shapes.extend([[i, o], [1, o]]),
-            Layer::BatchNorm(n) => shapes.extend([[1, n], [1, n]]),
+            Layer::Linear(i, o) => shapes.extend([[o, i], [o, 1]]),
+            Layer::BatchNorm(n) => shapes.extend([[n, 1], [n, 1]]),
             Layer::Relu => {}
         }
     }
@@ -125,8 +121,8 @@ impl Net {
             .iter()
             .filter_map(|l| match *l {
                 Layer::BatchNorm(n) => Some(RunningStats {
-                    mean: Tensor::zeros([s, 1, n], device),
-                    var: Tensor::ones([s, 1, n], device),
+                    mean: Tensor::zeros([s, n, 1], device),
+                    var: Tensor::ones([s, n, 1], device),
                 }),
                 _ => None,
             })
@@ -144,8 +140,8 @@ impl Net {
         self.replicas
     }
 
-    /// Training-mode forward pass of `x: [S, batch, in]` with the given parameters (usually
-    /// autodiff copies of [`Net::params`]). Returns the logits `[S, batch, out]` and each
+    /// Training-mode forward pass of `x: [S, in, batch]` with the given parameters (usually
+    /// autodiff copies of [`Net::params`]). Returns the logits `[S, out, batch]` and each
     /// BatchNorm layer's detached batch mean and biased variance.
     pub fn forward_train(
         &self,
@@ -159,13 +155,13 @@ impl Net {
             x = match layer {
                 Layer::Linear(..) => {
                     let (w, b) = (p.next().unwrap(), p.next().unwrap());
-                    x.matmul(w.clone()) + b.clone()
+                    w.clone().matmul(x) + b.clone()
                 }
                 Layer::BatchNorm(_) => {
                     let (g, b) = (p.next().unwrap(), p.next().unwrap());
-                    let mean = x.clone().mean_dim(1);
+                    let mean = x.clone().mean_dim(2);
                     let centered = x - mean.clone();
-                    let var = centered.clone().square().mean_dim(1);
+                    let var = centered.clone().square().mean_dim(2);
                     let normed = centered / var.clone().add_scalar(BN_EPS).sqrt();
                     stats.push((mean.detach().inner(), var.detach().inner()));
                     normed * g.clone() + b.clone()
@@ -189,7 +185,7 @@ impl Net {
     }
 
     /// Evaluation-mode forward pass (BatchNorm with running statistics), no autodiff.
-    /// `x: [S, batch, in]` → logits `[S, batch, out]`.
+    /// `x: [S, in, batch]` → logits `[S, out, batch]`.
     pub fn forward_eval(&self, x: Tensor<3>) -> Tensor<3> {
         let mut p = self.params.iter();
         let mut bn = self.running.iter();
@@ -198,7 +194,7 @@ impl Net {
             x = match layer {
                 Layer::Linear(..) => {
                     let (w, b) = (p.next().unwrap(), p.next().unwrap());
-                    x.matmul(w.clone()) + b.clone()
+                    w.clone().matmul(x) + b.clone()
                 }
                 Layer::BatchNorm(_) => {
                     let (g, b) = (p.next().unwrap(), p.next().unwrap());
@@ -248,9 +244,10 @@ mod tests {
         let device = device();
         let mut net = Net::init(&spec, &[0], &device);
         let x = vec![1.0, 2.0, -1.0, 3.0, 0.0, 0.5, 0.0, 1.0, 2.5, 2.0, -2.0, 1.0];
-        let x = Tensor::<3>::from_data(TensorData::new(x, [1, 4, 3]), &device);
+        // Rows are samples: feature-major, the network takes [S, features, batch].
+        let x = Tensor::<3>::from_data(TensorData::new(x, [1, 4, 3]), &device).swap_dims(1, 2);
         let (y, stats) = net.forward_train(&net.params.clone(), x);
-        let y: Vec<f32> = y.into_data().try_to_vec::<f32>().unwrap();
+        let y: Vec<f32> = y.swap_dims(1, 2).into_data().try_to_vec::<f32>().unwrap();
         let want_y = [
             -0.447_211_8,
             1.183_213_3,
@@ -289,6 +286,7 @@ mod tests {
         assert_eq!(total, spec.param_count());
         // Linear(16→8) weight and bias lie in ±1/√16.
         assert!(a[2].iter().chain(&a[3]).all(|v| v.abs() <= 0.25));
+        assert_eq!((a[2].len(), a[3].len()), (16 * 8, 8));
         assert!(a[2].iter().any(|v| v.abs() > 0.2), "draws cover the range");
         // BatchNorm affine starts at weight 1, bias 0.
         assert!(a[0].iter().all(|&v| v == 1.0) && a[1].iter().all(|&v| v == 0.0));

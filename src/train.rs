@@ -124,7 +124,8 @@ pub struct TrainOutcome {
     pub replicas: usize,
 }
 
-/// A split on the device: features `[n, f]`, labels `[n]` and one-hot labels `[n, 5]`.
+/// A split on the device: features `[n, f]`, labels `[n]` and one-hot labels `[n, 5]`
+/// (row-major, as loaded; batches are turned feature-major after the row `select`).
 #[derive(Clone)]
 pub struct DeviceSplit {
     x: Tensor<2>,
@@ -220,9 +221,10 @@ impl Totals {
         }
     }
 
-    /// Adds a batch: per-row losses summed per replica, and correct predictions.
+    /// Adds a batch: per-row losses summed per replica (`[S, 1, 1]`), and the correct
+    /// predictions of `logits: [S, 5, batch]` against `labels: [S, 1, batch]`.
     fn add(&mut self, loss_sum: Tensor<3>, logits: Tensor<3>, labels: Tensor<3, Int>) {
-        let hit = logits.argmax(2).equal(labels).float().sum_dim(1);
+        let hit = logits.argmax(1).equal(labels).float().sum_dim(2);
         self.loss = self.loss.clone() + loss_sum;
         self.correct = self.correct.clone() + hit;
     }
@@ -237,12 +239,19 @@ impl Totals {
     }
 }
 
-/// Per-row cross-entropy summed over the batch, per replica: `[S, 1, 1]`.
+/// Per-row cross-entropy of `logits: [S, 5, batch]` against `one_hot: [S, 5, batch]`,
+/// summed over the batch, per replica: `[S, 1, 1]`.
 fn cross_entropy_sum(logits: Tensor<3>, one_hot: Tensor<3>) -> Tensor<3> {
-    (log_softmax(logits, 2) * one_hot)
-        .sum_dim(2)
+    (log_softmax(logits, 1) * one_hot)
         .sum_dim(1)
+        .sum_dim(2)
         .neg()
+}
+
+/// Rows `[b, k]` as a feature-major batch `[s, k, b]`, repeated for every replica.
+fn feature_major(rows: Tensor<2>, s: usize) -> Tensor<3> {
+    let [b, k] = rows.dims();
+    rows.swap_dims(0, 1).reshape([1, k, b]).repeat_dim(0, s)
 }
 
 /// Evaluates every replica on `split` in eval mode: (mean loss, accuracy) per replica.
@@ -253,20 +262,13 @@ pub fn evaluate(net: &Net, split: &DeviceSplit) -> Vec<(f64, f64)> {
     let mut start = 0;
     while start < split.len {
         let b = EVAL_CHUNK.min(split.len - start);
-        let x = split.x.clone().narrow(0, start, b);
-        let f = x.dims()[1];
-        let x = x.reshape([1, b, f]).repeat_dim(0, s);
-        let y1h = split
-            .y1h
-            .clone()
-            .narrow(0, start, b)
-            .reshape([1, b, 5])
-            .repeat_dim(0, s);
+        let x = feature_major(split.x.clone().narrow(0, start, b), s);
+        let y1h = feature_major(split.y1h.clone().narrow(0, start, b), s);
         let y = split
             .y
             .clone()
             .narrow(0, start, b)
-            .reshape([1, b, 1])
+            .reshape([1, 1, b])
             .repeat_dim(0, s);
         let logits = net.forward_eval(x);
         totals.add(cross_entropy_sum(logits.clone(), y1h), logits, y);
@@ -363,8 +365,14 @@ impl<'a> Trainer<'a> {
                 .x
                 .clone()
                 .select(0, idx.clone())
-                .reshape([s, b, features]);
-            let y1h = train.y1h.clone().select(0, idx.clone()).reshape([s, b, 5]);
+                .reshape([s, b, features])
+                .swap_dims(1, 2);
+            let y1h = train
+                .y1h
+                .clone()
+                .select(0, idx.clone())
+                .reshape([s, b, 5])
+                .swap_dims(1, 2);
             let params: Vec<Tensor<3>> = self
                 .net
                 .params
@@ -383,7 +391,7 @@ impl<'a> Trainer<'a> {
                 .collect();
             self.adam.step(&mut self.net.params, grads, lr);
             self.net.update_running(stats, b);
-            let y = train.y.clone().select(0, idx).reshape([s, b, 1]);
+            let y = train.y.clone().select(0, idx).reshape([s, 1, b]);
             totals.add(loss_sum.detach().inner(), logits.detach().inner(), y);
             progress(Progress::Batch {
                 epoch: epoch + 1,
