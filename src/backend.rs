@@ -65,13 +65,13 @@ impl TryFrom<String> for BackendKind {
 impl BackendKind {
     /// The backends compiled into this binary (CUDA is listed as `tch-cuda` when `tch` is).
     pub fn compiled() -> Vec<BackendKind> {
-        #[allow(unused_mut)]
-        let mut v = Vec::new();
-        #[cfg(feature = "flex")]
-        v.push(BackendKind::Flex);
-        #[cfg(feature = "tch")]
-        v.push(BackendKind::Tch);
-        v
+        [
+            cfg!(feature = "flex").then_some(BackendKind::Flex),
+            cfg!(feature = "tch").then_some(BackendKind::Tch),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 
     /// The default backend: Flex when compiled in, else LibTorch CPU.

@@ -6,6 +6,7 @@
 //! with [`optim`]) → results with [`provenance`]. [`backend`] picks the device.
 
 pub mod backend;
+pub mod baseline;
 pub mod data;
 pub mod error;
 pub mod jsonfloat;

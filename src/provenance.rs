@@ -55,7 +55,8 @@ pub fn hostname() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn os() -> String {
+/// The operating system (`PRETTY_NAME` of `/etc/os-release`) and Linux kernel release.
+pub fn os() -> String {
     let pretty = read_trimmed("/etc/os-release").and_then(|s| {
         s.lines()
             .find_map(|l| l.strip_prefix("PRETTY_NAME="))

@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch. Each subcommand lives in its own file and calls the
 //! library; nothing here trains or computes statistics itself.
 
+mod baseline;
 mod data;
 mod models;
 mod train;
@@ -27,6 +28,9 @@ enum Command {
     /// Inspect or export the prepared data splits.
     #[command(subcommand)]
     Data(data::DataCommand),
+    /// Save benchmark timings as a baseline, or check a new run against one.
+    #[command(subcommand)]
+    Baseline(baseline::BaselineCommand),
 }
 
 /// Backend selection shared by the commands that train.
@@ -103,6 +107,7 @@ pub fn main() -> i32 {
         Command::Train(args) => train::run(args),
         Command::Models => models::run(),
         Command::Data(cmd) => data::run(cmd),
+        Command::Baseline(cmd) => baseline::run(cmd),
     };
     match result {
         Ok(()) => 0,

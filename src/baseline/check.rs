@@ -1,0 +1,104 @@
+//! Checking a new timing run against a saved baseline: validity, then the comparison.
+
+use super::compare::{Comparison, Rule, Verdict, compare};
+use super::timing::TimingBaseline;
+use crate::{Error, Result};
+
+/// Options of a timing check.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CheckOptions {
+    /// The verdict rule (see [`Rule::timing`]).
+    pub rule: Rule,
+    /// Compare even if the machine fingerprints differ.
+    pub allow_different_machine: bool,
+}
+
+/// The result of a valid timing check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimingCheck {
+    /// One row per baseline benchmark, sorted by id.
+    pub rows: Vec<Comparison>,
+    /// Things the reader should know (version changes, extra benchmarks, allowed
+    /// machine differences), one sentence each.
+    pub notes: Vec<String>,
+}
+
+impl TimingCheck {
+    /// The ids of the regressed benchmarks.
+    pub fn regressed(&self) -> Vec<&str> {
+        self.rows
+            .iter()
+            .filter(|r| r.verdict == Verdict::Regressed)
+            .map(|r| r.id.as_str())
+            .collect()
+    }
+}
+
+/// Compares `new` with the baseline `old`.
+///
+/// The comparison is invalid — [`Error::Usage`], exit code 2 — when the machine
+/// fingerprints differ (unless `allow_different_machine`), or when a benchmark of the
+/// baseline is missing from the new run. Benchmarks only in the new run are not compared
+/// and are listed in the notes.
+pub fn check_timing(
+    old: &TimingBaseline,
+    new: &TimingBaseline,
+    options: &CheckOptions,
+) -> Result<TimingCheck> {
+    let mut notes = Vec::new();
+    let machine = old.fingerprint.machine_differences(&new.fingerprint);
+    if !machine.is_empty() {
+        if !options.allow_different_machine {
+            return Err(Error::Usage(format!(
+                "the new run is not from the machine of baseline '{}' ({}); timings are only \
+                 comparable on one machine: save a baseline for this testbed, or pass \
+                 --allow-different-machine",
+                old.testbed,
+                machine.join("; ")
+            )));
+        }
+        notes.push(format!(
+            "different machine allowed: {}; changes may be due to the machine",
+            machine.join("; ")
+        ));
+    }
+    let software = old.fingerprint.software_differences(&new.fingerprint);
+    if !software.is_empty() {
+        notes.push(format!("versions changed: {}", software.join(", ")));
+    }
+    let missing: Vec<&str> = old
+        .benchmarks
+        .keys()
+        .filter(|id| !new.benchmarks.contains_key(*id))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} of {} baseline benchmarks are missing from the new run: {} (run the full \
+             bench, or save a new baseline)",
+            missing.len(),
+            old.benchmarks.len(),
+            missing.join(", ")
+        )));
+    }
+    let extra: Vec<&str> = new
+        .benchmarks
+        .keys()
+        .filter(|id| !old.benchmarks.contains_key(*id))
+        .map(String::as_str)
+        .collect();
+    if !extra.is_empty() {
+        notes.push(format!(
+            "not in the baseline, not compared: {}",
+            extra.join(", ")
+        ));
+    }
+    let items = old.benchmarks.iter().map(|(id, o)| {
+        let n = &new.benchmarks[id];
+        (id.as_str(), o.samples_s.as_slice(), n.samples_s.as_slice())
+    });
+    Ok(TimingCheck {
+        rows: compare(items, &options.rule),
+        notes,
+    })
+}

@@ -1,0 +1,18 @@
+//! Baselines: saved measurements a new run is checked against.
+//!
+//! Timing baselines (`baselines/<testbed>/timing.json`) hold criterion's results of a
+//! `cargo bench` on one testbed, with the machine's [`Fingerprint`]; [`check_timing`]
+//! compares a fresh run with one. The verdict logic in [`compare`] is generic (any samples,
+//! either direction of "worse"), so other baselines can reuse it. The workflow is described
+//! in `docs/baselines.md`.
+
+pub mod check;
+pub mod compare;
+pub mod criterion;
+pub mod fingerprint;
+pub mod timing;
+
+pub use check::{CheckOptions, TimingCheck, check_timing};
+pub use compare::{Comparison, Direction, Rule, Threshold, Verdict};
+pub use fingerprint::Fingerprint;
+pub use timing::{BenchTiming, TIMING_FORMAT, TimingBaseline};

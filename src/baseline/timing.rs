@@ -1,0 +1,228 @@
+//! The timing baseline file, `baselines/<testbed>/timing.json`.
+//!
+//! Pretty-printed JSON with a fixed key order: the header (format, testbed, save time,
+//! [`Fingerprint`]) and then one object per benchmark, keyed and sorted by benchmark id, so
+//! a re-saved baseline diffs benchmark by benchmark. All times are seconds per iteration.
+
+use super::criterion::{CriterionEstimate, CriterionResult};
+use super::fingerprint::{Fingerprint, backends_in_ids};
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The `format` value of the files this version writes and reads.
+pub const TIMING_FORMAT: &str = "trainbench-timing-baseline/1";
+
+/// A saved set of benchmark timings from one testbed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimingBaseline {
+    /// Always [`TIMING_FORMAT`].
+    pub format: String,
+    /// The testbed name (the folder under `baselines/`; default: the host name).
+    pub testbed: String,
+    /// When the file was saved, UTC, RFC 3339.
+    pub saved_at: String,
+    /// The machine and software the timings were measured with.
+    pub fingerprint: Fingerprint,
+    /// Every benchmark, by id.
+    pub benchmarks: BTreeMap<String, BenchTiming>,
+}
+
+/// One benchmark's timing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchTiming {
+    /// Criterion's estimate of the mean time per iteration, in seconds.
+    pub mean_s: Estimate,
+    /// Criterion's estimate of the median time per iteration, in seconds.
+    pub median_s: Estimate,
+    /// Throughput at the mean time, if the bench declared one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<Throughput>,
+    /// Per-iteration time of each criterion sample, in seconds, in sample order.
+    pub samples_s: Vec<f64>,
+}
+
+/// A point estimate with its confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    /// The point estimate.
+    pub estimate: f64,
+    /// Lower end of the confidence interval.
+    pub ci_low: f64,
+    /// Upper end of the confidence interval.
+    pub ci_high: f64,
+    /// Confidence level of the interval.
+    pub level: f64,
+}
+
+/// Work per iteration and the resulting rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Throughput {
+    /// What is counted: `elements` (rows, for trainbench's benches), `bytes` or `bits`.
+    pub unit: String,
+    /// Units processed by one iteration.
+    pub per_iteration: u64,
+    /// Units per second at the mean time (`per_iteration / mean_s`).
+    pub per_second: f64,
+}
+
+impl From<CriterionEstimate> for Estimate {
+    fn from(e: CriterionEstimate) -> Self {
+        Estimate {
+            estimate: e.point,
+            ci_low: e.lower,
+            ci_high: e.upper,
+            level: e.level,
+        }
+    }
+}
+
+impl From<CriterionResult> for BenchTiming {
+    fn from(r: CriterionResult) -> Self {
+        let throughput = r.throughput.map(|(unit, per_iteration)| Throughput {
+            unit,
+            per_iteration,
+            per_second: per_iteration as f64 / r.mean.point,
+        });
+        BenchTiming {
+            mean_s: r.mean.into(),
+            median_s: r.median.into(),
+            throughput,
+            samples_s: r.per_iteration_s,
+        }
+    }
+}
+
+impl TimingBaseline {
+    /// A baseline of `results`, measured on this machine now.
+    pub fn from_results(testbed: &str, results: Vec<CriterionResult>) -> Result<Self> {
+        validate_testbed(testbed)?;
+        let backends = backends_in_ids(results.iter().map(|r| r.id.as_str()));
+        Ok(TimingBaseline {
+            format: TIMING_FORMAT.to_string(),
+            testbed: testbed.to_string(),
+            saved_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            fingerprint: Fingerprint::collect(backends),
+            benchmarks: results
+                .into_iter()
+                .map(|r| (r.id.clone(), r.into()))
+                .collect(),
+        })
+    }
+
+    /// Reads and validates a baseline file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("could not read '{}'", path.display()), e))?;
+        let baseline: TimingBaseline =
+            serde_json::from_str(&text).map_err(|e| Error::data(path, e.to_string()))?;
+        if baseline.format != TIMING_FORMAT {
+            return Err(Error::data(
+                path,
+                format!(
+                    "format '{}' is not '{TIMING_FORMAT}' (saved by another trainbench version?)",
+                    baseline.format
+                ),
+            ));
+        }
+        if let Some((id, _)) = baseline
+            .benchmarks
+            .iter()
+            .find(|(_, b)| b.samples_s.is_empty())
+        {
+            return Err(Error::data(
+                path,
+                format!("benchmark '{id}' has no samples"),
+            ));
+        }
+        Ok(baseline)
+    }
+
+    /// The file's text: pretty JSON with a final newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a baseline serializes");
+        text.push('\n');
+        text
+    }
+
+    /// Writes the baseline to `path`, creating its folder.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::io(format!("could not create '{}'", dir.display()), e))?;
+        }
+        std::fs::write(path, self.to_json())
+            .map_err(|e| Error::io(format!("could not write '{}'", path.display()), e))
+    }
+}
+
+/// Checks that a testbed name is usable as one folder name: letters, digits, `.`, `_`, `-`,
+/// not starting with `.`.
+pub fn validate_testbed(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "testbed name '{name}' must be letters, digits, '.', '_' or '-' (not starting with '.')"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(id: &str, times: &[f64]) -> CriterionResult {
+        let e = CriterionEstimate {
+            point: 0.2,
+            lower: 0.19,
+            upper: 0.21,
+            level: 0.95,
+        };
+        CriterionResult {
+            id: id.into(),
+            mean: e,
+            median: e,
+            per_iteration_s: times.to_vec(),
+            throughput: Some(("elements".into(), 50_000)),
+        }
+    }
+
+    #[test]
+    fn round_trips_with_sorted_ids() {
+        let b = TimingBaseline::from_results(
+            "box-1",
+            vec![
+                result("train_epoch/flex/jsc-tiny/bs64", &[0.2, 0.21]),
+                result("eval/flex/jsc-tiny", &[0.1, 0.11]),
+            ],
+        )
+        .unwrap();
+        assert_eq!(b.fingerprint.backends, vec!["flex"]);
+        let json = b.to_json();
+        let eval = json.find("\"eval/flex/jsc-tiny\"").unwrap();
+        let train = json.find("\"train_epoch/flex/jsc-tiny/bs64\"").unwrap();
+        assert!(eval < train);
+        assert!(json.contains("\"per_second\": 250000.0"));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("box-1/timing.json");
+        b.save(&path).unwrap();
+        assert_eq!(TimingBaseline::load(&path).unwrap(), b);
+        std::fs::write(&path, json.replace(TIMING_FORMAT, "other/9")).unwrap();
+        assert!(TimingBaseline::load(&path).is_err());
+    }
+
+    #[test]
+    fn testbed_names() {
+        assert!(validate_testbed("ci-runner_2.lab").is_ok());
+        for bad in ["", "../x", "a/b", ".hidden", "sp ace"] {
+            assert!(validate_testbed(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! `trainbench baseline save-timing | check-timing`.
+
+use clap::{Args, Subcommand};
+use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use std::path::PathBuf;
+use trainbench::baseline::criterion::{default_criterion_dir, read_dir};
+use trainbench::baseline::{
+    CheckOptions, Direction, Rule, TimingBaseline, TimingCheck, check_timing,
+};
+use trainbench::{Error, Result};
+
+/// Save or check baselines (see docs/baselines.md).
+#[derive(Subcommand)]
+pub enum BaselineCommand {
+    /// Save criterion's results of the last `cargo bench` as BASELINES_DIR/TESTBED/timing.json.
+    SaveTiming(SaveTimingArgs),
+    /// Compare a fresh bench run with a saved timing baseline. Exit 0: nothing regressed;
+    /// 1: something regressed; 2: the comparison is invalid.
+    CheckTiming(CheckTimingArgs),
+}
+
+#[derive(Args)]
+pub struct SaveTimingArgs {
+    /// Testbed name: the folder under BASELINES_DIR [default: the host name]
+    #[arg(long, value_name = "NAME")]
+    testbed: Option<String>,
+    /// Criterion's output folder [default: $CRITERION_HOME, else
+    /// $CARGO_TARGET_DIR/criterion, else target/criterion]
+    #[arg(long, value_name = "DIR")]
+    criterion_dir: Option<PathBuf>,
+    /// Where testbed folders live
+    #[arg(long, default_value = "baselines", value_name = "DIR")]
+    baselines_dir: PathBuf,
+}
+
+#[derive(Args)]
+pub struct CheckTimingArgs {
+    /// The saved baseline, e.g. baselines/NAME/timing.json
+    #[arg(long, value_name = "FILE")]
+    against: PathBuf,
+    /// Criterion's output folder of the new run [default: as for save-timing]
+    #[arg(long, value_name = "DIR", conflicts_with = "new")]
+    criterion_dir: Option<PathBuf>,
+    /// Compare with another saved timing file instead of criterion's results
+    #[arg(long, value_name = "FILE")]
+    new: Option<PathBuf>,
+    /// Practical threshold: a regression is at least this many percent slower
+    #[arg(long, default_value_t = 5.0, value_name = "PCT")]
+    threshold: f64,
+    /// Family-wise significance level (Welch's t-test, Holm-adjusted)
+    #[arg(long, default_value_t = 0.05, value_name = "A")]
+    alpha: f64,
+    /// Compare even if the new run comes from a different machine
+    #[arg(long)]
+    allow_different_machine: bool,
+    /// Report regressions but exit 0 (exit 2 still for an invalid comparison)
+    #[arg(long)]
+    report_only: bool,
+}
+
+pub fn run(cmd: BaselineCommand) -> Result<()> {
+    match cmd {
+        BaselineCommand::SaveTiming(args) => save(args),
+        BaselineCommand::CheckTiming(args) => check(args),
+    }
+}
+
+fn save(args: SaveTimingArgs) -> Result<()> {
+    let testbed = args
+        .testbed
+        .unwrap_or_else(trainbench::provenance::hostname);
+    let dir = args.criterion_dir.unwrap_or_else(default_criterion_dir);
+    let baseline = TimingBaseline::from_results(&testbed, read_dir(&dir)?)?;
+    let path = args.baselines_dir.join(&testbed).join("timing.json");
+    baseline.save(&path)?;
+    let fp = &baseline.fingerprint;
+    println!(
+        "wrote {}: {} benchmarks ({}) from {}, on {} ({} cores, {} threads)",
+        path.display(),
+        baseline.benchmarks.len(),
+        fp.backends.join(", "),
+        dir.display(),
+        fp.cpu,
+        fp.cores,
+        fp.threads
+    );
+    Ok(())
+}
+
+/// Any failure to read either side makes the comparison invalid (exit 2).
+fn invalid(e: Error) -> Error {
+    match e {
+        Error::Usage(_) => e,
+        other => Error::Usage(format!("cannot compare: {other}")),
+    }
+}
+
+fn check(args: CheckTimingArgs) -> Result<()> {
+    if !(args.threshold >= 0.0 && args.threshold.is_finite()) {
+        return Err(Error::Usage("--threshold must be a percentage ≥ 0".into()));
+    }
+    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+        return Err(Error::Usage(
+            "--alpha must lie strictly between 0 and 1".into(),
+        ));
+    }
+    let old = TimingBaseline::load(&args.against).map_err(invalid)?;
+    let new = match &args.new {
+        Some(path) => TimingBaseline::load(path).map_err(invalid)?,
+        None => {
+            let dir = args
+                .criterion_dir
+                .clone()
+                .unwrap_or_else(default_criterion_dir);
+            let results = read_dir(&dir).map_err(invalid)?;
+            TimingBaseline::from_results(&old.testbed, results)?
+        }
+    };
+    let options = CheckOptions {
+        rule: Rule::timing(args.threshold, args.alpha),
+        allow_different_machine: args.allow_different_machine,
+    };
+    let result = check_timing(&old, &new, &options)?;
+    println!("{}", table(&result, options.rule.direction));
+    for note in &result.notes {
+        eprintln!("note: {note}");
+    }
+    let regressed = result.regressed();
+    let summary = format!(
+        "{} of {} benchmarks regressed against '{}' (≥ {}% slower, Holm-adjusted p ≤ {})",
+        regressed.len(),
+        result.rows.len(),
+        args.against.display(),
+        args.threshold,
+        args.alpha
+    );
+    if regressed.is_empty() {
+        println!("{summary}");
+        Ok(())
+    } else if args.report_only {
+        println!("{summary}: {} (report only)", regressed.join(", "));
+        Ok(())
+    } else {
+        Err(Error::Other(format!("{summary}: {}", regressed.join(", "))))
+    }
+}
+
+fn table(result: &TimingCheck, direction: Direction) -> Table {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header([
+        "benchmark",
+        "old",
+        "new",
+        "change",
+        "95% CI",
+        "p (Holm)",
+        "verdict",
+    ]);
+    let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
+    for r in &result.rows {
+        let (lo, hi) = r.rel_ci();
+        table.add_row(vec![
+            Cell::new(&r.id),
+            right(seconds(r.old_mean)),
+            right(seconds(r.new_mean)),
+            right(percent(r.rel_diff)),
+            right(format!("[{}, {}]", percent(lo), percent(hi))),
+            right(p_value(r.p_holm)),
+            Cell::new(r.verdict.label(direction)),
+        ]);
+    }
+    table
+}
+
+/// `0.2017` → `201.7 ms`: four significant digits in s, ms, µs or ns.
+fn seconds(s: f64) -> String {
+    let (v, unit) = match s.abs() {
+        x if !x.is_finite() => return "–".into(),
+        x if x >= 1.0 => (s, "s"),
+        x if x >= 1e-3 => (s * 1e3, "ms"),
+        x if x >= 1e-6 => (s * 1e6, "µs"),
+        _ => (s * 1e9, "ns"),
+    };
+    let decimals = 3usize.saturating_sub(v.abs().log10().floor().max(0.0) as usize);
+    format!("{v:.decimals$} {unit}")
+}
+
+/// `0.301` → `+30.1%`.
+fn percent(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:+.1}%", x * 100.0)
+    } else {
+        "–".into()
+    }
+}
+
+fn p_value(p: f64) -> String {
+    match p {
+        p if p.is_nan() => "–".into(),
+        p if p < 1e-3 => format!("{p:.1e}"),
+        p => format!("{p:.3}"),
+    }
+}

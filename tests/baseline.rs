@@ -1,0 +1,381 @@
+//! End-to-end checks of `trainbench baseline save-timing` and `check-timing` on criterion
+//! result folders written here in criterion 0.8's exact on-disk shape.
+
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs trainbench in `dir`, with the environment that affects baselines removed.
+fn trainbench(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_trainbench"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("TRAINBENCH_THREADS")
+        .env_remove("CRITERION_HOME")
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .expect("runs")
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[track_caller]
+fn assert_code(out: &Output, code: i32) {
+    let (stdout, stderr) = text(out);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+}
+
+/// Deterministic noise in [-1, 1].
+fn noise(i: usize, salt: u64) -> f64 {
+    let x = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt.wrapping_mul(0xD6E8_FEB8);
+    let x = (x ^ (x >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    ((x >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+}
+
+/// (group, function, value, ns per iteration, Flat sampling?, rows per iteration)
+const BENCHES: [(&str, &str, &str, f64, bool, u64); 4] = [
+    ("train_epoch", "flex/jsc-tiny", "bs32", 2.0e8, true, 50_000),
+    ("train_epoch", "flex/jsc-tiny", "bs64", 1.1e8, true, 50_000),
+    ("eval", "flex", "jsc-tiny", 2.8e5, false, 5_556),
+    ("eval", "flex", "jsc-toy", 3.9e5, false, 5_556),
+];
+
+fn full_id(b: &(&str, &str, &str, f64, bool, u64)) -> String {
+    format!("{}/{}/{}", b.0, b.1, b.2)
+}
+
+/// Writes what criterion 0.8 writes for a run: per benchmark
+/// `<group>/<function with '/'→'_'>/<value>/new/{benchmark,estimates,sample,tukey}.json`
+/// (plus a `base/` copy, which must be ignored). Benchmarks named in `slow` take `factor`
+/// times as long.
+fn write_criterion(root: &Path, salt: u64, slow: &[&str], factor: f64, skip: &[&str]) {
+    for (k, b) in BENCHES.iter().enumerate() {
+        let id = full_id(b);
+        if skip.contains(&id.as_str()) {
+            continue;
+        }
+        let scale = if slow.contains(&id.as_str()) {
+            factor
+        } else {
+            1.0
+        };
+        let (group, function, value, ns, flat, rows) = *b;
+        let dir_name = format!("{group}/{}/{value}", function.replace('/', "_"));
+        let iters: Vec<f64> = (1..=10)
+            .map(|i| if flat { 1.0 } else { (i * 64) as f64 })
+            .collect();
+        let per_iter: Vec<f64> = (0..10)
+            .map(|i| ns * scale * (1.0 + 0.01 * noise(i, salt * 10 + k as u64)))
+            .collect();
+        let times: Vec<f64> = iters.iter().zip(&per_iter).map(|(n, t)| n * t).collect();
+        let m = per_iter.iter().sum::<f64>() / 10.0;
+        let est = |p: f64| {
+            json!({"confidence_interval": {"confidence_level": 0.95, "lower_bound": p * 0.99,
+                   "upper_bound": p * 1.01}, "point_estimate": p, "standard_error": p * 0.005})
+        };
+        let slope = if flat { Value::Null } else { est(m) };
+        let files = [
+            (
+                "benchmark.json",
+                json!({"group_id": group, "function_id": function, "value_str": value,
+                       "throughput": {"Elements": rows}, "full_id": id,
+                       "directory_name": dir_name, "title": id}),
+            ),
+            (
+                "estimates.json",
+                json!({"mean": est(m), "median": est(m), "median_abs_dev": est(m * 0.01),
+                       "slope": slope, "std_dev": est(m * 0.01)}),
+            ),
+            (
+                "sample.json",
+                json!({"sampling_mode": if flat { "Flat" } else { "Linear" },
+                       "iters": iters, "times": times}),
+            ),
+            ("tukey.json", json!([m * 0.9, m * 0.95, m * 1.05, m * 1.1])),
+        ];
+        for sub in ["new", "base"] {
+            let dir = root.join(&dir_name).join(sub);
+            std::fs::create_dir_all(&dir).unwrap();
+            for (name, value) in &files {
+                std::fs::write(dir.join(name), value.to_string()).unwrap();
+            }
+        }
+    }
+}
+
+/// (benchmark, verdict) of each table row.
+fn verdicts(stdout: &str) -> Vec<(String, String)> {
+    stdout
+        .lines()
+        .filter(|l| l.contains('┆') && !l.contains("verdict"))
+        .map(|l| {
+            let cells: Vec<&str> = l.trim_matches('│').split('┆').map(str::trim).collect();
+            (cells[0].to_string(), cells[cells.len() - 1].to_string())
+        })
+        .collect()
+}
+
+/// How many rows have `verdict`.
+fn count(stdout: &str, verdict: &str) -> usize {
+    verdicts(stdout)
+        .iter()
+        .filter(|(_, v)| v == verdict)
+        .count()
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// A temp dir with `crit/` (one run) saved as `baselines/box/timing.json`.
+fn saved() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_criterion(&dir.path().join("crit"), 1, &[], 1.0, &[]);
+    let out = trainbench(
+        dir.path(),
+        &[
+            "baseline",
+            "save-timing",
+            "--testbed",
+            "box",
+            "--criterion-dir",
+            "crit",
+        ],
+    );
+    assert_code(&out, 0);
+    dir
+}
+
+const AGAINST: &[&str] = &[
+    "baseline",
+    "check-timing",
+    "--against",
+    "baselines/box/timing.json",
+];
+
+fn check(dir: &Path, extra: &[&str]) -> Output {
+    let args: Vec<&str> = AGAINST.iter().chain(extra).copied().collect();
+    trainbench(dir, &args)
+}
+
+#[test]
+fn saved_file_has_the_documented_shape() {
+    let dir = saved();
+    let v = read_json(&dir.path().join("baselines/box/timing.json"));
+    assert_eq!(v["format"], "trainbench-timing-baseline/1");
+    assert_eq!(v["testbed"], "box");
+    assert_eq!(v["fingerprint"]["backends"], json!(["flex"]));
+    let ids: Vec<&String> = v["benchmarks"].as_object().unwrap().keys().collect();
+    let mut want: Vec<String> = BENCHES.iter().map(full_id).collect();
+    want.sort();
+    assert_eq!(ids, want.iter().collect::<Vec<_>>());
+    let bench = &v["benchmarks"]["eval/flex/jsc-tiny"];
+    let samples = bench["samples_s"].as_array().unwrap();
+    assert_eq!(samples.len(), 10);
+    // Per-iteration seconds: around 280 µs despite 64…640 iterations per sample.
+    for s in samples {
+        assert!((s.as_f64().unwrap() - 2.8e-4).abs() < 2.8e-4 * 0.011, "{s}");
+    }
+    assert_eq!(bench["throughput"]["per_iteration"], 5556);
+    let mean = bench["mean_s"]["estimate"].as_f64().unwrap();
+    let rate = bench["throughput"]["per_second"].as_f64().unwrap();
+    assert!((rate * mean - 5556.0).abs() < 1e-6);
+    assert_eq!(bench["mean_s"]["level"], 0.95);
+}
+
+#[test]
+fn a_run_checked_against_itself_or_a_rerun_has_no_change() {
+    let dir = saved();
+    let out = check(dir.path(), &["--criterion-dir", "crit"]);
+    assert_code(&out, 0);
+    let (stdout, _) = text(&out);
+    assert_eq!(count(&stdout, "no change"), 4, "{stdout}");
+    assert!(stdout.contains("0 of 4 benchmarks regressed"), "{stdout}");
+    // A fresh run with the same speed but other noise.
+    write_criterion(&dir.path().join("rerun"), 2, &[], 1.0, &[]);
+    let out = check(dir.path(), &["--criterion-dir", "rerun"]);
+    assert_code(&out, 0);
+    assert_eq!(count(&text(&out).0, "regressed"), 0);
+}
+
+#[test]
+fn slowed_benchmarks_are_named_as_regressed() {
+    let dir = saved();
+    let slow = ["eval/flex/jsc-toy", "train_epoch/flex/jsc-tiny/bs32"];
+    write_criterion(&dir.path().join("slow"), 2, &slow, 1.3, &[]);
+    let out = check(dir.path(), &["--criterion-dir", "slow"]);
+    assert_code(&out, 1);
+    let (stdout, stderr) = text(&out);
+    let rows = verdicts(&stdout);
+    assert_eq!(rows.len(), 4, "{stdout}");
+    for (id, verdict) in rows {
+        assert_eq!(
+            verdict == "regressed",
+            slow.contains(&id.as_str()),
+            "{stdout}"
+        );
+    }
+    for line in stdout
+        .lines()
+        .filter(|l| slow.iter().any(|id| l.contains(id)))
+    {
+        let change: f64 = line
+            .split('┆')
+            .nth(3)
+            .unwrap()
+            .trim()
+            .trim_end_matches('%')
+            .parse()
+            .unwrap();
+        assert!((28.0..32.0).contains(&change), "{line}");
+    }
+    assert!(stderr.contains("2 of 4 benchmarks regressed"), "{stderr}");
+    for id in slow {
+        assert!(stderr.contains(id), "{stderr}");
+    }
+    assert!(!stderr.contains("jsc-tiny/bs64"), "{stderr}");
+    // Report-only: same table, exit 0.
+    let out = check(dir.path(), &["--criterion-dir", "slow", "--report-only"]);
+    assert_code(&out, 0);
+    assert_eq!(count(&text(&out).0, "regressed"), 2);
+    // A threshold above the slowdown: significant but small → "slower", exit 0.
+    let out = check(
+        dir.path(),
+        &["--criterion-dir", "slow", "--threshold", "40"],
+    );
+    assert_code(&out, 0);
+    assert_eq!(count(&text(&out).0, "slower"), 2);
+    // The same comparison between two saved files.
+    let out = trainbench(
+        dir.path(),
+        &[
+            "baseline",
+            "save-timing",
+            "--testbed",
+            "slowbox",
+            "--criterion-dir",
+            "slow",
+        ],
+    );
+    assert_code(&out, 0);
+    let out = check(dir.path(), &["--new", "baselines/slowbox/timing.json"]);
+    assert_code(&out, 1);
+    // And the other way round: faster.
+    let out = trainbench(
+        dir.path(),
+        &[
+            "baseline",
+            "check-timing",
+            "--against",
+            "baselines/slowbox/timing.json",
+            "--new",
+            "baselines/box/timing.json",
+        ],
+    );
+    assert_code(&out, 0);
+    assert_eq!(count(&text(&out).0, "faster"), 2);
+}
+
+#[test]
+fn a_different_machine_is_invalid_unless_allowed() {
+    let dir = saved();
+    let path = dir.path().join("baselines/box/timing.json");
+    let mut v = read_json(&path);
+    v["fingerprint"]["cpu"] = json!("Some Other CPU 9000");
+    v["fingerprint"]["burn_version"] = json!("0.99.0");
+    std::fs::write(dir.path().join("other.json"), v.to_string()).unwrap();
+    let out = check(dir.path(), &["--new", "other.json"]);
+    assert_code(&out, 2);
+    let (stdout, stderr) = text(&out);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("Some Other CPU 9000"), "{stderr}");
+    assert!(stderr.contains("--allow-different-machine"), "{stderr}");
+    let out = check(
+        dir.path(),
+        &["--new", "other.json", "--allow-different-machine"],
+    );
+    assert_code(&out, 0);
+    let (_, stderr) = text(&out);
+    assert!(stderr.contains("different machine allowed"), "{stderr}");
+    assert!(stderr.contains("burn: "), "{stderr}");
+    // Only a version change: valid, with a note.
+    v["fingerprint"]["cpu"] = read_json(&path)["fingerprint"]["cpu"].clone();
+    std::fs::write(dir.path().join("upgraded.json"), v.to_string()).unwrap();
+    let out = check(dir.path(), &["--new", "upgraded.json"]);
+    assert_code(&out, 0);
+    assert!(text(&out).1.contains("versions changed"));
+}
+
+#[test]
+fn a_missing_benchmark_or_unreadable_file_is_invalid() {
+    let dir = saved();
+    let gone = "train_epoch/flex/jsc-tiny/bs64";
+    write_criterion(&dir.path().join("partial"), 2, &[], 1.0, &[gone]);
+    let out = check(dir.path(), &["--criterion-dir", "partial"]);
+    assert_code(&out, 2);
+    let (_, stderr) = text(&out);
+    assert!(
+        stderr.contains("missing") && stderr.contains(gone),
+        "{stderr}"
+    );
+    // Unreadable baseline, unreadable new file, empty criterion folder.
+    std::fs::write(dir.path().join("broken.json"), "{ not json").unwrap();
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    for args in [
+        vec![
+            "baseline",
+            "check-timing",
+            "--against",
+            "nope.json",
+            "--criterion-dir",
+            "crit",
+        ],
+        vec![
+            "baseline",
+            "check-timing",
+            "--against",
+            "broken.json",
+            "--criterion-dir",
+            "crit",
+        ],
+        [AGAINST, &["--new", "broken.json"]].concat(),
+        [AGAINST, &["--criterion-dir", "empty"]].concat(),
+    ] {
+        let out = trainbench(dir.path(), &args);
+        assert_code(&out, 2);
+        assert!(!text(&out).1.is_empty());
+    }
+}
+
+#[test]
+fn invalid_arguments_exit_2() {
+    let dir = saved();
+    for extra in [
+        &["--alpha", "1.5"][..],
+        &["--threshold=-1"],
+        &["--new", "x.json", "--criterion-dir", "crit"],
+    ] {
+        assert_code(&check(dir.path(), extra), 2);
+    }
+    let out = trainbench(
+        dir.path(),
+        &[
+            "baseline",
+            "save-timing",
+            "--testbed",
+            "../escape",
+            "--criterion-dir",
+            "crit",
+        ],
+    );
+    assert_code(&out, 2);
+}
