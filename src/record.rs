@@ -48,6 +48,16 @@ pub struct TrialRecord {
     pub diverged: bool,
     /// Where and when it ran.
     pub provenance: Provenance,
+    /// The study it belongs to (study runs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub study: Option<String>,
+    /// The configuration's id in the study, e.g. `bs=128,lr=1e-5,model=jsc-tiny,epochs=20`
+    /// (study runs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_id: Option<String>,
+    /// A `--quick` trial: subsampled data and capped epochs, never mixed with full trials.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub quick: bool,
 }
 
 impl TrialRecord {
@@ -64,6 +74,9 @@ impl TrialRecord {
             diverged: outcome.diverged_at.is_some(),
             outcome,
             provenance,
+            study: None,
+            config_id: None,
+            quick: false,
         }
     }
 

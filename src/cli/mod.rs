@@ -3,7 +3,11 @@
 
 mod baseline;
 mod data;
+mod dry_run;
+mod merge;
 mod models;
+mod run;
+mod status;
 mod train;
 
 use clap::{Args, Parser, Subcommand};
@@ -31,6 +35,12 @@ enum Command {
     /// Save benchmark timings as a baseline, or check a new run against one.
     #[command(subcommand)]
     Baseline(baseline::BaselineCommand),
+    /// Run a study file: every sweep's configurations × seeds, resuming from the trial log.
+    Run(run::RunArgs),
+    /// Show what a run directory has done, and what is missing or diverged, per sweep.
+    Status(status::StatusArgs),
+    /// Union the trial logs of several run directories (e.g. shards) into one.
+    Merge(merge::MergeArgs),
 }
 
 /// Backend selection shared by the commands that train.
@@ -104,13 +114,16 @@ pub fn main() -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Train(args) => train::run(args),
-        Command::Models => models::run(),
-        Command::Data(cmd) => data::run(cmd),
-        Command::Baseline(cmd) => baseline::run(cmd),
+        Command::Train(args) => train::run(args).map(|()| 0),
+        Command::Models => models::run().map(|()| 0),
+        Command::Data(cmd) => data::run(cmd).map(|()| 0),
+        Command::Baseline(cmd) => baseline::run(cmd).map(|()| 0),
+        Command::Run(args) => run::run(args),
+        Command::Status(args) => status::run(args).map(|()| 0),
+        Command::Merge(args) => merge::run(args).map(|()| 0),
     };
     match result {
-        Ok(()) => 0,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
             e.exit_code()

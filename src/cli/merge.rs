@@ -1,0 +1,34 @@
+//! `trainbench merge DIR... --out DIR`: union trial logs from several runs or machines.
+
+use clap::Args;
+use std::path::PathBuf;
+use trainbench::Result;
+use trainbench::study::merge::merge;
+
+#[derive(Args)]
+pub struct MergeArgs {
+    /// Run directories (or trials.jsonl files) to merge
+    #[arg(required = true, value_name = "DIR")]
+    inputs: Vec<PathBuf>,
+    /// The directory to merge into (its existing trials are kept)
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+}
+
+pub fn run(args: MergeArgs) -> Result<()> {
+    let report = merge(&args.inputs, &args.out)?;
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    for (input, n) in &report.read {
+        eprintln!("read {n} trial(s) from {}", input.display());
+    }
+    println!(
+        "merged into {}: {} added, {} duplicate(s) dropped, {} were already there",
+        args.out.display(),
+        report.added,
+        report.duplicates,
+        report.existing
+    );
+    Ok(())
+}

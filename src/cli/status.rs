@@ -1,0 +1,109 @@
+//! `trainbench status DIR`: what is done, missing and diverged, per sweep.
+
+use super::run::seed_ranges;
+use clap::Args;
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use std::path::PathBuf;
+use trainbench::study::rundir::{RunMeta, STUDY_COPY};
+use trainbench::study::status::status;
+use trainbench::study::{LOG_FILE, LogContents, Plan, Study};
+use trainbench::{Error, Result};
+
+#[derive(Args)]
+pub struct StatusArgs {
+    /// A run directory (with trials.jsonl)
+    dir: PathBuf,
+    /// The study file [default: DIR/study.toml, saved by `run`]
+    #[arg(long, value_name = "FILE")]
+    study: Option<PathBuf>,
+    /// Seeds per configuration [default: as in the latest run]
+    #[arg(long, value_name = "N")]
+    seeds: Option<usize>,
+    /// Only this sweep (repeatable) [default: as in the latest run]
+    #[arg(long = "sweep", value_name = "NAME")]
+    sweeps: Vec<String>,
+    /// Count quick trials (default: the latest run's mode)
+    #[arg(long, conflicts_with = "full")]
+    quick: bool,
+    /// Count full (non-quick) trials
+    #[arg(long)]
+    full: bool,
+}
+
+pub fn run(args: StatusArgs) -> Result<()> {
+    let meta = RunMeta::load(&args.dir)?;
+    let study_path = args
+        .study
+        .clone()
+        .unwrap_or_else(|| args.dir.join(STUDY_COPY));
+    if !study_path.is_file() {
+        return Err(Error::Usage(format!(
+            "no study file at '{}': pass --study FILE",
+            study_path.display()
+        )));
+    }
+    let study = Study::load(&study_path)?;
+    let mut options = meta.as_ref().map(RunMeta::options).unwrap_or_default();
+    if args.seeds.is_some() {
+        options.seeds = args.seeds;
+    }
+    if !args.sweeps.is_empty() {
+        options.sweeps = args.sweeps.clone();
+    }
+    if args.quick || args.full {
+        options.quick = args.quick;
+    }
+    let plan = Plan::new(&study, &options)?;
+    let log = args.dir.join(LOG_FILE);
+    let contents = LogContents::read(&log)?;
+    for w in contents.warnings(&log) {
+        eprintln!("warning: {w}");
+    }
+    let st = status(&plan, &contents.records);
+
+    println!(
+        "{}{}: {} seeds per config, {} records in {}",
+        plan.study,
+        if plan.quick { " (quick)" } else { "" },
+        plan.seeds.len(),
+        contents.records.len(),
+        log.display()
+    );
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header(["sweep", "configs", "trials", "done", "missing", "diverged"]);
+    for s in st.sweeps.iter().chain([&st.total]) {
+        table.add_row(vec![
+            s.name.clone(),
+            s.configs.to_string(),
+            s.planned.to_string(),
+            format!(
+                "{} ({:.0}%)",
+                s.done,
+                100.0 * s.done as f64 / s.planned.max(1) as f64
+            ),
+            s.missing_trials().to_string(),
+            s.diverged.to_string(),
+        ]);
+    }
+    println!("{table}");
+    if !st.total.missing.is_empty() {
+        println!("missing:");
+        for (id, seeds) in &st.total.missing {
+            println!("  {id} seeds {}", seed_ranges(seeds));
+        }
+    }
+    if st.variants.len() > 1 {
+        println!("note: the counted trials come from several backends / data sets:");
+        for (backend, fingerprint) in &st.variants {
+            println!("  backend {backend}, data {fingerprint}");
+        }
+    }
+    if st.outside_plan > 0 {
+        println!(
+            "note: {} record(s) of this mode are not in this plan (other sweeps or seeds)",
+            st.outside_plan
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,381 @@
+//! Per-sweep statistics of a study's trials: a summary per configuration and every
+//! configuration compared with the sweep's best, Holm-adjusted within the sweep.
+//!
+//! Pure: takes trial records and the sweeps' layout, returns numbers; rendering lives in the
+//! sibling modules.
+
+use crate::record::TrialRecord;
+use crate::stats::{self, Summary};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// A number taken from each trial.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Validation accuracy after the last epoch.
+    FinalValAcc,
+    /// Test accuracy of the final model.
+    TestAcc,
+    /// Best validation accuracy over the epochs.
+    BestValAcc,
+    /// Mean wall seconds of one epoch's training part.
+    TrainSecondsPerEpoch,
+    /// Wall seconds of the whole trial (with evaluation; shared by replicas trained together).
+    TotalSeconds,
+    /// First epoch whose validation accuracy reached the target.
+    EpochsToTarget,
+}
+
+impl Metric {
+    /// Every metric, in report order.
+    pub const ALL: [Metric; 6] = [
+        Metric::FinalValAcc,
+        Metric::TestAcc,
+        Metric::BestValAcc,
+        Metric::TrainSecondsPerEpoch,
+        Metric::TotalSeconds,
+        Metric::EpochsToTarget,
+    ];
+
+    /// The snake_case name used in JSON.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Metric::FinalValAcc => "final_val_acc",
+            Metric::TestAcc => "test_acc",
+            Metric::BestValAcc => "best_val_acc",
+            Metric::TrainSecondsPerEpoch => "train_seconds_per_epoch",
+            Metric::TotalSeconds => "total_seconds",
+            Metric::EpochsToTarget => "epochs_to_target",
+        }
+    }
+
+    /// True for accuracies (higher is better); times and epoch counts are better lower.
+    pub fn higher_is_better(&self) -> bool {
+        matches!(
+            self,
+            Metric::FinalValAcc | Metric::TestAcc | Metric::BestValAcc
+        )
+    }
+
+    /// The metric of one trial; `None` when the trial diverged or (epochs-to-target) never
+    /// reached `target`.
+    pub fn value(&self, r: &TrialRecord, target: f64) -> Option<f64> {
+        if r.diverged {
+            return None;
+        }
+        let epochs = &r.outcome.epochs;
+        let v = match self {
+            Metric::FinalValAcc => epochs.last()?.val_acc,
+            Metric::TestAcc => r.outcome.test_acc,
+            Metric::BestValAcc => epochs.iter().map(|e| e.val_acc).fold(f64::NAN, f64::max),
+            Metric::TrainSecondsPerEpoch => {
+                epochs.iter().map(|e| e.train_seconds).sum::<f64>() / epochs.len().max(1) as f64
+            }
+            Metric::TotalSeconds => r.outcome.total_seconds,
+            Metric::EpochsToTarget => epochs.iter().find(|e| e.val_acc >= target)?.epoch as f64,
+        };
+        v.is_finite().then_some(v)
+    }
+}
+
+/// One configuration of a sweep, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfigView {
+    /// The stable configuration id.
+    pub config_id: String,
+    /// The values of the sweep's varied parameters, in `SweepView::params` order.
+    pub values: Vec<String>,
+}
+
+/// The layout of one sweep: its name, varied parameters and configurations in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepView {
+    /// Sweep name.
+    pub name: String,
+    /// Names of the varied parameters (one or two).
+    pub params: Vec<String>,
+    /// Configurations, in the study file's order.
+    pub configs: Vec<ConfigView>,
+}
+
+/// Summary of one metric over one configuration's seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfigSummary {
+    /// Configuration id.
+    pub config_id: String,
+    /// Trials found for this configuration (all seeds, diverged included).
+    pub trials: usize,
+    /// Trials that diverged (excluded from every statistic).
+    pub diverged: usize,
+    /// Trials without a value for this metric other than by divergence (epochs-to-target:
+    /// never reached the target).
+    pub missing: usize,
+    /// Statistics over the remaining values.
+    #[serde(flatten)]
+    pub summary: Summary,
+}
+
+/// One configuration compared with the sweep's best.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// The configuration compared.
+    pub a: String,
+    /// The sweep's best configuration for this metric.
+    pub b: String,
+    /// `paired` (both arms have values for the same seeds) or `welch`.
+    pub test: String,
+    /// t statistic of a − b.
+    #[serde(with = "crate::jsonfloat")]
+    pub statistic: f64,
+    /// Degrees of freedom.
+    #[serde(with = "crate::jsonfloat")]
+    pub df: f64,
+    /// Two-sided p-value.
+    #[serde(with = "crate::jsonfloat")]
+    pub p_value: f64,
+    /// Holm-adjusted p-value within the sweep (for this metric).
+    #[serde(with = "crate::jsonfloat")]
+    pub p_holm: f64,
+    /// Hedges' g of a − b (bias-corrected standardised difference).
+    #[serde(with = "crate::jsonfloat")]
+    pub hedges_g: f64,
+    /// P(a > b): Mann–Whitney U / (n·m), ties counted ½.
+    #[serde(with = "crate::jsonfloat")]
+    pub prob_superiority: f64,
+    /// `indistinguishable` (p_holm ≥ α, or not testable) or `worse`.
+    pub verdict: Verdict,
+}
+
+/// How a configuration stands against the sweep's best.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The best mean of the sweep.
+    Best,
+    /// Not significantly different from the best (Holm-adjusted p ≥ α), or too few values
+    /// to test.
+    Indistinguishable,
+    /// Significantly worse than the best.
+    Worse,
+}
+
+impl Verdict {
+    /// Lower-case word for tables.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Verdict::Best => "best",
+            Verdict::Indistinguishable => "indistinguishable",
+            Verdict::Worse => "worse",
+        }
+    }
+}
+
+/// One metric over one sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricReport {
+    /// The metric.
+    pub metric: Metric,
+    /// The configuration with the best mean (none if no configuration has values).
+    pub best: Option<String>,
+    /// One summary per configuration, in sweep order.
+    pub summaries: Vec<ConfigSummary>,
+    /// Every other configuration (with values) against the best.
+    pub comparisons: Vec<Comparison>,
+}
+
+impl MetricReport {
+    /// The verdict of configuration `id` (None if it has no values).
+    pub fn verdict(&self, id: &str) -> Option<Verdict> {
+        if self.best.as_deref() == Some(id) {
+            return Some(Verdict::Best);
+        }
+        self.comparisons
+            .iter()
+            .find(|c| c.a == id)
+            .map(|c| c.verdict)
+    }
+
+    /// The summary of configuration `id`.
+    pub fn summary(&self, id: &str) -> Option<&ConfigSummary> {
+        self.summaries.iter().find(|s| s.config_id == id)
+    }
+}
+
+/// The statistics of one sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepReport {
+    /// The sweep's layout.
+    #[serde(flatten)]
+    pub view: SweepView,
+    /// One entry per metric, in [`Metric::ALL`] order.
+    pub metrics: Vec<MetricReport>,
+}
+
+impl SweepReport {
+    /// The report of `metric`.
+    pub fn metric(&self, metric: Metric) -> &MetricReport {
+        self.metrics
+            .iter()
+            .find(|m| m.metric == metric)
+            .expect("every metric is analysed")
+    }
+}
+
+/// Settings of an analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisOptions {
+    /// Confidence level of the intervals (0.95).
+    pub level: f64,
+    /// Significance level of the verdicts, applied to Holm-adjusted p-values (0.05).
+    pub alpha: f64,
+    /// Validation accuracy that defines epochs-to-target.
+    pub target: f64,
+}
+
+impl Default for AnalysisOptions {
+    fn default() -> Self {
+        AnalysisOptions {
+            level: 0.95,
+            alpha: 0.05,
+            target: 0.65,
+        }
+    }
+}
+
+/// Trials of one configuration, by config id.
+pub fn by_config(records: &[TrialRecord]) -> HashMap<&str, Vec<&TrialRecord>> {
+    let mut map: HashMap<&str, Vec<&TrialRecord>> = HashMap::new();
+    for r in records {
+        if let Some(id) = r.config_id.as_deref() {
+            map.entry(id).or_default().push(r);
+        }
+    }
+    map
+}
+
+/// Values of `metric` by seed for one configuration.
+fn values_by_seed(trials: &[&TrialRecord], metric: Metric, target: f64) -> BTreeMap<u64, f64> {
+    trials
+        .iter()
+        .filter_map(|r| Some((r.outcome.seed, metric.value(r, target)?)))
+        .collect()
+}
+
+fn compare(a_id: &str, a: &BTreeMap<u64, f64>, b_id: &str, b: &BTreeMap<u64, f64>) -> Comparison {
+    let va: Vec<f64> = a.values().copied().collect();
+    let vb: Vec<f64> = b.values().copied().collect();
+    let same_seeds = a.len() >= 2 && a.keys().eq(b.keys());
+    let (test, result) = if same_seeds {
+        let paired = stats::paired_t_test(&va, &vb).unwrap_or(stats::TestResult::NAN);
+        ("paired", paired)
+    } else {
+        ("welch", stats::welch_test(&va, &vb))
+    };
+    Comparison {
+        a: a_id.to_string(),
+        b: b_id.to_string(),
+        test: test.to_string(),
+        statistic: result.statistic,
+        df: result.df,
+        p_value: result.p_value,
+        p_holm: f64::NAN,
+        hedges_g: stats::hedges_g(&va, &vb),
+        prob_superiority: stats::prob_superiority(&va, &vb),
+        verdict: Verdict::Indistinguishable,
+    }
+}
+
+fn analyse_metric(
+    view: &SweepView,
+    trials: &HashMap<&str, Vec<&TrialRecord>>,
+    metric: Metric,
+    options: &AnalysisOptions,
+) -> MetricReport {
+    let empty = Vec::new();
+    let per_config: Vec<(&str, &Vec<&TrialRecord>, BTreeMap<u64, f64>)> = view
+        .configs
+        .iter()
+        .map(|c| {
+            let t = trials.get(c.config_id.as_str()).unwrap_or(&empty);
+            (
+                c.config_id.as_str(),
+                t,
+                values_by_seed(t, metric, options.target),
+            )
+        })
+        .collect();
+    let summaries: Vec<ConfigSummary> = per_config
+        .iter()
+        .map(|(id, t, values)| {
+            let diverged = t.iter().filter(|r| r.diverged).count();
+            let v: Vec<f64> = values.values().copied().collect();
+            ConfigSummary {
+                config_id: id.to_string(),
+                trials: t.len(),
+                diverged,
+                missing: t.len() - diverged - v.len(),
+                summary: stats::summarize(&v, options.level),
+            }
+        })
+        .collect();
+    let better = |x: f64, y: f64| {
+        if metric.higher_is_better() {
+            x > y
+        } else {
+            x < y
+        }
+    };
+    let best = summaries
+        .iter()
+        .filter(|s| s.summary.n > 0 && s.summary.mean.is_finite())
+        .fold(None::<&ConfigSummary>, |acc, s| match acc {
+            Some(b) if !better(s.summary.mean, b.summary.mean) => Some(b),
+            _ => Some(s),
+        })
+        .map(|s| s.config_id.clone());
+    let mut comparisons = Vec::new();
+    if let Some(best_id) = &best {
+        let best_values = &per_config
+            .iter()
+            .find(|(id, ..)| id == best_id)
+            .expect("best is a config")
+            .2;
+        for (id, _, values) in &per_config {
+            if id != best_id && !values.is_empty() {
+                comparisons.push(compare(id, values, best_id, best_values));
+            }
+        }
+        let adjusted = stats::holm(&comparisons.iter().map(|c| c.p_value).collect::<Vec<_>>());
+        for (c, p) in comparisons.iter_mut().zip(adjusted) {
+            c.p_holm = p;
+            c.verdict = if p < options.alpha {
+                Verdict::Worse
+            } else {
+                Verdict::Indistinguishable
+            };
+        }
+    }
+    MetricReport {
+        metric,
+        best,
+        summaries,
+        comparisons,
+    }
+}
+
+/// Analyses one sweep over every metric.
+pub fn analyse_sweep(
+    view: &SweepView,
+    records: &[TrialRecord],
+    options: &AnalysisOptions,
+) -> SweepReport {
+    let trials = by_config(records);
+    SweepReport {
+        view: view.clone(),
+        metrics: Metric::ALL
+            .iter()
+            .map(|&m| analyse_metric(view, &trials, m, options))
+            .collect(),
+    }
+}

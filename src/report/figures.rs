@@ -1,0 +1,229 @@
+//! Which figures a report has, and the numbers behind them (curves with CI bands, error
+//! bars, the batch-size × learning-rate heatmap). Drawing is [`super::plot`]'s.
+
+use super::Report;
+use super::analysis::{Metric, SweepReport, by_config};
+use super::plot::{Bar, Curve, error_bars, heatmap, learning_curves};
+use crate::Result;
+use crate::record::TrialRecord;
+use crate::stats::summarize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// The figure-name suffix of a sweep: the user's Lab 1 report names (`BS`, `Epoch`, `LR`,
+/// `Large`) for the Lab 1 sweeps, the sweep name otherwise.
+pub fn suffix(sweep: &str) -> String {
+    match sweep {
+        "batch_size" => "BS".into(),
+        "epochs" => "Epoch".into(),
+        "learning_rate" => "LR".into(),
+        "model_size" => "Large".into(),
+        other => other.into(),
+    }
+}
+
+/// Mean and CI of `field` per epoch over one configuration's non-diverged trials.
+fn curve(
+    label: String,
+    trials: &[&TrialRecord],
+    field: fn(&crate::train::EpochRecord) -> f64,
+    level: f64,
+) -> Curve {
+    let kept: Vec<&&TrialRecord> = trials.iter().filter(|r| !r.diverged).collect();
+    let epochs = kept
+        .iter()
+        .map(|r| r.outcome.epochs.len())
+        .max()
+        .unwrap_or(0);
+    let mut c = Curve {
+        label,
+        epochs: Vec::new(),
+        mean: Vec::new(),
+        lo: Vec::new(),
+        hi: Vec::new(),
+    };
+    for e in 0..epochs {
+        let values: Vec<f64> = kept
+            .iter()
+            .filter_map(|r| r.outcome.epochs.get(e).map(field))
+            .collect();
+        let s = summarize(&values, level);
+        c.epochs.push(e + 1);
+        c.mean.push(s.mean);
+        // A single seed has no interval: draw the line without a band.
+        c.lo.push(if s.ci_low.is_finite() {
+            s.ci_low
+        } else {
+            s.mean
+        });
+        c.hi.push(if s.ci_high.is_finite() {
+            s.ci_high
+        } else {
+            s.mean
+        });
+    }
+    c
+}
+
+/// Error bars of `metric` against the sweep's single varied parameter.
+fn bars(sweep: &SweepReport, metric: Metric) -> Vec<Bar> {
+    let m = sweep.metric(metric);
+    sweep
+        .view
+        .configs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let s = &m.summary(&c.config_id)?.summary;
+            let value = c.values.first()?;
+            let x = value.parse::<f64>().unwrap_or(i as f64);
+            (s.n > 0).then(|| Bar {
+                label: value.clone(),
+                x,
+                mean: s.mean,
+                lo: if s.ci_low.is_finite() {
+                    s.ci_low
+                } else {
+                    s.mean
+                },
+                hi: if s.ci_high.is_finite() {
+                    s.ci_high
+                } else {
+                    s.mean
+                },
+            })
+        })
+        .collect()
+}
+
+/// Writes every figure of `report` into `dir`; returns the stems written (each has a `.png`
+/// and an `.svg`).
+pub fn write_all(report: &Report, records: &[TrialRecord], dir: &Path) -> Result<Vec<PathBuf>> {
+    let trials = by_config(records);
+    let level = report.options.level;
+    let mut written = Vec::new();
+    for sweep in &report.sweeps {
+        let sfx = suffix(&sweep.view.name);
+        let per_config: Vec<(String, Vec<&TrialRecord>)> = sweep
+            .view
+            .configs
+            .iter()
+            .map(|c| {
+                let label = super::table::label(sweep, &c.config_id);
+                let t = trials
+                    .get(c.config_id.as_str())
+                    .cloned()
+                    .unwrap_or_default();
+                (label, t)
+            })
+            .collect();
+        for (name, title, field) in [
+            (
+                "train_acc",
+                "training accuracy",
+                (|e: &crate::train::EpochRecord| e.train_acc) as fn(&_) -> f64,
+            ),
+            ("val_acc", "validation accuracy", |e| e.val_acc),
+        ] {
+            let curves: Vec<Curve> = per_config
+                .iter()
+                .map(|(label, t)| curve(label.clone(), t, field, level))
+                .collect();
+            let stem = dir.join(format!("{name}_{sfx}"));
+            learning_curves(
+                &stem,
+                &format!(
+                    "{title} per epoch — sweep {} (mean, 95% CI over seeds)",
+                    sweep.view.name
+                ),
+                title,
+                &curves,
+            )?;
+            written.push(stem);
+        }
+        if sweep.view.params.len() == 1 {
+            let param = &sweep.view.params[0];
+            let log_x = param == "lr" || param == "batch_size";
+            let stem = dir.join(format!("test_acc_vs_{param}_{sfx}"));
+            error_bars(
+                &stem,
+                &format!("final test accuracy vs {param} — sweep {}", sweep.view.name),
+                param,
+                "test accuracy",
+                log_x,
+                &bars(sweep, Metric::TestAcc),
+            )?;
+            written.push(stem);
+            if param == "batch_size" {
+                let stem = dir.join(format!("time_per_epoch_{sfx}"));
+                error_bars(
+                    &stem,
+                    &format!(
+                        "training seconds per epoch vs batch size — sweep {}",
+                        sweep.view.name
+                    ),
+                    "batch size",
+                    "seconds per epoch",
+                    true,
+                    &bars(sweep, Metric::TrainSecondsPerEpoch),
+                )?;
+                written.push(stem);
+            }
+        }
+        if let Some(stem) = bs_lr_heatmap(sweep, dir)? {
+            written.push(stem);
+        }
+    }
+    Ok(written)
+}
+
+/// The batch size × learning rate heatmap of mean final validation accuracy, for a sweep
+/// that varies exactly those two.
+fn bs_lr_heatmap(sweep: &SweepReport, dir: &Path) -> Result<Option<PathBuf>> {
+    let params = &sweep.view.params;
+    let (Some(bi), Some(li)) = (
+        params.iter().position(|p| p == "batch_size"),
+        params.iter().position(|p| p == "lr"),
+    ) else {
+        return Ok(None);
+    };
+    if params.len() != 2 {
+        return Ok(None);
+    }
+    let m = sweep.metric(Metric::FinalValAcc);
+    let mut bss: Vec<String> = Vec::new();
+    let mut lrs: Vec<String> = Vec::new();
+    let mut cell: HashMap<(String, String), f64> = HashMap::new();
+    for c in &sweep.view.configs {
+        let (bs, lr) = (c.values[bi].clone(), c.values[li].clone());
+        if !bss.contains(&bs) {
+            bss.push(bs.clone());
+        }
+        if !lrs.contains(&lr) {
+            lrs.push(lr.clone());
+        }
+        if let Some(s) = m.summary(&c.config_id).filter(|s| s.summary.n > 0) {
+            cell.insert((bs, lr), s.summary.mean);
+        }
+    }
+    let cells: Vec<Vec<Option<f64>>> = lrs
+        .iter()
+        .map(|lr| {
+            bss.iter()
+                .map(|bs| cell.get(&(bs.clone(), lr.clone())).copied())
+                .collect()
+        })
+        .collect();
+    let stem = dir.join(format!("heatmap_{}", suffix(&sweep.view.name)));
+    heatmap(
+        &stem,
+        &format!("mean final validation accuracy — sweep {}", sweep.view.name),
+        "batch size",
+        &bss,
+        "learning rate",
+        &lrs,
+        &cells,
+        &|v| format!("{:.1}%", 100.0 * v),
+    )?;
+    Ok(Some(stem))
+}

@@ -1,0 +1,108 @@
+//! A rough cost model for planning: estimated seconds of one training group on the Flex
+//! backend of a 2-core reference machine, used by `--dry-run`, the ETA and shard balancing.
+//!
+//! It is an estimate, not a promise: the shape (how cost grows with rows, epochs, batch size,
+//! model and replicas) matters more than the scale. Per epoch,
+//!
+//! ```text
+//! batches · (20 µs · layers)                     per-step overhead (kernel launches)
+//! + train_rows · S · (0.2 µs + 0.22 ns · params) per-row work, each of S replicas
+//! + eval_rows · S · (0.07 µs + 0.07 ns · params) validation pass (test once at the end)
+//! ```
+//!
+//! fitted to measured epochs of jsc-tiny … jsc-toy-10x at batch sizes 32–512 and 1–10
+//! replicas.
+
+use crate::model::ModelSpec;
+use crate::train::TrainConfig;
+
+/// Estimated rows of each split (before the data is prepared).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RowEstimate {
+    /// Training rows.
+    pub train: usize,
+    /// Validation rows.
+    pub val: usize,
+    /// Test rows.
+    pub test: usize,
+}
+
+impl RowEstimate {
+    /// Splits `rows` raw rows the way MASE's preparation does (20% test, then 10% of the rest
+    /// as holdout validation, or validation = train in `mase` mode).
+    pub fn from_raw(rows: usize, val_is_train: bool) -> Self {
+        let test = rows / 5;
+        let rest = rows - test;
+        if val_is_train {
+            RowEstimate {
+                train: rest,
+                val: rest,
+                test,
+            }
+        } else {
+            let val = rest.div_ceil(10);
+            RowEstimate {
+                train: rest - val,
+                val,
+                test,
+            }
+        }
+    }
+}
+
+/// Estimated seconds to train `config` for `replicas` seeds together on `rows`.
+pub fn estimate_seconds(config: &TrainConfig, replicas: usize, rows: RowEstimate) -> f64 {
+    let (layers, params) = match ModelSpec::parse(&config.model) {
+        Ok(spec) => (spec.layers.len(), spec.param_count()),
+        Err(_) => (5, 127),
+    };
+    let s = replicas.max(1) as f64;
+    let p = params as f64;
+    let batches = rows.train.div_ceil(config.batch_size.max(1)) as f64;
+    let step = batches * 20e-6 * layers as f64;
+    let train = rows.train as f64 * s * (0.2e-6 + 0.22e-9 * p);
+    let eval_row = s * (0.07e-6 + 0.07e-9 * p);
+    let epoch = step + train + rows.val as f64 * eval_row;
+    config.epochs as f64 * epoch + rows.test as f64 * eval_row
+}
+
+/// `seconds` as a short human duration: `5.2s`, `42s`, `3m05s`, `2h07m`.
+pub fn human(seconds: f64) -> String {
+    if seconds < 9.95 {
+        return format!("{:.1}s", seconds.max(0.0));
+    }
+    let s = seconds.round() as u64;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cost_grows_with_work_and_shrinks_per_seed_with_replicas() {
+        let rows = RowEstimate::from_raw(100_000, false);
+        assert_eq!(rows.test, 20_000);
+        assert_eq!(rows.val + rows.train, 80_000);
+        let base = TrainConfig::default();
+        let c = |f: &dyn Fn(&mut TrainConfig)| {
+            let mut c = base.clone();
+            f(&mut c);
+            estimate_seconds(&c, 1, rows)
+        };
+        let t = estimate_seconds(&base, 1, rows);
+        assert!(c(&|c| c.epochs = 40) > 1.9 * t);
+        assert!(c(&|c| c.batch_size = 32) > t);
+        assert!(c(&|c| c.model = "jsc-toy-10x".into()) > t);
+        let ten = estimate_seconds(&base, 10, rows);
+        assert!(ten > t && ten < 10.0 * t);
+        assert_eq!(human(5.23), "5.2s");
+        assert_eq!(human(42.4), "42s");
+        assert_eq!(human(185.0), "3m05s");
+        assert_eq!(human(7620.0), "2h07m");
+    }
+}

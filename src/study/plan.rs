@@ -1,0 +1,343 @@
+//! The plan of a study run: the unique configurations of the selected sweeps, each with a
+//! stable `config_id`, times the seeds; and how pending seeds are grouped into replica
+//! batches.
+
+use super::file::Study;
+use crate::optim::{AdamConfig, Scheduler};
+use crate::train::TrainConfig;
+use crate::{Error, Result};
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// Seeds per configuration in `--quick` runs (unless `--seeds` says otherwise).
+pub const QUICK_SEEDS: usize = 3;
+/// Epoch cap in `--quick` runs.
+pub const QUICK_MAX_EPOCHS: usize = 5;
+/// Most seeds trained together in one group under `--replicas auto`.
+pub const REPLICA_CAP: usize = 16;
+
+/// A short float: `1e-3`, `3e-4`, `1.5e-2` (shortest round-trip form, so stable).
+fn short(x: f64) -> String {
+    format!("{x:e}")
+}
+
+/// The stable, readable id of a configuration: `bs=256,lr=1e-3,model=jsc-tiny,epochs=20`,
+/// followed by any non-default scheduler / Adam setting (`sched=constant`, `wd=1e-4`,
+/// `beta1=…`, `beta2=…`, `eps=…`). Equal configurations have equal ids and vice versa.
+pub fn config_id(c: &TrainConfig) -> String {
+    let mut id = format!(
+        "bs={},lr={},model={},epochs={}",
+        c.batch_size,
+        short(c.lr),
+        c.model,
+        c.epochs
+    );
+    if c.scheduler != Scheduler::Cosine {
+        id.push_str(&format!(",sched={}", c.scheduler));
+    }
+    let (a, d) = (c.adam, AdamConfig::default());
+    for (name, v, dv) in [
+        ("wd", a.weight_decay, d.weight_decay),
+        ("beta1", a.beta1, d.beta1),
+        ("beta2", a.beta2, d.beta2),
+        ("eps", a.eps, d.eps),
+    ] {
+        if v != dv {
+            id.push_str(&format!(",{name}={}", short(v)));
+        }
+    }
+    id
+}
+
+/// What to take from a study.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PlanOptions {
+    /// Seeds per configuration (default: the study's, or [`QUICK_SEEDS`] when quick).
+    pub seeds: Option<usize>,
+    /// Only these sweeps (default: all).
+    pub sweeps: Vec<String>,
+    /// A quick look: epochs capped at [`QUICK_MAX_EPOCHS`], fewer seeds, subsampled data.
+    pub quick: bool,
+}
+
+/// One unique configuration of the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedConfig {
+    /// Its [`config_id`].
+    pub id: String,
+    /// The configuration as trained (epochs already capped when quick).
+    pub config: TrainConfig,
+    /// The sweeps it belongs to, in study order.
+    pub sweeps: Vec<String>,
+}
+
+/// Every trial of a study run: unique configurations × seeds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The study's name.
+    pub study: String,
+    /// Quick mode.
+    pub quick: bool,
+    /// The seeds of every configuration.
+    pub seeds: Vec<u64>,
+    /// The unique configurations, in order of first appearance.
+    pub configs: Vec<PlannedConfig>,
+    /// Each selected sweep with the indices (into `configs`) of its configurations, in sweep
+    /// order.
+    pub sweeps: Vec<(String, Vec<usize>)>,
+}
+
+impl Plan {
+    /// Builds the plan; unknown sweep names are a usage error.
+    pub fn new(study: &Study, options: &PlanOptions) -> Result<Plan> {
+        for name in &options.sweeps {
+            if study.sweep(name).is_none() {
+                let names: Vec<&str> = study.sweeps.iter().map(|s| s.name.as_str()).collect();
+                return Err(Error::Usage(format!(
+                    "--sweep {name}: no such sweep in study '{}' (it has: {})",
+                    study.name,
+                    names.join(", ")
+                )));
+            }
+        }
+        let seeds = match (options.seeds, options.quick) {
+            (Some(0), _) => return Err(Error::Usage("--seeds must be at least 1".into())),
+            (Some(n), _) => n,
+            (None, true) => QUICK_SEEDS.min(study.seeds),
+            (None, false) => study.seeds,
+        };
+        let mut configs: Vec<PlannedConfig> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut sweeps = Vec::new();
+        for sweep in &study.sweeps {
+            if !options.sweeps.is_empty() && !options.sweeps.contains(&sweep.name) {
+                continue;
+            }
+            let mut members = Vec::new();
+            for mut config in sweep.configs() {
+                if options.quick {
+                    config.epochs = config.epochs.min(QUICK_MAX_EPOCHS);
+                }
+                let id = config_id(&config);
+                let i = *index.entry(id.clone()).or_insert_with(|| {
+                    configs.push(PlannedConfig {
+                        id,
+                        config,
+                        sweeps: Vec::new(),
+                    });
+                    configs.len() - 1
+                });
+                if !configs[i].sweeps.contains(&sweep.name) {
+                    configs[i].sweeps.push(sweep.name.clone());
+                }
+                if !members.contains(&i) {
+                    members.push(i);
+                }
+            }
+            sweeps.push((sweep.name.clone(), members));
+        }
+        Ok(Plan {
+            study: study.name.clone(),
+            quick: options.quick,
+            seeds: (0..seeds as u64).collect(),
+            configs,
+            sweeps,
+        })
+    }
+
+    /// Number of trials: unique configurations × seeds.
+    pub fn trials(&self) -> usize {
+        self.configs.len() * self.seeds.len()
+    }
+
+    /// The index of the configuration with id `id`.
+    pub fn find(&self, id: &str) -> Option<usize> {
+        self.configs.iter().position(|c| c.id == id)
+    }
+}
+
+/// How many seeds of one configuration train together (`--replicas auto|N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Replicas {
+    /// All pending seeds of a configuration, in groups of at most [`REPLICA_CAP`] (split
+    /// evenly: 20 seeds → 10 + 10).
+    #[default]
+    Auto,
+    /// At most N seeds per group (1 = every seed alone).
+    Max(usize),
+}
+
+impl FromStr for Replicas {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(Replicas::Auto),
+            n => match n.parse::<usize>() {
+                Ok(n) if n >= 1 => Ok(Replicas::Max(n)),
+                _ => Err(Error::Usage(format!(
+                    "--replicas '{s}': expected auto or a number >= 1"
+                ))),
+            },
+        }
+    }
+}
+
+impl fmt::Display for Replicas {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Replicas::Auto => write!(f, "auto (≤ {REPLICA_CAP})"),
+            Replicas::Max(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+impl Replicas {
+    /// Splits `seeds` into groups trained together, as evenly as the cap allows.
+    pub fn split(&self, seeds: &[u64]) -> Vec<Vec<u64>> {
+        let cap = match self {
+            Replicas::Auto => REPLICA_CAP,
+            Replicas::Max(n) => *n,
+        };
+        if seeds.is_empty() {
+            return Vec::new();
+        }
+        let groups = seeds.len().div_ceil(cap);
+        let (base, extra) = (seeds.len() / groups, seeds.len() % groups);
+        let mut out = Vec::with_capacity(groups);
+        let mut rest = seeds;
+        for g in 0..groups {
+            let (head, tail) = rest.split_at(base + usize::from(g < extra));
+            out.push(head.to_vec());
+            rest = tail;
+        }
+        out
+    }
+}
+
+/// A group of seeds of one configuration trained together in one `train` call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// Index into [`Plan::configs`].
+    pub config: usize,
+    /// The seeds (replicas).
+    pub seeds: Vec<u64>,
+}
+
+/// Groups each configuration's pending seeds (`pending[i]` for config `i`) by `replicas`,
+/// in plan order.
+pub fn groups(pending: &[Vec<u64>], replicas: Replicas) -> Vec<Group> {
+    pending
+        .iter()
+        .enumerate()
+        .flat_map(|(config, seeds)| {
+            replicas
+                .split(seeds)
+                .into_iter()
+                .map(move |seeds| Group { config, seeds })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STUDY: &str = r#"
+        name = "t"
+        seeds = 4
+        [defaults]
+        epochs = 20
+        [[sweep]]
+        name = "bs"
+        vary = { batch_size = [64, 128] }
+        [[sweep]]
+        name = "epochs"
+        vary = { epochs = [10, 20] }
+    "#;
+
+    #[test]
+    fn config_ids_are_readable_and_distinguish_settings() {
+        let mut c = TrainConfig {
+            batch_size: 256,
+            lr: 1e-3,
+            ..TrainConfig::default()
+        };
+        assert_eq!(config_id(&c), "bs=256,lr=1e-3,model=jsc-tiny,epochs=20");
+        c.scheduler = Scheduler::Constant;
+        c.adam.weight_decay = 1e-4;
+        assert_eq!(
+            config_id(&c),
+            "bs=256,lr=1e-3,model=jsc-tiny,epochs=20,sched=constant,wd=1e-4"
+        );
+        c.lr = 1.5e-2;
+        assert!(config_id(&c).contains("lr=1.5e-2"));
+    }
+
+    #[test]
+    fn shared_configurations_run_once_and_quick_caps_epochs() {
+        let study = Study::parse(STUDY, "t").unwrap();
+        let plan = Plan::new(&study, &PlanOptions::default()).unwrap();
+        // bs=128,epochs=20 is in both sweeps.
+        assert_eq!(plan.configs.len(), 3);
+        assert_eq!(plan.trials(), 12);
+        let shared = plan
+            .find("bs=128,lr=1e-5,model=jsc-tiny,epochs=20")
+            .unwrap();
+        assert_eq!(plan.configs[shared].sweeps, ["bs", "epochs"]);
+        assert_eq!(plan.sweeps[1].1.len(), 2);
+
+        let quick = PlanOptions {
+            quick: true,
+            ..PlanOptions::default()
+        };
+        let q = Plan::new(&study, &quick).unwrap();
+        assert_eq!(q.seeds, [0, 1, 2]);
+        assert!(
+            q.configs
+                .iter()
+                .all(|c| c.config.epochs == QUICK_MAX_EPOCHS)
+        );
+        assert_eq!(q.configs.len(), 2, "epochs 10 and 20 both become 5");
+
+        let only = PlanOptions {
+            sweeps: vec!["epochs".into()],
+            seeds: Some(2),
+            ..PlanOptions::default()
+        };
+        let p = Plan::new(&study, &only).unwrap();
+        assert_eq!((p.configs.len(), p.trials()), (2, 4));
+        let bad = PlanOptions {
+            sweeps: vec!["nope".into()],
+            ..PlanOptions::default()
+        };
+        assert!(
+            Plan::new(&study, &bad)
+                .unwrap_err()
+                .to_string()
+                .contains("bs, epochs")
+        );
+    }
+
+    #[test]
+    fn replicas_split_evenly_under_the_cap() {
+        let seeds: Vec<u64> = (0..20).collect();
+        let sizes = |r: Replicas| -> Vec<usize> { r.split(&seeds).iter().map(Vec::len).collect() };
+        assert_eq!(sizes(Replicas::Auto), [10, 10]);
+        assert_eq!(sizes(Replicas::Max(1)).len(), 20);
+        assert_eq!(sizes(Replicas::Max(8)), [7, 7, 6]);
+        assert_eq!(Replicas::Auto.split(&seeds[..3]), [vec![0, 1, 2]]);
+        assert!(Replicas::Auto.split(&[]).is_empty());
+        assert_eq!("4".parse::<Replicas>().unwrap(), Replicas::Max(4));
+        assert!("0".parse::<Replicas>().is_err());
+        let g = groups(&[vec![0, 1], vec![], vec![3]], Replicas::Max(1));
+        assert_eq!(g.len(), 3);
+        assert_eq!(
+            g[2],
+            Group {
+                config: 2,
+                seeds: vec![3]
+            }
+        );
+    }
+}

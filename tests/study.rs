@@ -1,0 +1,400 @@
+//! End-to-end checks of `trainbench run` / `status` / `merge`: resume, torn lines, SIGKILL
+//! and Ctrl-C mid-study, shards and merging, dry runs. Each test takes seconds.
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const SMOKE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/studies/smoke.toml");
+const LAB1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/studies/lab1.toml");
+/// Trials in studies/smoke.toml: 5 unique configurations × 3 seeds.
+const SMOKE_TRIALS: usize = 15;
+
+fn cmd(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_trainbench"));
+    c.args(args)
+        .env_remove("TRAINBENCH_BACKEND")
+        .env_remove("TRAINBENCH_THREADS")
+        .env_remove("TRAINBENCH_SHARD_COUNT")
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("JOB_COMPLETION_INDEX");
+    c
+}
+
+fn trainbench(args: &[&str]) -> Output {
+    cmd(args).output().expect("runs")
+}
+
+fn ok(args: &[&str]) -> Output {
+    let out = trainbench(args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn log(dir: &Path) -> PathBuf {
+    dir.join("trials.jsonl")
+}
+
+/// Every line of the log, parsed; panics on a line that is not complete JSON.
+fn records(dir: &Path) -> Vec<Value> {
+    let bytes = std::fs::read(log(dir)).unwrap();
+    assert!(
+        bytes.is_empty() || bytes.ends_with(b"\n"),
+        "log ends mid-line"
+    );
+    bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).expect("every line is a JSON record"))
+        .collect()
+}
+
+type Key = (String, u64, String, String, bool);
+
+fn key(r: &Value) -> Key {
+    (
+        r["config_id"].as_str().unwrap().to_string(),
+        r["seed"].as_u64().unwrap(),
+        r["provenance"]["backend"].as_str().unwrap().to_string(),
+        r["data"]["fingerprint"].as_str().unwrap().to_string(),
+        r["quick"].as_bool().unwrap_or(false),
+    )
+}
+
+/// The log's keys, asserting there are no duplicates.
+fn unique_keys(dir: &Path) -> BTreeSet<Key> {
+    let all: Vec<Key> = records(dir).iter().map(key).collect();
+    let set: BTreeSet<Key> = all.iter().cloned().collect();
+    assert_eq!(set.len(), all.len(), "duplicate keys in {}", dir.display());
+    set
+}
+
+fn run_smoke(dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["run", SMOKE, "--out", dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    ok(&args)
+}
+
+#[test]
+fn smoke_runs_then_resumes_exactly_what_is_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let t0 = Instant::now();
+    run_smoke(dir, &[]);
+    assert!(t0.elapsed() < Duration::from_secs(60));
+    let first = records(dir);
+    assert_eq!(first.len(), SMOKE_TRIALS);
+    for r in &first {
+        assert_eq!(r["study"], "smoke");
+        assert!(r["config_id"].as_str().unwrap().starts_with("bs="));
+        assert_eq!(r["epochs"].as_array().unwrap().len(), 2);
+        assert!(r["replicas"].as_u64().unwrap() >= 1);
+        assert!(r.get("quick").is_none(), "full trials carry no quick flag");
+    }
+    let keys = unique_keys(dir);
+    assert!(dir.join("study.toml").is_file() && dir.join("run.json").is_file());
+
+    // Rerunning does nothing.
+    let out = run_smoke(dir, &[]);
+    assert!(
+        text(&out.stdout).contains("nothing to do"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(records(dir).len(), SMOKE_TRIALS);
+
+    // Deleting the last two lines redoes exactly those two.
+    let lines: Vec<String> = std::fs::read_to_string(log(dir))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let kept = lines[..lines.len() - 2].join("\n") + "\n";
+    std::fs::write(log(dir), &kept).unwrap();
+    let out = run_smoke(dir, &[]);
+    assert!(
+        text(&out.stdout).contains("ran 2 trial(s)"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        std::fs::read_to_string(log(dir))
+            .unwrap()
+            .starts_with(&kept)
+    );
+    assert_eq!(unique_keys(dir), keys);
+
+    let status = text(&ok(&["status", dir.to_str().unwrap()]).stdout);
+    assert!(status.contains("15 (100%)"), "{status}");
+}
+
+#[test]
+fn a_torn_last_line_is_reported_cut_and_rerun() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    run_smoke(dir, &[]);
+    let full = std::fs::read_to_string(log(dir)).unwrap();
+    let keys = unique_keys(dir);
+    // The last record, half written.
+    let last_start = full[..full.len() - 1].rfind('\n').unwrap() + 1;
+    let torn = &full[..last_start + (full.len() - last_start) / 2];
+    std::fs::write(log(dir), torn).unwrap();
+    let status = trainbench(&["status", dir.to_str().unwrap()]);
+    assert!(status.status.success());
+    assert!(text(&status.stderr).contains("torn last line"));
+    let out = run_smoke(dir, &[]);
+    assert!(
+        text(&out.stderr).contains("torn last line"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("ran 1 trial(s)"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(unique_keys(dir), keys);
+}
+
+/// A study whose trials take a noticeable fraction of a second each, one seed per group.
+fn slow_study(dir: &Path) -> PathBuf {
+    let path = dir.join("slow.toml");
+    std::fs::write(
+        &path,
+        r#"
+        name = "slow"
+        seeds = 4
+        [defaults]
+        model = "jsc-toy-10x"
+        batch_size = 32
+        lr = 1e-3
+        epochs = 2
+        data = "synth:20000"
+        [[sweep]]
+        name = "lr"
+        vary = { lr = [1e-2, 1e-3] }
+        "#,
+    )
+    .unwrap();
+    path
+}
+
+fn spawn_slow(study: &Path, out: &Path) -> Child {
+    cmd(&[
+        "run",
+        study.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--replicas",
+        "1",
+        "--threads",
+        "1",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawns")
+}
+
+/// Waits until the log has at least `n` complete lines.
+fn wait_for_lines(out: &Path, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let lines = std::fs::read(log(out))
+            .map(|b| b.iter().filter(|&&c| c == b'\n').count())
+            .unwrap_or(0);
+        if lines >= n {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no progress");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn sigkill_mid_study_loses_no_finished_trial_and_duplicates_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    let study = slow_study(tmp.path());
+    let out = tmp.path().join("run");
+    let mut child = spawn_slow(&study, &out);
+    wait_for_lines(&out, 2);
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    // Everything complete at the kill survives the rerun, byte for byte.
+    let at_kill = std::fs::read(log(&out)).unwrap();
+    let complete = &at_kill[..at_kill.iter().rposition(|&b| b == b'\n').unwrap() + 1];
+    let finished = complete.iter().filter(|&&b| b == b'\n').count();
+    assert!(finished < 8, "killed mid-study ({finished} of 8 written)");
+    let out_str = out.to_str().unwrap();
+    ok(&[
+        "run",
+        study.to_str().unwrap(),
+        "--out",
+        out_str,
+        "--replicas",
+        "1",
+    ]);
+    assert!(std::fs::read(log(&out)).unwrap().starts_with(complete));
+    assert_eq!(unique_keys(&out).len(), 8);
+}
+
+#[test]
+fn ctrl_c_stops_cleanly_with_a_resumable_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let study = slow_study(tmp.path());
+    let out = tmp.path().join("run");
+    let child = spawn_slow(&study, &out);
+    wait_for_lines(&out, 1);
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let done = child.wait_with_output().unwrap();
+    assert_eq!(done.status.code(), Some(130), "{}", text(&done.stderr));
+    assert!(text(&done.stderr).contains("rerun the same command to resume"));
+    let written = unique_keys(&out).len();
+    assert!((1..8).contains(&written), "{written}");
+    let again = ok(&[
+        "run",
+        study.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(text(&again.stdout).contains(&format!("skipped {written}")));
+    assert_eq!(unique_keys(&out).len(), 8);
+}
+
+#[test]
+fn shards_merge_to_exactly_the_unsharded_plan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = |s: &str| tmp.path().join(s);
+    run_smoke(&p("full"), &[]);
+    run_smoke(&p("a"), &["--shard", "1/2"]);
+    let slurm = cmd(&[
+        "run",
+        SMOKE,
+        "--out",
+        p("b").to_str().unwrap(),
+        "--shard",
+        "auto",
+    ])
+    .env("SLURM_ARRAY_TASK_ID", "1")
+    .env("SLURM_ARRAY_TASK_COUNT", "2")
+    .output()
+    .unwrap();
+    assert!(slurm.status.success(), "{}", text(&slurm.stderr));
+    let (a, b) = (unique_keys(&p("a")), unique_keys(&p("b")));
+    assert!(!a.is_empty() && !b.is_empty());
+    assert!(a.is_disjoint(&b));
+
+    let merged = p("merged");
+    let m = merged.to_str().unwrap();
+    ok(&[
+        "merge",
+        p("a").to_str().unwrap(),
+        p("b").to_str().unwrap(),
+        "--out",
+        m,
+    ]);
+    assert_eq!(unique_keys(&merged), unique_keys(&p("full")));
+    assert_eq!(records(&merged).len(), SMOKE_TRIALS);
+    let status = text(&ok(&["status", m]).stdout);
+    assert!(status.contains("15 (100%)"), "{status}");
+
+    // Merging again adds nothing; the same trial with other results is refused.
+    let again = text(&ok(&["merge", p("a").to_str().unwrap(), "--out", m]).stdout);
+    assert!(again.contains("0 added"), "{again}");
+    let mut forged = records(&p("a"));
+    forged[0]["test_acc"] = Value::from(0.123456);
+    std::fs::create_dir(p("forged")).unwrap();
+    let line = serde_json::to_string(&forged[0]).unwrap() + "\n";
+    std::fs::write(log(&p("forged")), line).unwrap();
+    let refused = trainbench(&["merge", p("forged").to_str().unwrap(), "--out", m]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused.stderr).contains("different results"));
+    assert_eq!(records(&merged).len(), SMOKE_TRIALS);
+}
+
+#[test]
+fn quick_trials_are_labelled_and_never_mixed_with_full_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    run_smoke(dir, &["--quick", "--sweep", "batch_size"]);
+    let quick = records(dir);
+    assert_eq!(quick.len(), 2 * 3);
+    assert!(quick.iter().all(|r| r["quick"] == true));
+    let out = run_smoke(dir, &["--sweep", "batch_size", "--seeds", "2"]);
+    assert!(
+        text(&out.stdout).contains("ran 4 trial(s)"),
+        "{}",
+        text(&out.stdout)
+    );
+    let status = text(&ok(&["status", dir.to_str().unwrap()]).stdout);
+    // The latest run (full, 2 seeds, batch_size only) is complete.
+    assert!(status.contains("4 (100%)"), "{status}");
+}
+
+#[test]
+fn dry_run_lists_every_sweep_and_the_trial_count() {
+    let out = text(&ok(&["run", LAB1, "--dry-run"]).stdout);
+    for sweep in [
+        "batch_size",
+        "epochs",
+        "learning_rate",
+        "bs_x_lr",
+        "model_size",
+    ] {
+        assert!(out.contains(&format!("sweep {sweep}:")), "{sweep}: {out}");
+    }
+    assert!(
+        out.contains("27 unique configs × 10 seeds = 270 trials"),
+        "{out}"
+    );
+    let quick = text(&ok(&["run", LAB1, "--dry-run", "--quick"]).stdout);
+    assert!(
+        quick.contains("QUICK") && quick.contains("× 3 seeds"),
+        "{quick}"
+    );
+    let shard = text(&ok(&["run", LAB1, "--dry-run", "--shard", "2/3"]).stdout);
+    assert!(shard.contains("shard 2/3"), "{shard}");
+}
+
+#[test]
+fn bad_study_files_and_flags_are_usage_errors_with_the_key_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "name = 'b'\n[[sweep]]\nname = 's'\nvary = { lr = [1e-3, -1.0] }\n",
+    )
+    .unwrap();
+    let out = trainbench(&["run", bad.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("sweep.s.vary.lr[1]"),
+        "{}",
+        text(&out.stderr)
+    );
+    for args in [
+        vec!["run", SMOKE, "--dry-run", "--sweep", "nope"],
+        vec!["run", SMOKE, "--dry-run", "--shard", "3/2"],
+        vec!["run", SMOKE, "--dry-run", "--replicas", "0"],
+        vec!["run", SMOKE, "--dry-run", "--shard", "auto"],
+    ] {
+        assert_eq!(trainbench(&args).status.code(), Some(2), "{args:?}");
+    }
+}
