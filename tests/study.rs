@@ -398,3 +398,92 @@ fn bad_study_files_and_flags_are_usage_errors_with_the_key_path() {
         assert_eq!(trainbench(&args).status.code(), Some(2), "{args:?}");
     }
 }
+
+/// `trainbench report` on the smoke study: tables on stdout, report.md, report.json with the
+/// documented schema, and every figure as PNG and SVG.
+#[test]
+fn report_on_the_smoke_study_writes_tables_markdown_json_and_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let out = Command::new(env!("CARGO_BIN_EXE_trainbench"))
+        .args(["run", "studies/smoke.toml", "--out", run.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("sweep batch_size") && stdout.contains("verdict"),
+        "{stdout}"
+    );
+    assert!(run.join("report.md").is_file(), "run writes report.md");
+
+    let rep = dir.path().join("rep");
+    let out = Command::new(env!("CARGO_BIN_EXE_trainbench"))
+        .args(["report", run.to_str().unwrap(), "--format", "json", "--out"])
+        .arg(&rep)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["schema_version"], 1);
+    let sweeps = json["sweeps"].as_array().unwrap();
+    assert_eq!(sweeps.len(), 3);
+    let metric = &sweeps[0]["metrics"][1];
+    assert_eq!(metric["metric"], "test_acc");
+    for key in [
+        "config_id",
+        "n",
+        "mean",
+        "sd",
+        "ci_low",
+        "ci_high",
+        "median",
+        "iqm",
+        "min",
+        "max",
+    ] {
+        assert!(
+            metric["summaries"][0].get(key).is_some(),
+            "summary lacks {key}"
+        );
+    }
+    for key in [
+        "a",
+        "b",
+        "test",
+        "statistic",
+        "df",
+        "p_value",
+        "p_holm",
+        "hedges_g",
+        "prob_superiority",
+    ] {
+        assert!(
+            metric["comparisons"][0].get(key).is_some(),
+            "comparison lacks {key}"
+        );
+    }
+    let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
+    assert!(md.contains("## Sweep `bs_x_lr`") && md.contains("Q1 — batch size"));
+    for stem in [
+        "train_acc_BS",
+        "val_acc_BS",
+        "train_acc_Large",
+        "val_acc_Large",
+        "heatmap_bs_x_lr",
+        "time_per_epoch_BS",
+    ] {
+        let png = std::fs::read(rep.join(format!("{stem}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{stem}");
+        let svg = std::fs::read_to_string(rep.join(format!("{stem}.svg"))).unwrap();
+        assert!(svg.contains("<svg"), "{stem}");
+    }
+}

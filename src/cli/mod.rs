@@ -6,6 +6,7 @@ mod data;
 mod dry_run;
 mod merge;
 mod models;
+mod report;
 mod run;
 mod status;
 mod train;
@@ -39,6 +40,8 @@ enum Command {
     Run(run::RunArgs),
     /// Show what a run directory has done, and what is missing or diverged, per sweep.
     Status(status::StatusArgs),
+    /// Statistics, tables and figures of one or more run directories.
+    Report(report::ReportArgs),
     /// Union the trial logs of several run directories (e.g. shards) into one.
     Merge(merge::MergeArgs),
 }
@@ -121,6 +124,7 @@ pub fn main() -> i32 {
         Command::Run(args) => run::run(args),
         Command::Status(args) => status::run(args).map(|()| 0),
         Command::Merge(args) => merge::run(args).map(|()| 0),
+        Command::Report(args) => report::run(args).map(|()| 0),
     };
     match result {
         Ok(code) => code,

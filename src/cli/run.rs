@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 use trainbench::data::DataSource;
 use trainbench::provenance::Provenance;
 use trainbench::record::{DataInfo, TrialRecord};
+use trainbench::report::analysis::AnalysisOptions;
+use trainbench::report::input::read_runs;
+use trainbench::report::{Report, views};
 use trainbench::study::cost::{estimate_seconds, human};
 use trainbench::study::rundir::{RunMeta, default_out};
 use trainbench::study::runner::mixing_warnings;
@@ -214,6 +217,8 @@ pub fn run(args: RunArgs) -> Result<i32> {
             "nothing to do: all {selected} trials are in {}",
             log.path().display()
         );
+        drop(log);
+        report(&out)?;
         return Ok(0);
     }
     install_ctrl_c()?;
@@ -246,7 +251,26 @@ pub fn run(args: RunArgs) -> Result<i32> {
         );
         return Ok(130);
     }
+    drop(log);
+    report(&out)?;
     Ok(0)
+}
+
+/// Prints the report tables of everything in `out`'s log and writes `out/report.md`,
+/// `out/report.json` and the figures.
+fn report(out: &std::path::Path) -> Result<()> {
+    let input = read_runs(&[out.to_path_buf()], None)?;
+    for w in &input.warnings {
+        eprintln!("warning: {w}");
+    }
+    let report = Report::build(
+        &input.plan.study,
+        &views(&input.study, &input.plan),
+        &input.records,
+        AnalysisOptions::default(),
+    );
+    println!();
+    super::report::print_and_write(&report, &input.records, Some(out))
 }
 
 /// The overall bar (trials, ETA from estimated costs) and the current group's bar; plain

@@ -379,3 +379,107 @@ pub fn analyse_sweep(
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::DataSpec;
+    use crate::provenance::Provenance;
+    use crate::record::DataInfo;
+    use crate::train::{EpochRecord, TrainConfig, TrainOutcome};
+
+    fn record(id: &str, seed: u64, acc: f64, diverged: bool) -> TrialRecord {
+        let epoch = |e: usize, val_acc: f64| EpochRecord {
+            epoch: e,
+            lr: 1e-3,
+            train_loss: if diverged { f64::NAN } else { 1.0 },
+            train_acc: val_acc,
+            val_loss: 1.0,
+            val_acc,
+            train_seconds: 0.5,
+            eval_seconds: 0.1,
+        };
+        TrialRecord {
+            config: TrainConfig::default(),
+            data: DataInfo {
+                spec: DataSpec::default(),
+                fingerprint: "f".into(),
+                train_rows: 10,
+                val_rows: 1,
+                test_rows: 2,
+            },
+            outcome: TrainOutcome {
+                seed,
+                epochs: vec![epoch(1, acc - 0.1), epoch(2, acc)],
+                test_loss: 1.0,
+                test_acc: if diverged { f64::NAN } else { acc },
+                diverged_at: diverged.then_some(1),
+                total_seconds: 1.0,
+                replicas: 1,
+            },
+            diverged,
+            provenance: Provenance::collect(crate::backend::BackendKind::Flex),
+            study: Some("t".into()),
+            config_id: Some(id.into()),
+            quick: false,
+        }
+    }
+
+    fn view() -> SweepView {
+        SweepView {
+            name: "s".into(),
+            params: vec!["batch_size".into()],
+            configs: ["a", "b", "c"]
+                .iter()
+                .map(|id| ConfigView {
+                    config_id: id.to_string(),
+                    values: vec![id.to_string()],
+                })
+                .collect(),
+        }
+    }
+
+    /// a ≈ 0.70 (best), b ≈ 0.60 (clearly worse), c ≈ 0.699 (noise-level difference), plus a
+    /// diverged seed of c that must be counted and left out.
+    #[test]
+    fn verdicts_separate_clear_losers_from_noise_and_count_divergence() {
+        let noise = [0.001, -0.002, 0.0015, -0.0005, 0.0];
+        let mut records = Vec::new();
+        for (s, n) in noise.iter().enumerate() {
+            records.push(record("a", s as u64, 0.70 + n, false));
+            records.push(record("b", s as u64, 0.60 - n, false));
+            records.push(record("c", s as u64, 0.699 + noise[(s + 2) % 5], false));
+        }
+        records.push(record("c", 9, 0.0, true));
+        let report = analyse_sweep(&view(), &records, &AnalysisOptions::default());
+        let test = report.metric(Metric::TestAcc);
+        assert_eq!(test.best.as_deref(), Some("a"));
+        assert_eq!(test.verdict("a"), Some(Verdict::Best));
+        assert_eq!(test.verdict("b"), Some(Verdict::Worse));
+        assert_eq!(test.verdict("c"), Some(Verdict::Indistinguishable));
+        let c = test.summary("c").unwrap();
+        assert_eq!((c.trials, c.diverged, c.summary.n), (6, 1, 5));
+        // Seeds 0..5 are shared by a and b: paired; c's extra diverged seed is dropped, so its
+        // seeds match a's too.
+        assert!(test.comparisons.iter().all(|x| x.test == "paired"));
+        // Holm: adjusted p-values are at least the raw ones.
+        assert!(test.comparisons.iter().all(|x| x.p_holm >= x.p_value));
+        // Time: lower is better; every configuration took 0.5 s per epoch.
+        let time = report.metric(Metric::TrainSecondsPerEpoch);
+        assert!((time.summary("a").unwrap().summary.mean - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn epochs_to_target_counts_trials_that_never_reach_it() {
+        let records = vec![
+            record("a", 0, 0.70, false), // epoch 1: 0.60, epoch 2: 0.70
+            record("a", 1, 0.64, false), // never reaches 0.65
+        ];
+        let report = analyse_sweep(&view(), &records, &AnalysisOptions::default());
+        let m = report.metric(Metric::EpochsToTarget);
+        let a = m.summary("a").unwrap();
+        assert_eq!((a.summary.n, a.missing), (1, 1));
+        assert_eq!(a.summary.mean, 2.0);
+        assert!(m.summary("b").unwrap().summary.n == 0);
+    }
+}

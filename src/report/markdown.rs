@@ -123,7 +123,22 @@ fn finding(sweep: &SweepReport, m: &MetricReport, what: &str) -> String {
         label(sweep, best),
         s.n
     );
-    if !same.is_empty() {
+    if same.len() > 5 {
+        let min_p = m
+            .comparisons
+            .iter()
+            .filter(|c| c.verdict == Verdict::Indistinguishable)
+            .map(|c| c.p_holm)
+            .fold(f64::INFINITY, f64::min);
+        let _ = write!(
+            text,
+            " Statistically indistinguishable from it: {} of the {} other configurations \
+             (smallest p_holm = {}).",
+            same.len(),
+            m.comparisons.len(),
+            fmt_p(min_p)
+        );
+    } else if !same.is_empty() {
         let _ = write!(
             text,
             " Statistically indistinguishable from it: {}.",
@@ -298,6 +313,11 @@ pub fn render(report: &Report, figures: &[std::path::PathBuf]) -> String {
             ""
         },
         100.0 * report.options.level
+    );
+    let _ = writeln!(
+        out,
+        "Seeds of one configuration train together as replicas, so they share one wall time: \
+         time intervals are over replica groups, not independent runs.\n"
     );
     lab1_answers(&mut out, report);
     for sweep in &report.sweeps {

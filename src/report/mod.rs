@@ -4,12 +4,15 @@
 
 pub mod analysis;
 pub mod figures;
+pub mod input;
 pub mod markdown;
 pub mod plot;
 pub mod table;
 
 use crate::record::TrialRecord;
-use analysis::{AnalysisOptions, SweepReport, SweepView, analyse_sweep};
+use crate::study::params::value_of;
+use crate::study::{Plan, Study};
+use analysis::{AnalysisOptions, ConfigView, SweepReport, SweepView, analyse_sweep};
 use serde::{Deserialize, Serialize};
 
 /// Version of the JSON report schema (see docs/report-schema.md).
@@ -64,4 +67,52 @@ impl Report {
                 .collect(),
         }
     }
+}
+
+/// The report layout of a study's plan: per selected sweep, its varied parameters and its
+/// (unique, possibly quick-capped) configurations with their parameter values.
+pub fn views(study: &Study, plan: &Plan) -> Vec<SweepView> {
+    plan.sweeps
+        .iter()
+        .map(|(name, indices)| {
+            let params: Vec<String> = study
+                .sweep(name)
+                .map(|s| s.vary.iter().map(|(k, _)| k.clone()).collect())
+                .unwrap_or_default();
+            let configs = indices
+                .iter()
+                .map(|&i| {
+                    let c = &plan.configs[i];
+                    ConfigView {
+                        config_id: c.id.clone(),
+                        values: params.iter().map(|p| value_of(&c.config, p)).collect(),
+                    }
+                })
+                .collect();
+            SweepView {
+                name: name.clone(),
+                params,
+                configs,
+            }
+        })
+        .collect()
+}
+
+/// Writes `report.md`, `report.json` and the figures into `dir` (created if missing);
+/// returns the figure stems.
+pub fn write_dir(
+    report: &Report,
+    records: &[TrialRecord],
+    dir: &std::path::Path,
+) -> crate::Result<Vec<std::path::PathBuf>> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| crate::Error::io(format!("could not create '{}'", dir.display()), e))?;
+    let figures = figures::write_all(report, records, dir)?;
+    markdown::write(report, &figures, dir)?;
+    let json =
+        serde_json::to_string_pretty(report).map_err(|e| crate::Error::Other(e.to_string()))?;
+    let path = dir.join("report.json");
+    std::fs::write(&path, json + "\n")
+        .map_err(|e| crate::Error::io(format!("could not write '{}'", path.display()), e))?;
+    Ok(figures)
 }

@@ -107,6 +107,24 @@ pub(super) fn apply(config: &mut TrainConfig, key: &str, value: &Value, path: &s
     Ok(())
 }
 
+/// The value of parameter `key` (one of [`PARAMS`]) in `config`, written as in `config_id`
+/// (`256`, `1e-3`, `jsc-tiny`, `cosine`); empty for an unknown key.
+pub fn value_of(config: &TrainConfig, key: &str) -> String {
+    let a = &config.adam;
+    match key {
+        "batch_size" => config.batch_size.to_string(),
+        "lr" => format!("{:e}", config.lr),
+        "model" => config.model.clone(),
+        "epochs" => config.epochs.to_string(),
+        "scheduler" => config.scheduler.to_string(),
+        "weight_decay" => format!("{:e}", a.weight_decay),
+        "beta1" => format!("{:e}", a.beta1),
+        "beta2" => format!("{:e}", a.beta2),
+        "eps" => format!("{:e}", a.eps),
+        _ => String::new(),
+    }
+}
+
 pub(super) fn unknown(key: &str, allowed: &[&str]) -> String {
     format!(
         "unknown key '{key}' (expected one of: {})",

@@ -1,0 +1,99 @@
+//! `trainbench report DIR...`: statistics, tables and figures of one or more trial logs.
+
+use clap::Args;
+use std::path::PathBuf;
+use trainbench::record::TrialRecord;
+use trainbench::report::analysis::AnalysisOptions;
+use trainbench::report::input::read_runs;
+use trainbench::report::{Report, markdown, table, views, write_dir};
+use trainbench::{Error, Result};
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// Run directories (each with trials.jsonl; the first one's study.toml and run.json
+    /// define the sweeps)
+    #[arg(required = true, value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+    /// The study file [default: FIRST_DIR/study.toml]
+    #[arg(long, value_name = "FILE")]
+    study: Option<PathBuf>,
+    /// Output on stdout: table, markdown or json
+    #[arg(long, default_value = "table", value_name = "FORMAT")]
+    format: String,
+    /// Also write report.md, report.json and the figures (PNG + SVG) into DIR
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Confidence level of the intervals
+    #[arg(long, default_value_t = 0.95)]
+    level: f64,
+    /// Significance level of the verdicts (Holm-adjusted p-values)
+    #[arg(long, default_value_t = 0.05)]
+    alpha: f64,
+    /// Validation accuracy that defines epochs-to-target
+    #[arg(long, default_value_t = 0.65)]
+    target: f64,
+}
+
+/// Analyses `records` and prints the report tables; writes report.md + figures into `out`.
+pub fn print_and_write(
+    report: &Report,
+    records: &[TrialRecord],
+    out: Option<&std::path::Path>,
+) -> Result<()> {
+    print!("{}", table::render(report));
+    if let Some(dir) = out {
+        let figures = write_dir(report, records, dir)?;
+        eprintln!(
+            "wrote {} and {} figures (PNG + SVG)",
+            dir.join("report.md").display(),
+            figures.len()
+        );
+    }
+    Ok(())
+}
+
+pub fn run(args: ReportArgs) -> Result<()> {
+    let in_01 = |x: f64| x > 0.0 && x < 1.0;
+    if !in_01(args.level) || !in_01(args.alpha) || !in_01(args.target) {
+        return Err(Error::Usage(
+            "--level, --alpha and --target must lie strictly between 0 and 1".into(),
+        ));
+    }
+    let options = AnalysisOptions {
+        level: args.level,
+        alpha: args.alpha,
+        target: args.target,
+    };
+    let input = read_runs(&args.dirs, args.study.as_deref())?;
+    for w in &input.warnings {
+        eprintln!("warning: {w}");
+    }
+    let report = Report::build(
+        &input.plan.study,
+        &views(&input.study, &input.plan),
+        &input.records,
+        options,
+    );
+    match args.format.as_str() {
+        "table" => print_and_write(&report, &input.records, args.out.as_deref())?,
+        "markdown" | "json" => {
+            let figures = match &args.out {
+                Some(dir) => write_dir(&report, &input.records, dir)?,
+                None => Vec::new(),
+            };
+            if args.format == "json" {
+                let json = serde_json::to_string_pretty(&report)
+                    .map_err(|e| Error::Other(e.to_string()))?;
+                println!("{json}");
+            } else {
+                print!("{}", markdown::render(&report, &figures));
+            }
+        }
+        other => {
+            return Err(Error::Usage(format!(
+                "unknown format '{other}' (table, markdown or json)"
+            )));
+        }
+    }
+    Ok(())
+}
