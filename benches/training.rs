@@ -45,8 +45,9 @@ fn bench_data(kind: BackendKind) -> DeviceSplits {
         val: ValMode::Holdout,
         split_seed: 42,
     };
-    let splits = spec.prepare().expect("synthetic data");
+    // Before anything parallel runs (the generator uses rayon's global pool too).
     kind.set_threads(threads()).expect("threads");
+    let splits = spec.prepare().expect("synthetic data");
     DeviceSplits::upload(&splits, &kind.device().expect("backend"))
 }
 

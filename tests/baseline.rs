@@ -379,3 +379,65 @@ fn invalid_arguments_exit_2() {
     );
     assert_code(&out, 2);
 }
+
+/// Accuracy baselines end to end on the smoke study: an unchanged tree passes; a baseline
+/// altered to claim 50 points more for one configuration makes that configuration regress
+/// (exit 1, named); a baseline from another machine is an invalid comparison (exit 2).
+#[test]
+fn accuracy_baseline_gate_passes_unchanged_and_flags_regressions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let study = root.join("studies/smoke.toml");
+    let study = study.to_str().unwrap();
+    for run in ["a", "b"] {
+        let out = trainbench(tmp.path(), &["run", study, "--out", run]);
+        assert_code(&out, 0);
+    }
+    let out = trainbench(
+        tmp.path(),
+        &[
+            "baseline",
+            "save-accuracy",
+            "a",
+            "--testbed",
+            "here",
+            "--baselines-dir",
+            "bl",
+        ],
+    );
+    assert_code(&out, 0);
+    let saved = tmp.path().join("bl/here/smoke.json");
+    let check = |against: &str, extra: &[&str]| {
+        let mut args = vec!["baseline", "check-accuracy", "b", "--against", against];
+        args.extend_from_slice(extra);
+        trainbench(tmp.path(), &args)
+    };
+    let out = check("bl/here/smoke.json", &[]);
+    assert_code(&out, 0);
+    assert!(text(&out).0.contains("no change"));
+
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    let victim = "bs=64,lr=1e-2,model=jsc-tiny,epochs=2";
+    for seed in doc["configs"][victim]["seeds"]
+        .as_object_mut()
+        .unwrap()
+        .values_mut()
+    {
+        let acc = seed["test_acc"].as_f64().unwrap();
+        seed["test_acc"] = json!(acc + 0.5);
+    }
+    std::fs::write(tmp.path().join("altered.json"), doc.to_string()).unwrap();
+    let out = check("altered.json", &[]);
+    assert_code(&out, 1);
+    let (stdout, stderr) = text(&out);
+    assert!(stderr.contains(victim), "{stderr}");
+    assert_eq!(stdout.matches("regressed").count(), 1, "{stdout}");
+
+    doc["fingerprint"]["cpu"] = json!("Some Other CPU");
+    std::fs::write(tmp.path().join("other.json"), doc.to_string()).unwrap();
+    let out = check("other.json", &[]);
+    assert_code(&out, 2);
+    assert!(text(&out).1.contains("Some Other CPU"));
+    assert_code(&check("other.json", &["--allow-different-machine"]), 1);
+    assert_code(&check("missing.json", &[]), 2);
+}

@@ -6,12 +6,14 @@
 //! either direction of "worse"), so other baselines can reuse it. The workflow is described
 //! in `docs/baselines.md`.
 
+pub mod accuracy;
 pub mod check;
 pub mod compare;
 pub mod criterion;
 pub mod fingerprint;
 pub mod timing;
 
+pub use accuracy::{AccuracyBaseline, AccuracyCheck, accuracy_rule, check_accuracy};
 pub use check::{CheckOptions, TimingCheck, check_timing};
 pub use compare::{Comparison, Direction, Rule, Threshold, Verdict};
 pub use fingerprint::Fingerprint;

@@ -5,8 +5,10 @@ use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use std::path::PathBuf;
 use trainbench::baseline::criterion::{default_criterion_dir, read_dir};
 use trainbench::baseline::{
-    CheckOptions, Direction, Rule, TimingBaseline, TimingCheck, check_timing,
+    AccuracyBaseline, CheckOptions, Direction, Rule, TimingBaseline, TimingCheck, accuracy_rule,
+    check_accuracy, check_timing,
 };
+use trainbench::report::input::read_runs;
 use trainbench::{Error, Result};
 
 /// Save or check baselines (see docs/baselines.md).
@@ -17,6 +19,49 @@ pub enum BaselineCommand {
     /// Compare a fresh bench run with a saved timing baseline. Exit 0: nothing regressed;
     /// 1: something regressed; 2: the comparison is invalid.
     CheckTiming(CheckTimingArgs),
+    /// Save a study run's per-seed accuracies as BASELINES_DIR/TESTBED/NAME.json.
+    SaveAccuracy(SaveAccuracyArgs),
+    /// Compare a fresh study run with a saved accuracy baseline. Exit 0: nothing regressed;
+    /// 1: something regressed; 2: the comparison is invalid.
+    CheckAccuracy(CheckAccuracyArgs),
+}
+
+#[derive(Args)]
+pub struct SaveAccuracyArgs {
+    /// The run directory (trials.jsonl, study.toml)
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+    /// Testbed name: the folder under BASELINES_DIR [default: the host name]
+    #[arg(long, value_name = "NAME")]
+    testbed: Option<String>,
+    /// File name of the baseline (NAME.json) [default: the study name]
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Where testbed folders live
+    #[arg(long, default_value = "baselines", value_name = "DIR")]
+    baselines_dir: PathBuf,
+}
+
+#[derive(Args)]
+pub struct CheckAccuracyArgs {
+    /// The fresh run directory
+    #[arg(value_name = "RUN_DIR")]
+    dir: PathBuf,
+    /// The saved baseline, e.g. baselines/NAME/smoke.json
+    #[arg(long, value_name = "FILE")]
+    against: PathBuf,
+    /// Practical threshold: a regression loses at least this many accuracy points
+    #[arg(long, default_value_t = 1.0, value_name = "POINTS")]
+    threshold: f64,
+    /// Family-wise significance level (Welch's t-test on per-seed values, Holm-adjusted)
+    #[arg(long, default_value_t = 0.05, value_name = "A")]
+    alpha: f64,
+    /// Compare even if the run comes from a different machine
+    #[arg(long)]
+    allow_different_machine: bool,
+    /// Report regressions but exit 0 (exit 2 still for an invalid comparison)
+    #[arg(long)]
+    report_only: bool,
 }
 
 #[derive(Args)]
@@ -62,6 +107,8 @@ pub fn run(cmd: BaselineCommand) -> Result<()> {
     match cmd {
         BaselineCommand::SaveTiming(args) => save(args),
         BaselineCommand::CheckTiming(args) => check(args),
+        BaselineCommand::SaveAccuracy(args) => save_accuracy(args),
+        BaselineCommand::CheckAccuracy(args) => check_accuracy_cmd(args),
     }
 }
 
@@ -200,5 +247,115 @@ fn p_value(p: f64) -> String {
         p if p.is_nan() => "–".into(),
         p if p < 1e-3 => format!("{p:.1e}"),
         p => format!("{p:.3}"),
+    }
+}
+
+fn run_baseline(dir: &std::path::Path, testbed: &str) -> Result<AccuracyBaseline> {
+    let input = read_runs(&[dir.to_path_buf()], None)?;
+    for w in &input.warnings {
+        eprintln!("warning: {w}");
+    }
+    AccuracyBaseline::from_records(testbed, &input.records)
+}
+
+fn save_accuracy(args: SaveAccuracyArgs) -> Result<()> {
+    let testbed = args
+        .testbed
+        .unwrap_or_else(trainbench::provenance::hostname);
+    let baseline = run_baseline(&args.dir, &testbed)?;
+    let name = args.name.unwrap_or_else(|| baseline.study.clone());
+    trainbench::baseline::timing::validate_testbed(&name)?;
+    let path = args
+        .baselines_dir
+        .join(&testbed)
+        .join(format!("{name}.json"));
+    baseline.save(&path)?;
+    let seeds: usize = baseline.configs.values().map(|c| c.seeds.len()).sum();
+    println!(
+        "wrote {}: {} configurations, {seeds} trials of study '{}'{} on {} ({} threads)",
+        path.display(),
+        baseline.configs.len(),
+        baseline.study,
+        if baseline.quick { " (quick)" } else { "" },
+        baseline.fingerprint.backends.join(", "),
+        baseline.fingerprint.threads,
+    );
+    Ok(())
+}
+
+fn check_accuracy_cmd(args: CheckAccuracyArgs) -> Result<()> {
+    if !(args.threshold >= 0.0 && args.threshold.is_finite()) {
+        return Err(Error::Usage(
+            "--threshold must be ≥ 0 accuracy points".into(),
+        ));
+    }
+    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+        return Err(Error::Usage(
+            "--alpha must lie strictly between 0 and 1".into(),
+        ));
+    }
+    let old = AccuracyBaseline::load(&args.against).map_err(invalid)?;
+    let new = run_baseline(&args.dir, &old.testbed).map_err(invalid)?;
+    let rule = accuracy_rule(args.threshold, args.alpha);
+    let result = check_accuracy(&old, &new, &rule, args.allow_different_machine)?;
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header([
+        "configuration",
+        "old",
+        "new",
+        "change",
+        "95% CI",
+        "p (Holm)",
+        "verdict",
+    ]);
+    let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
+    let pts = |x: f64| {
+        if x.is_finite() {
+            format!("{x:.2}%")
+        } else {
+            "–".into()
+        }
+    };
+    let signed = |x: f64| {
+        if x.is_finite() {
+            format!("{x:+.2} pts")
+        } else {
+            "–".into()
+        }
+    };
+    for r in &result.rows {
+        t.add_row(vec![
+            Cell::new(&r.id),
+            right(pts(r.old_mean)),
+            right(pts(r.new_mean)),
+            right(signed(r.diff)),
+            right(format!("[{}, {}]", signed(r.ci.0), signed(r.ci.1))),
+            right(p_value(r.p_holm)),
+            Cell::new(r.verdict.label(rule.direction)),
+        ]);
+    }
+    println!("{t}");
+    for note in &result.notes {
+        eprintln!("note: {note}");
+    }
+    let regressed = result.regressed();
+    let summary = format!(
+        "{} of {} configurations regressed against '{}' (≥ {} accuracy points lower, \
+         Holm-adjusted p ≤ {})",
+        regressed.len(),
+        result.rows.len(),
+        args.against.display(),
+        args.threshold,
+        args.alpha
+    );
+    if regressed.is_empty() {
+        println!("{summary}");
+        Ok(())
+    } else if args.report_only {
+        println!("{summary}: {} (report only)", regressed.join(", "));
+        Ok(())
+    } else {
+        Err(Error::Other(format!("{summary}: {}", regressed.join(", "))))
     }
 }

@@ -1,0 +1,264 @@
+//! Accuracy baselines: the per-seed final metrics of a study run, saved as a reviewable file
+//! (`baselines/<testbed>/<study>.json`) and compared with a fresh run of the same study.
+//!
+//! Given the seeds, training is deterministic on one backend and thread count, so an
+//! unchanged tree reproduces the baseline exactly; a change that moves accuracy is judged by
+//! the same rule as timings ([`super::compare`]): Welch's test on the per-seed test
+//! accuracies, Holm across configurations, and a practical threshold in accuracy points.
+
+use super::compare::{Comparison, Direction, Rule, Threshold, Verdict, compare};
+use super::fingerprint::Fingerprint;
+use super::timing::validate_testbed;
+use crate::record::TrialRecord;
+use crate::stats::{Summary, summarize};
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The `format` of accuracy baseline files.
+pub const ACCURACY_FORMAT: &str = "trainbench-accuracy-baseline/1";
+
+/// The final metrics of one seed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeedMetrics {
+    /// Test accuracy (fraction; null if diverged).
+    #[serde(with = "crate::jsonfloat")]
+    pub test_acc: f64,
+    /// Validation accuracy after the last epoch (null if diverged).
+    #[serde(with = "crate::jsonfloat")]
+    pub final_val_acc: f64,
+    /// The trial diverged.
+    pub diverged: bool,
+}
+
+/// One configuration: per-seed metrics and the summary of test accuracy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfigAccuracy {
+    /// Per seed (keys are seeds, as strings so the JSON stays an object).
+    pub seeds: BTreeMap<String, SeedMetrics>,
+    /// Test accuracy over the non-diverged seeds (95% t-CI).
+    pub test_acc: Summary,
+}
+
+/// A saved accuracy baseline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccuracyBaseline {
+    /// Always [`ACCURACY_FORMAT`].
+    pub format: String,
+    /// Testbed name (the folder under `baselines/`).
+    pub testbed: String,
+    /// Study name.
+    pub study: String,
+    /// A `--quick` run.
+    pub quick: bool,
+    /// When it was saved (UTC, RFC 3339).
+    pub saved_at: String,
+    /// Machine and software of the trials.
+    pub fingerprint: Fingerprint,
+    /// Fingerprint of the prepared data.
+    pub data_fingerprint: String,
+    /// Per configuration id.
+    pub configs: BTreeMap<String, ConfigAccuracy>,
+}
+
+fn fingerprint_of(r: &TrialRecord) -> Fingerprint {
+    let p = &r.provenance;
+    Fingerprint {
+        cpu: p.cpu.clone(),
+        cores: p.cores,
+        threads: p.threads,
+        backends: vec![p.backend.clone()],
+        os: p.os.clone(),
+        trainbench_version: p.trainbench_version.clone(),
+        git_sha: p.git_sha.clone(),
+        burn_version: p.burn_version.clone(),
+    }
+}
+
+impl AccuracyBaseline {
+    /// A baseline of a study run's records (all from one backend, machine and data set).
+    pub fn from_records(testbed: &str, records: &[TrialRecord]) -> Result<Self> {
+        validate_testbed(testbed)?;
+        let first = records
+            .first()
+            .ok_or_else(|| Error::Usage("no trial records to save".into()))?;
+        let fingerprint = fingerprint_of(first);
+        for r in records {
+            let other = fingerprint_of(r);
+            let diff = fingerprint.machine_differences(&other);
+            if !diff.is_empty() || other.backends != fingerprint.backends {
+                return Err(Error::Usage(format!(
+                    "the log mixes machines or backends ({}): save one testbed's run",
+                    diff.join("; ")
+                )));
+            }
+            if r.data.fingerprint != first.data.fingerprint {
+                return Err(Error::Usage("the log mixes data sets: save one run".into()));
+            }
+        }
+        let mut configs: BTreeMap<String, ConfigAccuracy> = BTreeMap::new();
+        for r in records {
+            let id = r.config_id.clone().unwrap_or_else(|| "train".into());
+            let entry = configs.entry(id).or_insert_with(|| ConfigAccuracy {
+                seeds: BTreeMap::new(),
+                test_acc: summarize(&[], 0.95),
+            });
+            entry.seeds.insert(
+                r.outcome.seed.to_string(),
+                SeedMetrics {
+                    test_acc: r.outcome.test_acc,
+                    final_val_acc: r.last_epoch().map(|e| e.val_acc).unwrap_or(f64::NAN),
+                    diverged: r.diverged,
+                },
+            );
+        }
+        for c in configs.values_mut() {
+            c.test_acc = summarize(&c.test_values(), 0.95);
+        }
+        Ok(AccuracyBaseline {
+            format: ACCURACY_FORMAT.to_string(),
+            testbed: testbed.to_string(),
+            study: first.study.clone().unwrap_or_default(),
+            quick: first.quick,
+            saved_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            fingerprint,
+            data_fingerprint: first.data.fingerprint.clone(),
+            configs,
+        })
+    }
+
+    /// Reads and validates a baseline file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("could not read '{}'", path.display()), e))?;
+        let b: AccuracyBaseline =
+            serde_json::from_str(&text).map_err(|e| Error::data(path, e.to_string()))?;
+        if b.format != ACCURACY_FORMAT {
+            return Err(Error::data(
+                path,
+                format!("format '{}' is not '{ACCURACY_FORMAT}'", b.format),
+            ));
+        }
+        Ok(b)
+    }
+
+    /// Writes the baseline (pretty JSON, sorted keys) to `path`, creating its folder.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::io(format!("could not create '{}'", dir.display()), e))?;
+        }
+        let mut text = serde_json::to_string_pretty(self).expect("a baseline serializes");
+        text.push('\n');
+        std::fs::write(path, text)
+            .map_err(|e| Error::io(format!("could not write '{}'", path.display()), e))
+    }
+}
+
+impl ConfigAccuracy {
+    /// Test accuracies of the non-diverged seeds, in accuracy points (percent).
+    pub fn test_points(&self) -> Vec<f64> {
+        self.test_values().iter().map(|v| 100.0 * v).collect()
+    }
+
+    fn test_values(&self) -> Vec<f64> {
+        self.seeds
+            .values()
+            .filter(|s| !s.diverged)
+            .map(|s| s.test_acc)
+            .collect()
+    }
+}
+
+/// The rule for accuracy: lower is worse, `points` accuracy points matter.
+pub fn accuracy_rule(points: f64, alpha: f64) -> Rule {
+    Rule {
+        direction: Direction::LowerIsWorse,
+        threshold: Threshold::Absolute(points),
+        alpha,
+        ci_level: 0.95,
+        resamples: 10_000,
+        seed: 0,
+    }
+}
+
+/// The result of a valid accuracy check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccuracyCheck {
+    /// One row per baseline configuration (values in accuracy points).
+    pub rows: Vec<Comparison>,
+    /// Things the reader should know.
+    pub notes: Vec<String>,
+}
+
+impl AccuracyCheck {
+    /// The configurations that regressed.
+    pub fn regressed(&self) -> Vec<&str> {
+        self.rows
+            .iter()
+            .filter(|r| r.verdict == Verdict::Regressed)
+            .map(|r| r.id.as_str())
+            .collect()
+    }
+}
+
+/// Compares a new run with the baseline. Invalid ([`Error::Usage`], exit 2): another
+/// machine (unless allowed), another backend, other data, or a baseline configuration
+/// missing from the new run.
+pub fn check_accuracy(
+    old: &AccuracyBaseline,
+    new: &AccuracyBaseline,
+    rule: &Rule,
+    allow_different_machine: bool,
+) -> Result<AccuracyCheck> {
+    let mut notes = Vec::new();
+    let machine = old.fingerprint.machine_differences(&new.fingerprint);
+    if !machine.is_empty() {
+        if !allow_different_machine {
+            return Err(Error::Usage(format!(
+                "the new run is not from the testbed of baseline '{}' ({}): pass \
+                 --allow-different-machine to compare anyway",
+                old.testbed,
+                machine.join("; ")
+            )));
+        }
+        notes.push(format!("different machine allowed: {}", machine.join("; ")));
+    }
+    if old.fingerprint.backends != new.fingerprint.backends {
+        return Err(Error::Usage(format!(
+            "backend {:?} in the baseline, {:?} in the new run",
+            old.fingerprint.backends, new.fingerprint.backends
+        )));
+    }
+    if old.data_fingerprint != new.data_fingerprint || old.quick != new.quick {
+        return Err(Error::Usage(
+            "the new run trained on other data (or another quick/full mode) than the baseline"
+                .into(),
+        ));
+    }
+    let software = old.fingerprint.software_differences(&new.fingerprint);
+    if !software.is_empty() {
+        notes.push(format!("versions changed: {}", software.join(", ")));
+    }
+    let missing: Vec<&str> = old
+        .configs
+        .keys()
+        .filter(|id| !new.configs.contains_key(*id))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Usage(format!(
+            "configurations of the baseline missing from the new run: {}",
+            missing.join(", ")
+        )));
+    }
+    let items = old
+        .configs
+        .iter()
+        .map(|(id, o)| (id.as_str(), o.test_points(), new.configs[id].test_points()));
+    Ok(AccuracyCheck {
+        rows: compare(items, rule),
+        notes,
+    })
+}
