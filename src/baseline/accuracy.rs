@@ -6,7 +6,8 @@
 //! the same rule as timings ([`super::compare`]): Welch's test on the per-seed test
 //! accuracies, Holm across configurations, and a practical threshold in accuracy points.
 
-use super::compare::{Comparison, Direction, Rule, Threshold, Verdict, compare};
+use super::check::CheckResult;
+use super::compare::{Direction, Rule, Threshold, compare};
 use super::fingerprint::Fingerprint;
 use super::timing::validate_testbed;
 use crate::record::TrialRecord;
@@ -183,26 +184,6 @@ pub fn accuracy_rule(points: f64, alpha: f64) -> Rule {
     }
 }
 
-/// The result of a valid accuracy check.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AccuracyCheck {
-    /// One row per baseline configuration (values in accuracy points).
-    pub rows: Vec<Comparison>,
-    /// Things the reader should know.
-    pub notes: Vec<String>,
-}
-
-impl AccuracyCheck {
-    /// The configurations that regressed.
-    pub fn regressed(&self) -> Vec<&str> {
-        self.rows
-            .iter()
-            .filter(|r| r.verdict == Verdict::Regressed)
-            .map(|r| r.id.as_str())
-            .collect()
-    }
-}
-
 /// Compares a new run with the baseline. Invalid ([`Error::Usage`], exit 2): another
 /// machine (unless allowed), another backend, other data, or a baseline configuration
 /// missing from the new run.
@@ -211,7 +192,7 @@ pub fn check_accuracy(
     new: &AccuracyBaseline,
     rule: &Rule,
     allow_different_machine: bool,
-) -> Result<AccuracyCheck> {
+) -> Result<CheckResult> {
     let mut notes = Vec::new();
     let machine = old.fingerprint.machine_differences(&new.fingerprint);
     if !machine.is_empty() {
@@ -257,7 +238,7 @@ pub fn check_accuracy(
         .configs
         .iter()
         .map(|(id, o)| (id.as_str(), o.test_points(), new.configs[id].test_points()));
-    Ok(AccuracyCheck {
+    Ok(CheckResult {
         rows: compare(items, rule),
         notes,
     })

@@ -13,18 +13,18 @@ pub struct CheckOptions {
     pub allow_different_machine: bool,
 }
 
-/// The result of a valid timing check.
+/// The result of a valid baseline check (timing or accuracy).
 #[derive(Debug, Clone, PartialEq)]
-pub struct TimingCheck {
-    /// One row per baseline benchmark, sorted by id.
+pub struct CheckResult {
+    /// One row per baseline item (benchmark or configuration), sorted by id.
     pub rows: Vec<Comparison>,
     /// Things the reader should know (version changes, extra benchmarks, allowed
     /// machine differences), one sentence each.
     pub notes: Vec<String>,
 }
 
-impl TimingCheck {
-    /// The ids of the regressed benchmarks.
+impl CheckResult {
+    /// The ids of the regressed items.
     pub fn regressed(&self) -> Vec<&str> {
         self.rows
             .iter()
@@ -44,7 +44,7 @@ pub fn check_timing(
     old: &TimingBaseline,
     new: &TimingBaseline,
     options: &CheckOptions,
-) -> Result<TimingCheck> {
+) -> Result<CheckResult> {
     let mut notes = Vec::new();
     let machine = old.fingerprint.machine_differences(&new.fingerprint);
     if !machine.is_empty() {
@@ -97,7 +97,7 @@ pub fn check_timing(
         let n = &new.benchmarks[id];
         (id.as_str(), o.samples_s.as_slice(), n.samples_s.as_slice())
     });
-    Ok(TimingCheck {
+    Ok(CheckResult {
         rows: compare(items, &options.rule),
         notes,
     })

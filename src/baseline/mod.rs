@@ -13,8 +13,8 @@ pub mod criterion;
 pub mod fingerprint;
 pub mod timing;
 
-pub use accuracy::{AccuracyBaseline, AccuracyCheck, accuracy_rule, check_accuracy};
-pub use check::{CheckOptions, TimingCheck, check_timing};
+pub use accuracy::{AccuracyBaseline, accuracy_rule, check_accuracy};
+pub use check::{CheckOptions, CheckResult, check_timing};
 pub use compare::{Comparison, Direction, Rule, Threshold, Verdict};
 pub use fingerprint::Fingerprint;
 pub use timing::{BenchTiming, TIMING_FORMAT, TimingBaseline};

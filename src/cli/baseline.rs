@@ -5,7 +5,7 @@ use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use std::path::PathBuf;
 use trainbench::baseline::criterion::{default_criterion_dir, read_dir};
 use trainbench::baseline::{
-    AccuracyBaseline, CheckOptions, Direction, Rule, TimingBaseline, TimingCheck, accuracy_rule,
+    AccuracyBaseline, CheckOptions, CheckResult, Direction, Rule, TimingBaseline, accuracy_rule,
     check_accuracy, check_timing,
 };
 use trainbench::report::input::read_runs;
@@ -143,14 +143,7 @@ fn invalid(e: Error) -> Error {
 }
 
 fn check(args: CheckTimingArgs) -> Result<()> {
-    if !(args.threshold >= 0.0 && args.threshold.is_finite()) {
-        return Err(Error::Usage("--threshold must be a percentage ≥ 0".into()));
-    }
-    if !(args.alpha > 0.0 && args.alpha < 1.0) {
-        return Err(Error::Usage(
-            "--alpha must lie strictly between 0 and 1".into(),
-        ));
-    }
+    validate(args.threshold, args.alpha, "percent")?;
     let old = TimingBaseline::load(&args.against).map_err(invalid)?;
     let new = match &args.new {
         Some(path) => TimingBaseline::load(path).map_err(invalid)?,
@@ -172,19 +165,30 @@ fn check(args: CheckTimingArgs) -> Result<()> {
     for note in &result.notes {
         eprintln!("note: {note}");
     }
+    finish(
+        &result,
+        format!(
+            "benchmarks regressed against '{}' (≥ {}% slower, Holm-adjusted p ≤ {})",
+            args.against.display(),
+            args.threshold,
+            args.alpha
+        ),
+        args.report_only,
+    )
+}
+
+/// Prints the notes and the summary line; an error (exit 1) if something regressed and
+/// this is not a report-only check.
+fn finish(result: &CheckResult, what: String, report_only: bool) -> Result<()> {
+    for note in &result.notes {
+        eprintln!("note: {note}");
+    }
     let regressed = result.regressed();
-    let summary = format!(
-        "{} of {} benchmarks regressed against '{}' (≥ {}% slower, Holm-adjusted p ≤ {})",
-        regressed.len(),
-        result.rows.len(),
-        args.against.display(),
-        args.threshold,
-        args.alpha
-    );
+    let summary = format!("{} of {} {what}", regressed.len(), result.rows.len());
     if regressed.is_empty() {
         println!("{summary}");
         Ok(())
-    } else if args.report_only {
+    } else if report_only {
         println!("{summary}: {} (report only)", regressed.join(", "));
         Ok(())
     } else {
@@ -192,7 +196,20 @@ fn check(args: CheckTimingArgs) -> Result<()> {
     }
 }
 
-fn table(result: &TimingCheck, direction: Direction) -> Table {
+/// Checks the flags shared by the check commands.
+fn validate(threshold: f64, alpha: f64, unit: &str) -> Result<()> {
+    if !(threshold >= 0.0 && threshold.is_finite()) {
+        return Err(Error::Usage(format!("--threshold must be ≥ 0 {unit}")));
+    }
+    if !(alpha > 0.0 && alpha < 1.0) {
+        return Err(Error::Usage(
+            "--alpha must lie strictly between 0 and 1".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn table(result: &CheckResult, direction: Direction) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
     table.set_header([
@@ -284,16 +301,7 @@ fn save_accuracy(args: SaveAccuracyArgs) -> Result<()> {
 }
 
 fn check_accuracy_cmd(args: CheckAccuracyArgs) -> Result<()> {
-    if !(args.threshold >= 0.0 && args.threshold.is_finite()) {
-        return Err(Error::Usage(
-            "--threshold must be ≥ 0 accuracy points".into(),
-        ));
-    }
-    if !(args.alpha > 0.0 && args.alpha < 1.0) {
-        return Err(Error::Usage(
-            "--alpha must lie strictly between 0 and 1".into(),
-        ));
-    }
+    validate(args.threshold, args.alpha, "accuracy points")?;
     let old = AccuracyBaseline::load(&args.against).map_err(invalid)?;
     let new = run_baseline(&args.dir, &old.testbed).map_err(invalid)?;
     let rule = accuracy_rule(args.threshold, args.alpha);
@@ -336,26 +344,15 @@ fn check_accuracy_cmd(args: CheckAccuracyArgs) -> Result<()> {
         ]);
     }
     println!("{t}");
-    for note in &result.notes {
-        eprintln!("note: {note}");
-    }
-    let regressed = result.regressed();
-    let summary = format!(
-        "{} of {} configurations regressed against '{}' (≥ {} accuracy points lower, \
-         Holm-adjusted p ≤ {})",
-        regressed.len(),
-        result.rows.len(),
-        args.against.display(),
-        args.threshold,
-        args.alpha
-    );
-    if regressed.is_empty() {
-        println!("{summary}");
-        Ok(())
-    } else if args.report_only {
-        println!("{summary}: {} (report only)", regressed.join(", "));
-        Ok(())
-    } else {
-        Err(Error::Other(format!("{summary}: {}", regressed.join(", "))))
-    }
+    finish(
+        &result,
+        format!(
+            "configurations regressed against '{}' (≥ {} accuracy points lower, Holm-adjusted \
+             p ≤ {})",
+            args.against.display(),
+            args.threshold,
+            args.alpha
+        ),
+        args.report_only,
+    )
 }

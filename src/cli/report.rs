@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use trainbench::record::TrialRecord;
 use trainbench::report::analysis::AnalysisOptions;
 use trainbench::report::input::read_runs;
-use trainbench::report::{Report, markdown, table, views, write_dir};
+use trainbench::report::{Report, markdown, table, write_dir};
 use trainbench::{Error, Result};
 
 #[derive(Args)]
@@ -65,15 +65,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
         target: args.target,
     };
     let input = read_runs(&args.dirs, args.study.as_deref())?;
-    for w in &input.warnings {
-        eprintln!("warning: {w}");
-    }
-    let report = Report::build(
-        &input.plan.study,
-        &views(&input.study, &input.plan),
-        &input.records,
-        options,
-    );
+    let report = input.report(options);
     match args.format.as_str() {
         "table" => print_and_write(&report, &input.records, args.out.as_deref())?,
         "markdown" | "json" => {

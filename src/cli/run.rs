@@ -14,7 +14,6 @@ use trainbench::provenance::Provenance;
 use trainbench::record::{DataInfo, TrialRecord};
 use trainbench::report::analysis::AnalysisOptions;
 use trainbench::report::input::read_runs;
-use trainbench::report::{Report, views};
 use trainbench::study::cost::{estimate_seconds, human};
 use trainbench::study::rundir::{RunMeta, default_out};
 use trainbench::study::runner::mixing_warnings;
@@ -260,15 +259,7 @@ pub fn run(args: RunArgs) -> Result<i32> {
 /// `out/report.json` and the figures.
 fn report(out: &std::path::Path) -> Result<()> {
     let input = read_runs(&[out.to_path_buf()], None)?;
-    for w in &input.warnings {
-        eprintln!("warning: {w}");
-    }
-    let report = Report::build(
-        &input.plan.study,
-        &views(&input.study, &input.plan),
-        &input.records,
-        AnalysisOptions::default(),
-    );
+    let report = input.report(AnalysisOptions::default());
     println!();
     super::report::print_and_write(&report, &input.records, Some(out))
 }

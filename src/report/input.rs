@@ -21,6 +21,21 @@ pub struct RunInput {
     pub warnings: Vec<String>,
 }
 
+impl RunInput {
+    /// Prints the warnings to stderr and analyses the records over the plan's sweeps.
+    pub fn report(&self, options: super::analysis::AnalysisOptions) -> super::Report {
+        for w in &self.warnings {
+            eprintln!("warning: {w}");
+        }
+        super::Report::build(
+            &self.plan.study,
+            &super::views(&self.study, &self.plan),
+            &self.records,
+            options,
+        )
+    }
+}
+
 /// Reads `dirs` (at least one). `study` overrides the saved study file.
 pub fn read_runs(dirs: &[PathBuf], study: Option<&Path>) -> Result<RunInput> {
     let first = dirs
