@@ -21,6 +21,8 @@ fn main() {
             println!("cargo:rerun-if-changed={dir}/HEAD");
             println!("cargo:rerun-if-changed={dir}/index");
         }
+        // Edits to the sources change the dirty flag without touching the index.
+        println!("cargo:rerun-if-changed=src");
     }
 
     // The burn version actually resolved, from Cargo.lock.
