@@ -193,19 +193,9 @@ pub fn check_accuracy(
     rule: &Rule,
     allow_different_machine: bool,
 ) -> Result<CheckResult> {
-    let mut notes = Vec::new();
-    let machine = old.fingerprint.machine_differences(&new.fingerprint);
-    if !machine.is_empty() {
-        if !allow_different_machine {
-            return Err(Error::Usage(format!(
-                "the new run is not from the testbed of baseline '{}' ({}): pass \
-                 --allow-different-machine to compare anyway",
-                old.testbed,
-                machine.join("; ")
-            )));
-        }
-        notes.push(format!("different machine allowed: {}", machine.join("; ")));
-    }
+    let notes =
+        old.fingerprint
+            .comparable(&new.fingerprint, &old.testbed, allow_different_machine)?;
     if old.fingerprint.backends != new.fingerprint.backends {
         return Err(Error::Usage(format!(
             "backend {:?} in the baseline, {:?} in the new run",
@@ -217,10 +207,6 @@ pub fn check_accuracy(
             "the new run trained on other data (or another quick/full mode) than the baseline"
                 .into(),
         ));
-    }
-    let software = old.fingerprint.software_differences(&new.fingerprint);
-    if !software.is_empty() {
-        notes.push(format!("versions changed: {}", software.join(", ")));
     }
     let missing: Vec<&str> = old
         .configs

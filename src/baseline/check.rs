@@ -45,27 +45,11 @@ pub fn check_timing(
     new: &TimingBaseline,
     options: &CheckOptions,
 ) -> Result<CheckResult> {
-    let mut notes = Vec::new();
-    let machine = old.fingerprint.machine_differences(&new.fingerprint);
-    if !machine.is_empty() {
-        if !options.allow_different_machine {
-            return Err(Error::Usage(format!(
-                "the new run is not from the machine of baseline '{}' ({}); timings are only \
-                 comparable on one machine: save a baseline for this testbed, or pass \
-                 --allow-different-machine",
-                old.testbed,
-                machine.join("; ")
-            )));
-        }
-        notes.push(format!(
-            "different machine allowed: {}; changes may be due to the machine",
-            machine.join("; ")
-        ));
-    }
-    let software = old.fingerprint.software_differences(&new.fingerprint);
-    if !software.is_empty() {
-        notes.push(format!("versions changed: {}", software.join(", ")));
-    }
+    let mut notes = old.fingerprint.comparable(
+        &new.fingerprint,
+        &old.testbed,
+        options.allow_different_machine,
+    )?;
     let missing: Vec<&str> = old
         .benchmarks
         .keys()

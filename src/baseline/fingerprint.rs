@@ -72,6 +72,38 @@ impl Fingerprint {
         out
     }
 
+    /// Whether a run fingerprinted `new` may be compared with a baseline of testbed
+    /// `testbed` fingerprinted `self`: another machine is an invalid comparison
+    /// ([`Error::Usage`](crate::Error::Usage), exit 2) unless `allow_different_machine`.
+    /// Returns the notes for the reader (an allowed machine difference, changed versions).
+    pub fn comparable(
+        &self,
+        new: &Fingerprint,
+        testbed: &str,
+        allow_different_machine: bool,
+    ) -> crate::Result<Vec<String>> {
+        let mut notes = Vec::new();
+        let machine = self.machine_differences(new);
+        if !machine.is_empty() {
+            if !allow_different_machine {
+                return Err(crate::Error::Usage(format!(
+                    "the new run is not from the machine of baseline '{testbed}' ({}): save a \
+                     baseline for this testbed, or pass --allow-different-machine",
+                    machine.join("; ")
+                )));
+            }
+            notes.push(format!(
+                "different machine allowed: {}; changes may be due to the machine",
+                machine.join("; ")
+            ));
+        }
+        let software = self.software_differences(new);
+        if !software.is_empty() {
+            notes.push(format!("versions changed: {}", software.join(", ")));
+        }
+        Ok(notes)
+    }
+
     /// The software fields that differ from `other` (informational), one line each.
     pub fn software_differences(&self, other: &Fingerprint) -> Vec<String> {
         let mut out = Vec::new();

@@ -53,15 +53,8 @@ pub struct CheckAccuracyArgs {
     /// Practical threshold: a regression loses at least this many accuracy points
     #[arg(long, default_value_t = 1.0, value_name = "POINTS")]
     threshold: f64,
-    /// Family-wise significance level (Welch's t-test on per-seed values, Holm-adjusted)
-    #[arg(long, default_value_t = 0.05, value_name = "A")]
-    alpha: f64,
-    /// Compare even if the run comes from a different machine
-    #[arg(long)]
-    allow_different_machine: bool,
-    /// Report regressions but exit 0 (exit 2 still for an invalid comparison)
-    #[arg(long)]
-    report_only: bool,
+    #[command(flatten)]
+    gate: GateArgs,
 }
 
 #[derive(Args)]
@@ -92,7 +85,14 @@ pub struct CheckTimingArgs {
     /// Practical threshold: a regression is at least this many percent slower
     #[arg(long, default_value_t = 5.0, value_name = "PCT")]
     threshold: f64,
-    /// Family-wise significance level (Welch's t-test, Holm-adjusted)
+    #[command(flatten)]
+    gate: GateArgs,
+}
+
+/// Flags shared by the check commands.
+#[derive(Args)]
+pub struct GateArgs {
+    /// Family-wise significance level (Welch's t-test, Holm-adjusted across items)
     #[arg(long, default_value_t = 0.05, value_name = "A")]
     alpha: f64,
     /// Compare even if the new run comes from a different machine
@@ -143,7 +143,7 @@ fn invalid(e: Error) -> Error {
 }
 
 fn check(args: CheckTimingArgs) -> Result<()> {
-    validate(args.threshold, args.alpha, "percent")?;
+    validate(args.threshold, args.gate.alpha, "percent")?;
     let old = TimingBaseline::load(&args.against).map_err(invalid)?;
     let new = match &args.new {
         Some(path) => TimingBaseline::load(path).map_err(invalid)?,
@@ -157,8 +157,8 @@ fn check(args: CheckTimingArgs) -> Result<()> {
         }
     };
     let options = CheckOptions {
-        rule: Rule::timing(args.threshold, args.alpha),
-        allow_different_machine: args.allow_different_machine,
+        rule: Rule::timing(args.threshold, args.gate.alpha),
+        allow_different_machine: args.gate.allow_different_machine,
     };
     let result = check_timing(&old, &new, &options)?;
     println!("{}", table(&result, options.rule.direction));
@@ -171,9 +171,9 @@ fn check(args: CheckTimingArgs) -> Result<()> {
             "benchmarks regressed against '{}' (≥ {}% slower, Holm-adjusted p ≤ {})",
             args.against.display(),
             args.threshold,
-            args.alpha
+            args.gate.alpha
         ),
-        args.report_only,
+        args.gate.report_only,
     )
 }
 
@@ -301,11 +301,11 @@ fn save_accuracy(args: SaveAccuracyArgs) -> Result<()> {
 }
 
 fn check_accuracy_cmd(args: CheckAccuracyArgs) -> Result<()> {
-    validate(args.threshold, args.alpha, "accuracy points")?;
+    validate(args.threshold, args.gate.alpha, "accuracy points")?;
     let old = AccuracyBaseline::load(&args.against).map_err(invalid)?;
     let new = run_baseline(&args.dir, &old.testbed).map_err(invalid)?;
-    let rule = accuracy_rule(args.threshold, args.alpha);
-    let result = check_accuracy(&old, &new, &rule, args.allow_different_machine)?;
+    let rule = accuracy_rule(args.threshold, args.gate.alpha);
+    let result = check_accuracy(&old, &new, &rule, args.gate.allow_different_machine)?;
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     t.set_header([
@@ -351,8 +351,8 @@ fn check_accuracy_cmd(args: CheckAccuracyArgs) -> Result<()> {
              p ≤ {})",
             args.against.display(),
             args.threshold,
-            args.alpha
+            args.gate.alpha
         ),
-        args.report_only,
+        args.gate.report_only,
     )
 }
