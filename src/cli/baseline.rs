@@ -5,8 +5,8 @@ use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use std::path::PathBuf;
 use trainbench::baseline::criterion::{default_criterion_dir, read_dir};
 use trainbench::baseline::{
-    AccuracyBaseline, CheckOptions, CheckResult, Direction, Rule, TimingBaseline, accuracy_rule,
-    check_accuracy, check_timing,
+    AccuracyBaseline, CheckOptions, CheckResult, Comparison, Direction, Rule, TimingBaseline,
+    accuracy_rule, check_accuracy, check_timing,
 };
 use trainbench::report::input::read_runs;
 use trainbench::{Error, Result};
@@ -161,7 +161,17 @@ fn check(args: CheckTimingArgs) -> Result<()> {
         allow_different_machine: args.gate.allow_different_machine,
     };
     let result = check_timing(&old, &new, &options)?;
-    println!("{}", table(&result, options.rule.direction));
+    let relative = |r: &Comparison, d: f64| percent(d / r.old_mean);
+    println!(
+        "{}",
+        table(
+            &result,
+            options.rule.direction,
+            "benchmark",
+            seconds,
+            relative
+        )
+    );
     for note in &result.notes {
         eprintln!("note: {note}");
     }
@@ -209,27 +219,28 @@ fn validate(threshold: f64, alpha: f64, unit: &str) -> Result<()> {
     Ok(())
 }
 
-fn table(result: &CheckResult, direction: Direction) -> Table {
+/// The comparison table of a check: `item` names the first column, `value` formats the old
+/// and new means, `change` formats a difference (the mean's and the CI's ends) of row `r`.
+fn table(
+    result: &CheckResult,
+    direction: Direction,
+    item: &str,
+    value: impl Fn(f64) -> String,
+    change: impl Fn(&Comparison, f64) -> String,
+) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
     table.set_header([
-        "benchmark",
-        "old",
-        "new",
-        "change",
-        "95% CI",
-        "p (Holm)",
-        "verdict",
+        item, "old", "new", "change", "95% CI", "p (Holm)", "verdict",
     ]);
     let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
     for r in &result.rows {
-        let (lo, hi) = r.rel_ci();
         table.add_row(vec![
             Cell::new(&r.id),
-            right(seconds(r.old_mean)),
-            right(seconds(r.new_mean)),
-            right(percent(r.rel_diff)),
-            right(format!("[{}, {}]", percent(lo), percent(hi))),
+            right(value(r.old_mean)),
+            right(value(r.new_mean)),
+            right(change(r, r.diff)),
+            right(format!("[{}, {}]", change(r, r.ci.0), change(r, r.ci.1))),
             right(p_value(r.p_holm)),
             Cell::new(r.verdict.label(direction)),
         ]);
@@ -306,18 +317,6 @@ fn check_accuracy_cmd(args: CheckAccuracyArgs) -> Result<()> {
     let new = run_baseline(&args.dir, &old.testbed).map_err(invalid)?;
     let rule = accuracy_rule(args.threshold, args.gate.alpha);
     let result = check_accuracy(&old, &new, &rule, args.gate.allow_different_machine)?;
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header([
-        "configuration",
-        "old",
-        "new",
-        "change",
-        "95% CI",
-        "p (Holm)",
-        "verdict",
-    ]);
-    let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
     let pts = |x: f64| {
         if x.is_finite() {
             format!("{x:.2}%")
@@ -325,25 +324,17 @@ fn check_accuracy_cmd(args: CheckAccuracyArgs) -> Result<()> {
             "–".into()
         }
     };
-    let signed = |x: f64| {
+    let signed = |_: &Comparison, x: f64| {
         if x.is_finite() {
             format!("{x:+.2} pts")
         } else {
             "–".into()
         }
     };
-    for r in &result.rows {
-        t.add_row(vec![
-            Cell::new(&r.id),
-            right(pts(r.old_mean)),
-            right(pts(r.new_mean)),
-            right(signed(r.diff)),
-            right(format!("[{}, {}]", signed(r.ci.0), signed(r.ci.1))),
-            right(p_value(r.p_holm)),
-            Cell::new(r.verdict.label(rule.direction)),
-        ]);
-    }
-    println!("{t}");
+    println!(
+        "{}",
+        table(&result, rule.direction, "configuration", pts, signed)
+    );
     finish(
         &result,
         format!(

@@ -3,20 +3,20 @@
 use serde::{Deserialize, Serialize};
 
 use super::summary::{mean_of, var_of};
-use super::{StatsError, drop_nan, f64_or_nan, t_two_sided_p};
+use super::{StatsError, drop_nan, t_two_sided_p};
 
 /// Outcome of a two-sided t test.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TestResult {
     /// The t statistic; positive when the first sample has the larger mean. May be `±inf`
     /// for zero-variance data with different means (see the test functions).
-    #[serde(deserialize_with = "f64_or_nan")]
+    #[serde(deserialize_with = "crate::jsonfloat::deserialize")]
     pub statistic: f64,
     /// Degrees of freedom of the reference t distribution.
-    #[serde(deserialize_with = "f64_or_nan")]
+    #[serde(deserialize_with = "crate::jsonfloat::deserialize")]
     pub df: f64,
     /// Two-sided p-value, `2·P(T_df ≥ |t|)`, in `[0, 1]`.
-    #[serde(deserialize_with = "f64_or_nan")]
+    #[serde(deserialize_with = "crate::jsonfloat::deserialize")]
     pub p_value: f64,
 }
 

@@ -76,16 +76,6 @@ pub(crate) fn t_two_sided_p(t: f64, df: f64) -> f64 {
     }
 }
 
-/// Serde helper: deserializes a number, or `null` as NaN (serde_json writes NaN/±inf as
-/// `null`).
-pub(crate) fn f64_or_nan<'de, D>(deserializer: D) -> Result<f64, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    use serde::Deserialize;
-    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
-}
-
 /// Shared helpers for the unit tests.
 #[cfg(test)]
 pub(crate) mod testutil {

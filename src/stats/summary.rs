@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use super::{drop_nan, f64_or_nan};
+use super::drop_nan;
 
 /// Descriptive summary of one sample, as produced by [`summarize`].
 ///
@@ -16,34 +16,34 @@ pub struct Summary {
     /// Number of NaN values dropped from the input.
     pub n_nan: usize,
     /// Confidence level of `[ci_low, ci_high]` (e.g. 0.95), as passed in.
-    #[serde(deserialize_with = "f64_or_nan")]
+    #[serde(deserialize_with = "crate::jsonfloat::deserialize")]
     pub level: f64,
     /// Arithmetic mean. NaN when `n == 0`.
-    #[serde(deserialize_with = "f64_or_nan")]
+    #[serde(deserialize_with = "crate::jsonfloat::deserialize")]
     pub mean: f64,
     /// Sample standard deviation with the `n − 1` denominator. NaN when `n < 2`.
-    #[serde(deserialize_with = "f64_or_nan")]
+    #[serde(deserialize_with = "crate::jsonfloat::deserialize")]
     pub sd: f64,
     /// Standard error of the mean, `sd / √n`. NaN when `n < 2`.
-    #[serde(deserialize_with = "f64_or_nan")]
+    #[serde(deserialize_with = "crate::jsonfloat::deserialize")]
     pub sem: f64,
     /// Lower end of the Student-t confidence interval for the mean.
-    #[serde(deserialize_with = "f64_or_nan")]
+    #[serde(deserialize_with = "crate::jsonfloat::deserialize")]
     pub ci_low: f64,
     /// Upper end of the Student-t confidence interval for the mean.
-    #[serde(deserialize_with = "f64_or_nan")]
+    #[serde(deserialize_with = "crate::jsonfloat::deserialize")]
     pub ci_high: f64,
     /// Median (mean of the two middle values for even `n`). NaN when `n == 0`.
-    #[serde(deserialize_with = "f64_or_nan")]
+    #[serde(deserialize_with = "crate::jsonfloat::deserialize")]
     pub median: f64,
     /// Interquartile mean; see [`iqm`]. NaN when `n == 0`.
-    #[serde(deserialize_with = "f64_or_nan")]
+    #[serde(deserialize_with = "crate::jsonfloat::deserialize")]
     pub iqm: f64,
     /// Smallest value. NaN when `n == 0`.
-    #[serde(deserialize_with = "f64_or_nan")]
+    #[serde(deserialize_with = "crate::jsonfloat::deserialize")]
     pub min: f64,
     /// Largest value. NaN when `n == 0`.
-    #[serde(deserialize_with = "f64_or_nan")]
+    #[serde(deserialize_with = "crate::jsonfloat::deserialize")]
     pub max: f64,
 }
 
