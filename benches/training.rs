@@ -3,7 +3,10 @@
 //! Group `train_epoch`: one training epoch (fixed, seeded synthetic data: 50,000 training
 //! rows) for every model of the Lab 1 model sweep × batch sizes 32…512; ids are
 //! `train_epoch/<backend>/<model>/bs<N>`, throughput in rows/s. Group `eval`: inference over
-//! the validation split. Setup (data upload, model init) is not timed; each timed epoch ends
+//! the validation split. Group `replicas`: one epoch of [`SEEDS`] seeds of jsc-tiny and
+//! jsc-toy-10x, trained one after another (`…/sequential`) and together as replicas
+//! (`…/replicas`); throughput in seed-rows/s, so the ratio of the two is the replica speedup.
+//! Setup (data upload, model init) is not timed; each timed epoch ends
 //! with a device read, so the clock stops after the device has finished.
 //!
 //! `TRAINBENCH_BACKEND` picks one backend (default: every compiled-in backend);
@@ -112,5 +115,59 @@ fn eval(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, train_epoch, eval);
+/// Seeds per configuration in the `replicas` group (a Lab 1 configuration's seed count).
+const SEEDS: u64 = 10;
+
+fn replicas(c: &mut Criterion) {
+    let mut group = c.benchmark_group("replicas");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    let seeds: Vec<u64> = (0..SEEDS).collect();
+    for kind in backends() {
+        let data = bench_data(kind);
+        group.throughput(Throughput::Elements(SEEDS * data.train.len() as u64));
+        for model in ["jsc-tiny", "jsc-toy-10x"] {
+            for bs in BATCH_SIZES {
+                let config = TrainConfig {
+                    model: model.into(),
+                    batch_size: bs,
+                    lr: 1e-3,
+                    epochs: 1,
+                    ..TrainConfig::default()
+                };
+                // One trainer per seed, run in turn, against one trainer for all seeds.
+                let modes: [(&str, Vec<&[u64]>); 2] = [
+                    ("sequential", seeds.chunks(1).collect()),
+                    ("replicas", vec![&seeds[..]]),
+                ];
+                for (mode, groups) in modes {
+                    let id = BenchmarkId::new(format!("{kind}/{model}/bs{bs}"), mode);
+                    group.bench_function(id, |b| {
+                        b.iter_custom(|iters| {
+                            let mut total = Duration::ZERO;
+                            for _ in 0..iters {
+                                let mut trainers: Vec<Trainer> = groups
+                                    .iter()
+                                    .map(|g| Trainer::new(&config, g, &data).unwrap())
+                                    .collect();
+                                let start = Instant::now();
+                                for t in &mut trainers {
+                                    std::hint::black_box(t.train_epoch(0, &mut |_| {}));
+                                }
+                                total += start.elapsed();
+                            }
+                            total
+                        })
+                    });
+                }
+            }
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, train_epoch, eval, replicas);
 criterion_main!(benches);

@@ -14,7 +14,6 @@ use crate::optim::{Adam, AdamConfig, Scheduler};
 use crate::seeding::{Purpose, rng_for, shuffle};
 use crate::{Error, Result};
 use burn::prelude::*;
-use burn::tensor::activation::log_softmax;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
@@ -124,13 +123,17 @@ pub struct TrainOutcome {
     pub replicas: usize,
 }
 
-/// A split on the device: features `[n, f]`, labels `[n]` and one-hot labels `[n, 5]`
-/// (row-major, as loaded; batches are turned feature-major after the row `select`).
+/// Columns after the features in a [`DeviceSplit`] table: the one-hot label (5) and the
+/// label itself as a float (1).
+const TARGET_COLS: usize = 6;
+
+/// A split on the device as one row-major table `[n, f + 6]`: the `f` features, the one-hot
+/// label (5 columns) and the label as a float, so that a training batch is a single row
+/// `select` (features are turned feature-major after it).
 #[derive(Clone)]
 pub struct DeviceSplit {
-    x: Tensor<2>,
-    y: Tensor<1, Int>,
-    y1h: Tensor<2>,
+    table: Tensor<2>,
+    features: usize,
     len: usize,
 }
 
@@ -138,15 +141,30 @@ impl DeviceSplit {
     fn upload(data: &crate::data::Dataset, device: &Device) -> Self {
         let n = data.len();
         let f = data.n_features();
-        let x = Tensor::from_data(TensorData::new(data.features.clone(), [n, f]), device);
-        let labels: Vec<i64> = data.labels.iter().map(|&l| l as i64).collect();
-        let y = Tensor::<1, Int>::from_data(TensorData::new(labels, [n]), device);
-        let mut one_hot = vec![0f32; n * 5];
-        for (i, &l) in data.labels.iter().enumerate() {
-            one_hot[i * 5 + l as usize] = 1.0;
+        let width = f + TARGET_COLS;
+        let mut table = vec![0f32; n * width];
+        for (i, row) in table.chunks_exact_mut(width).enumerate() {
+            let label = data.labels[i] as usize;
+            row[..f].copy_from_slice(data.row(i));
+            row[f + label] = 1.0;
+            row[f + 5] = label as f32;
         }
-        let y1h = Tensor::from_data(TensorData::new(one_hot, [n, 5]), device);
-        DeviceSplit { x, y, y1h, len: n }
+        let table = Tensor::from_data(TensorData::new(table, [n, width]), device);
+        DeviceSplit {
+            table,
+            features: f,
+            len: n,
+        }
+    }
+
+    /// Splits rows `[S, b, f + 6]` of the table into feature-major features `[S, f, b]`,
+    /// batch-major one-hot labels `[S, b, 5]` and float labels `[S, b, 1]` (views, no copy).
+    fn columns(&self, rows: Tensor<3>) -> (Tensor<3>, Tensor<3>, Tensor<3>) {
+        let f = self.features;
+        let x = rows.clone().narrow(2, 0, f).swap_dims(1, 2);
+        let one_hot = rows.clone().narrow(2, f, 5);
+        let label = rows.narrow(2, f + 5, 1);
+        (x, one_hot, label)
     }
 
     /// Rows in this split.
@@ -222,9 +240,12 @@ impl Totals {
     }
 
     /// Adds a batch: per-row losses summed per replica (`[S, 1, 1]`), and the correct
-    /// predictions of `logits: [S, 5, batch]` against `labels: [S, 1, batch]`.
-    fn add(&mut self, loss_sum: Tensor<3>, logits: Tensor<3>, labels: Tensor<3, Int>) {
-        let hit = logits.argmax(1).equal(labels).float().sum_dim(2);
+    /// predictions of batch-major `logits: [S, batch, 5]` against float `labels: [S, batch, 1]`
+    /// (or `[1, batch, 1]`, shared by every replica). The predicted class is the first
+    /// maximal logit, as `torch.argmax` picks it (ties are common under a final ReLU).
+    fn add(&mut self, loss_sum: Tensor<3>, logits: Tensor<3>, labels: Tensor<3>) {
+        let predicted = logits.argmax(2).float();
+        let hit = predicted.equal(labels).float().sum_dim(1);
         self.loss = self.loss.clone() + loss_sum;
         self.correct = self.correct.clone() + hit;
     }
@@ -239,39 +260,61 @@ impl Totals {
     }
 }
 
-/// Per-row cross-entropy of `logits: [S, 5, batch]` against `one_hot: [S, 5, batch]`,
-/// summed over the batch, per replica: `[S, 1, 1]`.
-fn cross_entropy_sum(logits: Tensor<3>, one_hot: Tensor<3>) -> Tensor<3> {
-    (log_softmax(logits, 1) * one_hot)
-        .sum_dim(1)
-        .sum_dim(2)
-        .neg()
+/// The cross-entropy of a batch, computed in closed form (no autodiff): the forward values
+/// serve the metrics, and [`Loss::grad`] gives the gradient for the backward pass, one fused
+/// expression instead of a recorded log-softmax and its backward.
+struct Loss {
+    /// Per-replica sum of the rows' cross-entropies, `[S, 1, 1]`.
+    sum: Tensor<3>,
+    /// The logits less their row maximum, `[S, batch, 5]`: the same first argmax as the
+    /// logits (the subtraction is exact near the maximum, Sterbenz), and contiguous.
+    shifted: Tensor<3>,
+    /// `exp(shifted)`, `[S, batch, 5]`.
+    exp: Tensor<3>,
+    /// Row sums of `exp`, `[S, batch, 1]`.
+    sum_exp: Tensor<3>,
 }
 
-/// Rows `[b, k]` as a feature-major batch `[s, k, b]`, repeated for every replica.
-fn feature_major(rows: Tensor<2>, s: usize) -> Tensor<3> {
-    let [b, k] = rows.dims();
-    rows.swap_dims(0, 1).reshape([1, k, b]).repeat_dim(0, s)
+impl Loss {
+    /// Cross-entropy of batch-major `logits: [S, batch, 5]` against `one_hot` (`[S, batch,
+    /// 5]`, or `[1, batch, 5]` shared by every replica), in the usual stable form:
+    /// `z = logits − max`, `loss = log Σ eᶻ − z_true`. The class dimension is the last,
+    /// contiguous one, where the reductions are fastest.
+    fn new(logits: Tensor<3>, one_hot: Tensor<3>) -> Self {
+        let shifted = logits.clone() - logits.max_dim(2);
+        let exp = shifted.clone().exp();
+        let sum_exp = exp.clone().sum_dim(2);
+        let z_true = (shifted.clone() * one_hot).sum_dim(2);
+        let sum = (sum_exp.clone().log() - z_true).sum_dim(1);
+        Loss {
+            sum,
+            shifted,
+            exp,
+            sum_exp,
+        }
+    }
+
+    /// d(batch-mean loss)/d(logits) per replica, `[S, batch, 5]`:
+    /// `(softmax(logits) − one_hot) / batch`.
+    fn grad(self, one_hot: Tensor<3>) -> Tensor<3> {
+        let batch = self.exp.dims()[1];
+        (self.exp / self.sum_exp - one_hot).div_scalar(batch as f64)
+    }
 }
 
 /// Evaluates every replica on `split` in eval mode: (mean loss, accuracy) per replica.
+/// Each chunk of rows is shared by all replicas (broadcast, not copied).
 pub fn evaluate(net: &Net, split: &DeviceSplit) -> Vec<(f64, f64)> {
     let s = net.replicas();
-    let device = split.x.device();
+    let device = split.table.device();
     let mut totals = Totals::new(s, &device);
     let mut start = 0;
     while start < split.len {
         let b = EVAL_CHUNK.min(split.len - start);
-        let x = feature_major(split.x.clone().narrow(0, start, b), s);
-        let y1h = feature_major(split.y1h.clone().narrow(0, start, b), s);
-        let y = split
-            .y
-            .clone()
-            .narrow(0, start, b)
-            .reshape([1, 1, b])
-            .repeat_dim(0, s);
-        let logits = net.forward_eval(x);
-        totals.add(cross_entropy_sum(logits.clone(), y1h), logits, y);
+        let rows = split.table.clone().narrow(0, start, b).unsqueeze_dim(0);
+        let (x, one_hot, label) = split.columns(rows);
+        let loss = Loss::new(net.forward_eval(x).swap_dims(1, 2), one_hot);
+        totals.add(loss.sum, loss.shifted, label);
         start += b;
     }
     totals.read(split.len.max(1))
@@ -337,9 +380,8 @@ impl<'a> Trainer<'a> {
     ) -> Vec<(f64, f64)> {
         let (s, n) = (self.net.replicas(), self.data.train.len);
         let device = &self.data.device;
-        let ad_device = device.clone().autodiff();
         let train = &self.data.train;
-        let features = train.x.dims()[1];
+        let width = train.table.dims()[1];
         let bs = self.config.batch_size;
         let batches = self.batches();
         let lr = self
@@ -361,38 +403,31 @@ impl<'a> Trainer<'a> {
             let b = bs.min(n - start);
             seen += b;
             let idx = order.clone().narrow(1, start, b).reshape([s * b]);
-            let x = train
-                .x
-                .clone()
-                .select(0, idx.clone())
-                .reshape([s, b, features])
-                .swap_dims(1, 2);
-            let y1h = train
-                .y1h
-                .clone()
-                .select(0, idx.clone())
-                .reshape([s, b, 5])
-                .swap_dims(1, 2);
+            // One gather of features and targets for every replica.
+            let rows = train.table.clone().select(0, idx).reshape([s, b, width]);
+            let (x, one_hot, label) = train.columns(rows);
             let params: Vec<Tensor<3>> = self
                 .net
                 .params
                 .iter()
                 .map(|p| p.clone().autodiff().require_grad())
                 .collect();
-            let (logits, stats) = self.net.forward_train(&params, x.to_device(&ad_device));
-            let loss_sum = cross_entropy_sum(logits.clone(), y1h.to_device(&ad_device));
-            // Mean over the batch per replica, summed over replicas: each replica's gradient
-            // is its own batch-mean gradient.
-            let loss = loss_sum.clone().sum().div_scalar(b as f64);
-            let grads = loss.backward();
+            // The batch itself stays outside autodiff: operations on it alone (the input
+            // BatchNorm's statistics) are not recorded.
+            let (logits, stats) = self.net.forward_train(&params, x);
+            let values = logits.clone().inner().swap_dims(1, 2);
+            let loss = Loss::new(values, one_hot.clone());
+            totals.add(loss.sum.clone(), loss.shifted.clone(), label);
+            // Σ logits·G has gradient G with respect to the logits, so this backward pass
+            // gives every parameter the gradient of its own replica's batch-mean loss.
+            let surrogate = (logits * loss.grad(one_hot).swap_dims(1, 2)).sum();
+            let grads = surrogate.backward();
             let grads: Vec<Tensor<3>> = params
                 .iter()
                 .map(|p| p.grad(&grads).expect("every parameter is used"))
                 .collect();
             self.adam.step(&mut self.net.params, grads, lr);
             self.net.update_running(stats, b);
-            let y = train.y.clone().select(0, idx).reshape([s, 1, b]);
-            totals.add(loss_sum.detach().inner(), logits.detach().inner(), y);
             progress(Progress::Batch {
                 epoch: epoch + 1,
                 done: batch + 1,
