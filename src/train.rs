@@ -123,6 +123,13 @@ pub struct TrainOutcome {
     pub replicas: usize,
 }
 
+/// `t` laid out contiguously. Views (transposes, column slices) cost several times more in
+/// every later operation than one tiled copy; a reshape that cannot be a view makes that copy.
+fn contiguous(t: Tensor<3>) -> Tensor<3> {
+    let [a, b, c] = t.dims();
+    t.reshape([a * b, c]).reshape([a, b, c])
+}
+
 /// Columns after the features in a [`DeviceSplit`] table: the one-hot label (5) and the
 /// label itself as a float (1).
 const TARGET_COLS: usize = 6;
@@ -161,8 +168,8 @@ impl DeviceSplit {
     /// batch-major one-hot labels `[S, b, 5]` and float labels `[S, b, 1]` (views, no copy).
     fn columns(&self, rows: Tensor<3>) -> (Tensor<3>, Tensor<3>, Tensor<3>) {
         let f = self.features;
-        let x = rows.clone().narrow(2, 0, f).swap_dims(1, 2);
-        let one_hot = rows.clone().narrow(2, f, 5);
+        let x = contiguous(rows.clone().narrow(2, 0, f).swap_dims(1, 2));
+        let one_hot = contiguous(rows.clone().narrow(2, f, 5));
         let label = rows.narrow(2, f + 5, 1);
         (x, one_hot, label)
     }
@@ -313,7 +320,7 @@ pub fn evaluate(net: &Net, split: &DeviceSplit) -> Vec<(f64, f64)> {
         let b = EVAL_CHUNK.min(split.len - start);
         let rows = split.table.clone().narrow(0, start, b).unsqueeze_dim(0);
         let (x, one_hot, label) = split.columns(rows);
-        let loss = Loss::new(net.forward_eval(x).swap_dims(1, 2), one_hot);
+        let loss = Loss::new(contiguous(net.forward_eval(x).swap_dims(1, 2)), one_hot);
         totals.add(loss.sum, loss.shifted, label);
         start += b;
     }
@@ -415,12 +422,12 @@ impl<'a> Trainer<'a> {
             // The batch itself stays outside autodiff: operations on it alone (the input
             // BatchNorm's statistics) are not recorded.
             let (logits, stats) = self.net.forward_train(&params, x);
-            let values = logits.clone().inner().swap_dims(1, 2);
+            let values = contiguous(logits.clone().inner().swap_dims(1, 2));
             let loss = Loss::new(values, one_hot.clone());
             totals.add(loss.sum.clone(), loss.shifted.clone(), label);
             // Σ logits·G has gradient G with respect to the logits, so this backward pass
             // gives every parameter the gradient of its own replica's batch-mean loss.
-            let surrogate = (logits * loss.grad(one_hot).swap_dims(1, 2)).sum();
+            let surrogate = (logits * contiguous(loss.grad(one_hot).swap_dims(1, 2))).sum();
             let grads = surrogate.backward();
             let grads: Vec<Tensor<3>> = params
                 .iter()
