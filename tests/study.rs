@@ -329,6 +329,99 @@ fn shards_merge_to_exactly_the_unsharded_plan() {
     assert_eq!(records(&merged).len(), SMOKE_TRIALS);
 }
 
+/// `test_acc` of every trial in `dir`, by key.
+fn test_accs(dir: &Path) -> std::collections::BTreeMap<Key, f64> {
+    records(dir)
+        .iter()
+        .map(|r| (key(r), r["test_acc"].as_f64().unwrap()))
+        .collect()
+}
+
+#[test]
+fn jobs_train_the_plan_in_parallel_processes_and_merge_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = |s: &str| tmp.path().join(s);
+    run_smoke(&p("plain"), &[]);
+    // Part of the plan first, in one process; the jobs then train only the rest.
+    run_smoke(&p("jobs"), &["--sweep", "batch_size"]);
+    let before = std::fs::read(log(&p("jobs"))).unwrap();
+    let out = run_smoke(&p("jobs"), &["--jobs", "2"]);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("[job 1/2]") && err.contains("[job 2/2]"),
+        "{err}"
+    );
+    assert!(std::fs::read(log(&p("jobs"))).unwrap().starts_with(&before));
+    assert_eq!(unique_keys(&p("jobs")), unique_keys(&p("plain")));
+    assert!(p("jobs").join("report.md").exists());
+    // Same trials, same results up to the replica grouping (1e-5 on the parameters).
+    let (plain, jobs) = (test_accs(&p("plain")), test_accs(&p("jobs")));
+    for (k, a) in &plain {
+        assert!((a - jobs[k]).abs() < 0.01, "{k:?}: {a} vs {}", jobs[k]);
+    }
+    // Nothing left to do, with or without jobs.
+    let again = text(&run_smoke(&p("jobs"), &["--jobs", "2"]).stdout);
+    assert!(again.contains("0 new trial(s)"), "{again}");
+    let plain_again = text(&run_smoke(&p("jobs"), &[]).stdout);
+    assert!(plain_again.contains("nothing to do"), "{plain_again}");
+}
+
+#[test]
+fn ctrl_c_stops_every_job_and_keeps_their_trials() {
+    let tmp = tempfile::tempdir().unwrap();
+    let study = slow_study(tmp.path());
+    let out = tmp.path().join("run");
+    let child = cmd(&[
+        "run",
+        study.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--replicas",
+        "1",
+        "--jobs",
+        "2",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    wait_for_lines(&out.join("jobs").join("job-1-of-2"), 1);
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let done = child.wait_with_output().unwrap();
+    assert_eq!(done.status.code(), Some(130), "{}", text(&done.stderr));
+    let written = unique_keys(&out).len();
+    assert!((1..8).contains(&written), "{written}");
+    ok(&[
+        "run",
+        study.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!(unique_keys(&out).len(), 8);
+}
+
+#[test]
+fn jobs_refuse_a_shard_and_a_zero_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().to_str().unwrap();
+    for extra in [&["--jobs", "2", "--shard", "1/2"][..], &["--jobs", "0"]] {
+        let mut args = vec!["run", SMOKE, "--out", out];
+        args.extend_from_slice(extra);
+        let r = trainbench(&args);
+        assert_eq!(r.status.code(), Some(2), "{extra:?}: {}", text(&r.stderr));
+        assert!(text(&r.stderr).contains("--jobs"));
+    }
+}
+
 #[test]
 fn quick_trials_are_labelled_and_never_mixed_with_full_ones() {
     let tmp = tempfile::tempdir().unwrap();

@@ -27,6 +27,7 @@ pub fn print_plan(
     replicas: Replicas,
     rows: RowEstimate,
     shard: Option<Shard>,
+    jobs: usize,
 ) {
     println!(
         "study {}{}: data {} ({} val), ~{} train / {} val / {} test rows; {} seeds per config; \
@@ -88,4 +89,20 @@ pub fn print_plan(
             .unwrap_or_default(),
         human(total),
     );
+    if jobs > 1 {
+        // The jobs are the N slices of the plan, trained at once: the slowest sets the pace.
+        let slowest = (1..=jobs)
+            .map(|index| {
+                let slice =
+                    trainbench::study::shard::select(plan, rows, Shard { index, count: jobs });
+                (0..plan.configs.len())
+                    .map(|i| estimate(plan, i, &slice[i], replicas, rows))
+                    .sum::<f64>()
+            })
+            .fold(0.0, f64::max);
+        println!(
+            "with --jobs {jobs}: about {} wall (the slowest of {jobs} slices trained at once)",
+            human(slowest)
+        );
+    }
 }

@@ -4,6 +4,7 @@
 mod baseline;
 mod data;
 mod dry_run;
+mod jobs;
 mod merge;
 mod models;
 mod report;

@@ -26,26 +26,26 @@ use trainbench::{Error, Result};
 #[derive(Args)]
 pub struct RunArgs {
     /// The study file (TOML; see docs/studies.md)
-    study: PathBuf,
+    pub(super) study: PathBuf,
     /// Output directory [default: runs/<study>/, or runs/<study>/shard-I-of-N/ with --shard]
     #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
+    pub(super) out: Option<PathBuf>,
     /// Seeds per configuration (seeds 0..N) [default: the study's, 3 with --quick]
     #[arg(long, value_name = "N")]
-    seeds: Option<usize>,
+    pub(super) seeds: Option<usize>,
     /// Run only this sweep (repeatable)
     #[arg(long = "sweep", value_name = "NAME")]
-    sweeps: Vec<String>,
+    pub(super) sweeps: Vec<String>,
     /// A look in minutes: 3 seeds, at most ~100k rows, at most 5 epochs; recorded as quick
     #[arg(long)]
-    quick: bool,
+    pub(super) quick: bool,
     /// Print the plan (configurations × seeds, estimated cost) and train nothing
     #[arg(long)]
     dry_run: bool,
     /// Seeds trained together per call: auto (a configuration's pending seeds, at most 16,
     /// split evenly) or N (at most N; 1 = one seed at a time)
     #[arg(long, default_value = "auto", value_name = "auto|N")]
-    replicas: String,
+    pub(super) replicas: String,
     /// Run only slice I of N of the plan (balanced by estimated cost), or auto: from a SLURM
     /// array task or a Kubernetes Indexed Job
     #[arg(long, value_name = "I/N|auto")]
@@ -55,9 +55,17 @@ pub struct RunArgs {
     shard_count: Option<usize>,
     /// Train on this data instead of the study's (synth[:ROWS[:SEED]] or a data file)
     #[arg(long, value_name = "SPEC")]
-    data: Option<String>,
+    pub(super) data: Option<String>,
+    /// Processes training at once on this machine, each on its own slice of the plan with
+    /// --threads threads (default: cores / jobs), merged at the end: N, or auto (one per
+    /// core). Tiny models keep about one core busy per job
+    #[arg(long, default_value = "1", value_name = "N|auto")]
+    jobs: String,
+    /// Internal: this process is one job of a --jobs run (its parent reports)
+    #[arg(long, hide = true)]
+    job: bool,
     #[command(flatten)]
-    backend: BackendArgs,
+    pub(super) backend: BackendArgs,
 }
 
 /// Seeds as compact ranges: `0-9`, `0-2,5,7-8`.
@@ -79,14 +87,14 @@ pub fn seed_ranges(seeds: &[u64]) -> String {
     parts.join(",")
 }
 
-static STOP: AtomicBool = AtomicBool::new(false);
+pub(super) static STOP: AtomicBool = AtomicBool::new(false);
 static FIRST_INTERRUPT: OnceLock<Instant> = OnceLock::new();
 
 /// First Ctrl-C: finish the current group, then stop. Second: exit now (every line already
 /// in the log was written whole and fsynced). A repeat within a second of the first is the
 /// same signal delivered twice (e.g. `timeout` signals the process and its group), not a
 /// second Ctrl-C.
-fn install_ctrl_c() -> Result<()> {
+pub(super) fn install_ctrl_c() -> Result<()> {
     ctrlc::set_handler(|| {
         let first = *FIRST_INTERRUPT.get_or_init(Instant::now);
         if !STOP.swap(true, Ordering::SeqCst) {
@@ -134,25 +142,36 @@ pub fn run(args: RunArgs) -> Result<i32> {
         Some(s) => shard::select(&plan, rows, s),
         None => vec![plan.seeds.clone(); plan.configs.len()],
     };
+    let jobs = super::jobs::parse(&args.jobs)?;
     if args.dry_run {
-        super::dry_run::print_plan(&plan, &study, &selection, replicas, rows, shard);
+        super::dry_run::print_plan(&plan, &study, &selection, replicas, rows, shard, jobs);
         return Ok(0);
+    }
+    if jobs > 1 && shard.is_some() {
+        return Err(Error::Usage(
+            "--jobs cannot be combined with --shard (each job is already a shard of this run; \
+             run one --shard per machine, each with its own --jobs if you like)"
+                .into(),
+        ));
     }
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| default_out(&study.name, shard.map(|s| (s.index, s.count))));
-    let (backend, device) = args.backend.open()?;
-    let (mut log, contents) = TrialLog::open(&out)?;
-    for w in contents.warnings(log.path()) {
-        eprintln!("warning: {w}");
-    }
     let meta = RunMeta {
         study_file: args.study.display().to_string(),
         seeds: plan.seeds.len(),
         quick: plan.quick,
         sweeps: args.sweeps.clone(),
     };
+    if jobs > 1 {
+        return super::jobs::run(&args, jobs, &out, &meta, &text);
+    }
+    let (backend, device) = args.backend.open()?;
+    let (mut log, contents) = TrialLog::open(&out)?;
+    for w in contents.warnings(log.path()) {
+        eprintln!("warning: {w}");
+    }
     meta.save(&out, &text)?;
     let provenance = Provenance::collect(backend);
 
@@ -217,7 +236,9 @@ pub fn run(args: RunArgs) -> Result<i32> {
             log.path().display()
         );
         drop(log);
-        report(&out)?;
+        if !args.job {
+            report(&out)?;
+        }
         return Ok(0);
     }
     install_ctrl_c()?;
@@ -251,13 +272,15 @@ pub fn run(args: RunArgs) -> Result<i32> {
         return Ok(130);
     }
     drop(log);
-    report(&out)?;
+    if !args.job {
+        report(&out)?;
+    }
     Ok(0)
 }
 
 /// Prints the report tables of everything in `out`'s log and writes `out/report.md`,
 /// `out/report.json` and the figures.
-fn report(out: &std::path::Path) -> Result<()> {
+pub(super) fn report(out: &std::path::Path) -> Result<()> {
     let input = read_runs(&[out.to_path_buf()], None)?;
     let report = input.report(AnalysisOptions::default());
     println!();

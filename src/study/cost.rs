@@ -5,13 +5,13 @@
 //! model and replicas) matters more than the scale. Per epoch,
 //!
 //! ```text
-//! batches · (20 µs · layers)                     per-step overhead (kernel launches)
-//! + train_rows · S · (0.2 µs + 0.22 ns · params) per-row work, each of S replicas
-//! + eval_rows · S · (0.07 µs + 0.07 ns · params) validation pass (test once at the end)
+//! batches · (15 µs · layers)                      per-step overhead (operation dispatch)
+//! + train_rows · S · (0.08 µs + 0.16 ns · params) per-row work, each of S replicas
+//! + eval_rows · S · (0.033 µs + 0.1 ns · params)  validation pass (test once at the end)
 //! ```
 //!
-//! fitted to measured epochs of jsc-tiny … jsc-toy-10x at batch sizes 32–512 and 1–10
-//! replicas.
+//! fitted (least squares, within 6% per group) to the 27 groups of a full `studies/lab1.toml`
+//! run (jsc-tiny … jsc-toy-10x, batch sizes 32–512, 10 replicas, 2026-11-28).
 
 use crate::model::ModelSpec;
 use crate::train::TrainConfig;
@@ -59,9 +59,9 @@ pub fn estimate_seconds(config: &TrainConfig, replicas: usize, rows: RowEstimate
     let s = replicas.max(1) as f64;
     let p = params as f64;
     let batches = rows.train.div_ceil(config.batch_size.max(1)) as f64;
-    let step = batches * 20e-6 * layers as f64;
-    let train = rows.train as f64 * s * (0.2e-6 + 0.22e-9 * p);
-    let eval_row = s * (0.07e-6 + 0.07e-9 * p);
+    let step = batches * 15e-6 * layers as f64;
+    let train = rows.train as f64 * s * (0.08e-6 + 0.16e-9 * p);
+    let eval_row = s * (0.033e-6 + 0.1e-9 * p);
     let epoch = step + train + rows.val as f64 * eval_row;
     config.epochs as f64 * epoch + rows.test as f64 * eval_row
 }
