@@ -165,7 +165,8 @@ impl DeviceSplit {
     }
 
     /// Splits rows `[S, b, f + 6]` of the table into feature-major features `[S, f, b]`,
-    /// batch-major one-hot labels `[S, b, 5]` and float labels `[S, b, 1]` (views, no copy).
+    /// batch-major one-hot labels `[S, b, 5]` (both laid out contiguously: one copy each)
+    /// and float labels `[S, b, 1]` (a view).
     fn columns(&self, rows: Tensor<3>) -> (Tensor<3>, Tensor<3>, Tensor<3>) {
         let f = self.features;
         let x = contiguous(rows.clone().narrow(2, 0, f).swap_dims(1, 2));
