@@ -10,7 +10,8 @@ import numpy as np
 import torch
 
 
-def parse_args(description: str) -> argparse.Namespace:
+def parse_args(description: str, extra=None) -> argparse.Namespace:
+    """The loops' shared options; `extra(parser)` may add a loop's own."""
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--data", required=True, help="CSV written by `trainbench data export`")
     p.add_argument("--model", default="jsc-tiny")
@@ -19,6 +20,8 @@ def parse_args(description: str) -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
+    if extra:
+        extra(p)
     return p.parse_args()
 
 

@@ -11,7 +11,6 @@ validation); `--no-progress-bar` shows what the bar costs.
     python lightning_loop.py --data data.csv --model jsc-tiny --batch-size 256 --epochs 3
 """
 
-import sys
 import tempfile
 import time
 
@@ -79,26 +78,20 @@ class EpochTimer(pl.Callback):
 
 
 def main() -> None:
-    extra = {"--no-progress-bar": False}
-    for flag in list(extra):
-        if flag in sys.argv:
-            sys.argv.remove(flag)
-            extra[flag] = True
-    workers = 0
-    if "--workers" in sys.argv:
-        i = sys.argv.index("--workers")
-        workers = int(sys.argv[i + 1])
-        del sys.argv[i : i + 2]
-    args = common.parse_args(__doc__.splitlines()[0])
+    def extra(p):
+        p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
+        p.add_argument("--no-progress-bar", action="store_true")
+
+    args = common.parse_args(__doc__.splitlines()[0], extra)
     torch.set_num_threads(args.threads)
     pl.seed_everything(args.seed, verbose=False)
     splits = common.load_splits(args.data)
     x, y = splits["train"]
     xv, yv = splits["val"]
     train = DataLoader(
-        TensorDataset(x, y), batch_size=args.batch_size, shuffle=True, num_workers=workers
+        TensorDataset(x, y), batch_size=args.batch_size, shuffle=True, num_workers=args.workers
     )
-    val = DataLoader(TensorDataset(xv, yv), batch_size=args.batch_size, num_workers=workers)
+    val = DataLoader(TensorDataset(xv, yv), batch_size=args.batch_size, num_workers=args.workers)
     module = Wrapper(models.build(args.model), args.lr, args.epochs)
     timer = EpochTimer()
     with tempfile.TemporaryDirectory() as out:
@@ -113,18 +106,18 @@ def main() -> None:
                 ),
             ],
             logger=pl.loggers.CSVLogger(f"{out}/logs"),
-            enable_progress_bar=not extra["--no-progress-bar"],
+            enable_progress_bar=not args.no_progress_bar,
             enable_model_summary=False,
         )
         trainer.fit(module, train, val)
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
     common.emit(
-        "lightning" if not extra["--no-progress-bar"] else "lightning-no-bar",
+        "lightning-no-bar" if args.no_progress_bar else "lightning",
         args,
         len(y),
         timer.seconds,
         val_acc=metrics.get("val_acc_epoch"),
-        workers=workers,
+        workers=args.workers,
     )
 
 
