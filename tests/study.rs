@@ -420,6 +420,20 @@ fn jobs_refuse_a_shard_and_a_zero_count() {
         assert_eq!(r.status.code(), Some(2), "{extra:?}: {}", text(&r.stderr));
         assert!(text(&r.stderr).contains("--jobs"));
     }
+    // A backend that cannot open is one error before any job starts.
+    let r = trainbench(&[
+        "run",
+        SMOKE,
+        "--out",
+        out,
+        "--jobs",
+        "2",
+        "--backend",
+        "tch-cuda:7",
+    ]);
+    assert!(!r.status.success());
+    let err = text(&r.stderr);
+    assert!(!err.contains("[job") && err.lines().count() <= 2, "{err}");
 }
 
 #[test]

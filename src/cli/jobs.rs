@@ -79,7 +79,13 @@ pub fn run(args: &RunArgs, count: usize, out: &Path, meta: &RunMeta, text: &str)
         let _ = f.join(); // every job's last lines are out before the merge speaks
     }
     drop(lock);
-    let merged = merge(&dirs, out)?;
+    // A job that failed before opening its log (a bad flag, say) has nothing to merge.
+    let logged: Vec<PathBuf> = dirs
+        .iter()
+        .filter(|d| log_path(d).exists())
+        .cloned()
+        .collect();
+    let merged = merge(&logged, out)?;
     for w in &merged.warnings {
         eprintln!("warning: {w}");
     }

@@ -164,10 +164,11 @@ pub fn run(args: RunArgs) -> Result<i32> {
         quick: plan.quick,
         sweeps: args.sweeps.clone(),
     };
+    // Opened here even for --jobs, so that a missing backend or device is one error up front.
+    let (backend, device) = args.backend.open()?;
     if jobs > 1 {
         return super::jobs::run(&args, jobs, &out, &meta, &text);
     }
-    let (backend, device) = args.backend.open()?;
     let (mut log, contents) = TrialLog::open(&out)?;
     for w in contents.warnings(log.path()) {
         eprintln!("warning: {w}");
