@@ -54,13 +54,22 @@ fn bench_data(kind: BackendKind) -> DeviceSplits {
     DeviceSplits::upload(&splits, &kind.device().expect("backend"))
 }
 
-fn train_epoch(c: &mut Criterion) {
-    let mut group = c.benchmark_group("train_epoch");
+/// A group of whole training epochs: flat sampling, 10 samples, 3 s of measurement.
+fn training_group<'a>(
+    c: &'a mut Criterion,
+    name: &str,
+) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
+    let mut group = c.benchmark_group(name);
     group
         .sampling_mode(SamplingMode::Flat)
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
+    group
+}
+
+fn train_epoch(c: &mut Criterion) {
+    let mut group = training_group(c, "train_epoch");
     for kind in backends() {
         let data = bench_data(kind);
         group.throughput(Throughput::Elements(data.train.len() as u64));
@@ -119,12 +128,7 @@ fn eval(c: &mut Criterion) {
 const SEEDS: u64 = 10;
 
 fn replicas(c: &mut Criterion) {
-    let mut group = c.benchmark_group("replicas");
-    group
-        .sampling_mode(SamplingMode::Flat)
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(3));
+    let mut group = training_group(c, "replicas");
     let seeds: Vec<u64> = (0..SEEDS).collect();
     for kind in backends() {
         let data = bench_data(kind);

@@ -189,8 +189,8 @@ fn slow_study(dir: &Path) -> PathBuf {
     path
 }
 
-fn spawn_slow(study: &Path, out: &Path) -> Child {
-    cmd(&[
+fn spawn_slow(study: &Path, out: &Path, extra: &[&str]) -> Child {
+    let mut args = vec![
         "run",
         study.to_str().unwrap(),
         "--out",
@@ -199,11 +199,20 @@ fn spawn_slow(study: &Path, out: &Path) -> Child {
         "1",
         "--threads",
         "1",
-    ])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("spawns")
+    ];
+    args.extend_from_slice(extra);
+    cmd(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns")
+}
+
+/// Sends SIGINT, as Ctrl-C does.
+fn interrupt(child: &Child) {
+    let pid = child.id().to_string();
+    let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(sent.success());
 }
 
 /// Waits until the log has at least `n` complete lines.
@@ -226,7 +235,7 @@ fn sigkill_mid_study_loses_no_finished_trial_and_duplicates_none() {
     let tmp = tempfile::tempdir().unwrap();
     let study = slow_study(tmp.path());
     let out = tmp.path().join("run");
-    let mut child = spawn_slow(&study, &out);
+    let mut child = spawn_slow(&study, &out, &[]);
     wait_for_lines(&out, 2);
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
@@ -253,16 +262,9 @@ fn ctrl_c_stops_cleanly_with_a_resumable_log() {
     let tmp = tempfile::tempdir().unwrap();
     let study = slow_study(tmp.path());
     let out = tmp.path().join("run");
-    let child = spawn_slow(&study, &out);
+    let child = spawn_slow(&study, &out, &[]);
     wait_for_lines(&out, 1);
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    interrupt(&child);
     let done = child.wait_with_output().unwrap();
     assert_eq!(done.status.code(), Some(130), "{}", text(&done.stderr));
     assert!(text(&done.stderr).contains("rerun the same command to resume"));
@@ -371,29 +373,9 @@ fn ctrl_c_stops_every_job_and_keeps_their_trials() {
     let tmp = tempfile::tempdir().unwrap();
     let study = slow_study(tmp.path());
     let out = tmp.path().join("run");
-    let child = cmd(&[
-        "run",
-        study.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--replicas",
-        "1",
-        "--jobs",
-        "2",
-    ])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let child = spawn_slow(&study, &out, &["--jobs", "2"]);
     wait_for_lines(&out.join("jobs").join("job-1-of-2"), 1);
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    interrupt(&child);
     let done = child.wait_with_output().unwrap();
     assert_eq!(done.status.code(), Some(130), "{}", text(&done.stderr));
     let written = unique_keys(&out).len();
