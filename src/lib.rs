@@ -11,6 +11,7 @@ pub mod backend;
 pub mod baseline;
 pub mod data;
 pub mod error;
+pub mod format;
 pub mod jsonfloat;
 pub mod model;
 pub mod net;

@@ -1,6 +1,6 @@
 //! Checking a new timing run against a saved baseline: validity, then the comparison.
 
-use super::compare::{Comparison, Rule, Verdict, compare};
+use super::compare::{Change, ChangeVerdict, Rule, compare};
 use super::timing::TimingBaseline;
 use crate::{Error, Result};
 
@@ -17,7 +17,7 @@ pub struct CheckOptions {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckResult {
     /// One row per baseline item (benchmark or configuration), sorted by id.
-    pub rows: Vec<Comparison>,
+    pub rows: Vec<Change>,
     /// Things the reader should know (version changes, extra benchmarks, allowed
     /// machine differences), one sentence each.
     pub notes: Vec<String>,
@@ -28,7 +28,7 @@ impl CheckResult {
     pub fn regressed(&self) -> Vec<&str> {
         self.rows
             .iter()
-            .filter(|r| r.verdict == Verdict::Regressed)
+            .filter(|r| r.verdict == ChangeVerdict::Regressed)
             .map(|r| r.id.as_str())
             .collect()
     }

@@ -5,7 +5,7 @@
 //! [`Rule`] says which direction is worse, how large a change must be to matter, and the
 //! significance level.
 //!
-//! # Verdict rules
+//! # ChangeVerdict rules
 //!
 //! For each item, `diff = mean(new) − mean(old)`; it is *worse* when it goes in the
 //! rule's worse direction (slower for times, lower for accuracy). Its *size* is `|diff|`
@@ -16,13 +16,13 @@
 //!
 //! | significant | direction | size ≥ threshold | verdict |
 //! |---|---|---|---|
-//! | no  | any    | any | [`Verdict::NoChange`] |
-//! | yes | better | yes | [`Verdict::Improved`] (`faster`) |
-//! | yes | better | no  | [`Verdict::SlightlyBetter`] (`slightly faster`) |
-//! | yes | worse  | no  | [`Verdict::SlightlyWorse`] (`slower`) |
-//! | yes | worse  | yes | [`Verdict::Regressed`] (`regressed`) |
+//! | no  | any    | any | [`ChangeVerdict::NoChange`] |
+//! | yes | better | yes | [`ChangeVerdict::Improved`] (`faster`) |
+//! | yes | better | no  | [`ChangeVerdict::SlightlyBetter`] (`slightly faster`) |
+//! | yes | worse  | no  | [`ChangeVerdict::SlightlyWorse`] (`slower`) |
+//! | yes | worse  | yes | [`ChangeVerdict::Regressed`] (`regressed`) |
 //!
-//! Only [`Verdict::Regressed`] fails a check. A large change that is not significant (too
+//! Only [`ChangeVerdict::Regressed`] fails a check. A large change that is not significant (too
 //! noisy, too few samples) is `no change`: the data cannot tell it from noise. A
 //! significant change smaller than the threshold is reported but does not fail: with many
 //! samples, tiny real differences become significant without mattering. Items with fewer
@@ -86,7 +86,7 @@ impl Rule {
 /// The outcome for one item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Verdict {
+pub enum ChangeVerdict {
     /// Significantly better by at least the threshold.
     Improved,
     /// Significantly better, but by less than the threshold.
@@ -99,28 +99,28 @@ pub enum Verdict {
     Regressed,
 }
 
-impl Verdict {
+impl ChangeVerdict {
     /// The word shown in reports: timing words for [`Direction::HigherIsWorse`]
     /// (`faster`, `slightly faster`, `no change`, `slower`, `regressed`), accuracy words
     /// otherwise (`improved`, `slightly better`, `no change`, `slightly worse`, `regressed`).
     pub fn label(self, direction: Direction) -> &'static str {
         let time = direction == Direction::HigherIsWorse;
         match self {
-            Verdict::Improved if time => "faster",
-            Verdict::Improved => "improved",
-            Verdict::SlightlyBetter if time => "slightly faster",
-            Verdict::SlightlyBetter => "slightly better",
-            Verdict::NoChange => "no change",
-            Verdict::SlightlyWorse if time => "slower",
-            Verdict::SlightlyWorse => "slightly worse",
-            Verdict::Regressed => "regressed",
+            ChangeVerdict::Improved if time => "faster",
+            ChangeVerdict::Improved => "improved",
+            ChangeVerdict::SlightlyBetter if time => "slightly faster",
+            ChangeVerdict::SlightlyBetter => "slightly better",
+            ChangeVerdict::NoChange => "no change",
+            ChangeVerdict::SlightlyWorse if time => "slower",
+            ChangeVerdict::SlightlyWorse => "slightly worse",
+            ChangeVerdict::Regressed => "regressed",
         }
     }
 }
 
 /// One compared item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Comparison {
+pub struct Change {
     /// The item's id.
     pub id: String,
     /// Old samples used (non-NaN).
@@ -142,10 +142,10 @@ pub struct Comparison {
     /// Holm-adjusted p-value.
     pub p_holm: f64,
     /// The verdict.
-    pub verdict: Verdict,
+    pub verdict: ChangeVerdict,
 }
 
-impl Comparison {
+impl Change {
     /// The confidence interval as fractions of the old mean.
     pub fn rel_ci(&self) -> (f64, f64) {
         (self.ci.0 / self.old_mean, self.ci.1 / self.old_mean)
@@ -153,10 +153,10 @@ impl Comparison {
 }
 
 /// The verdict for one item from its adjusted p-value and mean difference.
-pub fn verdict(rule: &Rule, p_holm: f64, old_mean: f64, diff: f64) -> Verdict {
+pub fn verdict(rule: &Rule, p_holm: f64, old_mean: f64, diff: f64) -> ChangeVerdict {
     let significant = p_holm <= rule.alpha; // false for NaN
     if !significant {
-        return Verdict::NoChange;
+        return ChangeVerdict::NoChange;
     }
     let worse = match rule.direction {
         Direction::HigherIsWorse => diff > 0.0,
@@ -167,30 +167,30 @@ pub fn verdict(rule: &Rule, p_holm: f64, old_mean: f64, diff: f64) -> Verdict {
         Threshold::Absolute(t) => diff.abs() >= t,
     };
     match (worse, large) {
-        (true, true) => Verdict::Regressed,
-        (true, false) => Verdict::SlightlyWorse,
-        (false, true) => Verdict::Improved,
-        (false, false) => Verdict::SlightlyBetter,
+        (true, true) => ChangeVerdict::Regressed,
+        (true, false) => ChangeVerdict::SlightlyWorse,
+        (false, true) => ChangeVerdict::Improved,
+        (false, false) => ChangeVerdict::SlightlyBetter,
     }
 }
 
 /// Compares every `(id, old samples, new samples)`, in the order given, with Welch's test,
 /// Holm's adjustment across all of them, a bootstrap interval and the verdict rules of this
 /// module.
-pub fn compare<I, K, A, B>(items: I, rule: &Rule) -> Vec<Comparison>
+pub fn compare<I, K, A, B>(items: I, rule: &Rule) -> Vec<Change>
 where
     I: IntoIterator<Item = (K, A, B)>,
     K: Into<String>,
     A: AsRef<[f64]>,
     B: AsRef<[f64]>,
 {
-    let mut rows: Vec<Comparison> = items
+    let mut rows: Vec<Change> = items
         .into_iter()
         .map(|(id, old, new)| {
             let (old, new) = (old.as_ref(), new.as_ref());
             let (old_mean, new_mean) = (mean(old), mean(new));
             let diff = new_mean - old_mean;
-            Comparison {
+            Change {
                 id: id.into(),
                 n_old: old.iter().filter(|x| !x.is_nan()).count(),
                 n_new: new.iter().filter(|x| !x.is_nan()).count(),
@@ -201,7 +201,7 @@ where
                 ci: bootstrap_mean_diff_ci(new, old, rule.ci_level, rule.resamples, rule.seed),
                 p: welch_test(new, old).p_value,
                 p_holm: f64::NAN,
-                verdict: Verdict::NoChange,
+                verdict: ChangeVerdict::NoChange,
             }
         })
         .collect();
@@ -229,37 +229,43 @@ mod tests {
         (0..n).map(|i| centre + spread * noise(i, salt)).collect()
     }
 
-    fn one(old: &[f64], new: &[f64], rule: &Rule) -> Comparison {
+    fn one(old: &[f64], new: &[f64], rule: &Rule) -> Change {
         compare([("x", old, new)], rule).remove(0)
     }
 
     #[test]
     fn verdict_table() {
         let r = Rule::timing(5.0, 0.05);
-        assert_eq!(verdict(&r, 0.01, 1.0, 0.10), Verdict::Regressed);
-        assert_eq!(verdict(&r, 0.01, 1.0, 0.05), Verdict::Regressed);
-        assert_eq!(verdict(&r, 0.01, 1.0, 0.02), Verdict::SlightlyWorse);
-        assert_eq!(verdict(&r, 0.01, 1.0, -0.02), Verdict::SlightlyBetter);
-        assert_eq!(verdict(&r, 0.01, 1.0, -0.10), Verdict::Improved);
-        assert_eq!(verdict(&r, 0.2, 1.0, 0.50), Verdict::NoChange);
-        assert_eq!(verdict(&r, f64::NAN, 1.0, 0.50), Verdict::NoChange);
+        assert_eq!(verdict(&r, 0.01, 1.0, 0.10), ChangeVerdict::Regressed);
+        assert_eq!(verdict(&r, 0.01, 1.0, 0.05), ChangeVerdict::Regressed);
+        assert_eq!(verdict(&r, 0.01, 1.0, 0.02), ChangeVerdict::SlightlyWorse);
+        assert_eq!(verdict(&r, 0.01, 1.0, -0.02), ChangeVerdict::SlightlyBetter);
+        assert_eq!(verdict(&r, 0.01, 1.0, -0.10), ChangeVerdict::Improved);
+        assert_eq!(verdict(&r, 0.2, 1.0, 0.50), ChangeVerdict::NoChange);
+        assert_eq!(verdict(&r, f64::NAN, 1.0, 0.50), ChangeVerdict::NoChange);
         let acc = Rule {
             direction: Direction::LowerIsWorse,
             threshold: Threshold::Absolute(0.5),
             ..r
         };
-        assert_eq!(verdict(&acc, 0.01, 80.0, -0.6), Verdict::Regressed);
-        assert_eq!(verdict(&acc, 0.01, 80.0, -0.3), Verdict::SlightlyWorse);
-        assert_eq!(verdict(&acc, 0.01, 80.0, 0.6), Verdict::Improved);
+        assert_eq!(verdict(&acc, 0.01, 80.0, -0.6), ChangeVerdict::Regressed);
         assert_eq!(
-            Verdict::Regressed.label(Direction::LowerIsWorse),
+            verdict(&acc, 0.01, 80.0, -0.3),
+            ChangeVerdict::SlightlyWorse
+        );
+        assert_eq!(verdict(&acc, 0.01, 80.0, 0.6), ChangeVerdict::Improved);
+        assert_eq!(
+            ChangeVerdict::Regressed.label(Direction::LowerIsWorse),
             "regressed"
         );
         assert_eq!(
-            Verdict::SlightlyWorse.label(Direction::HigherIsWorse),
+            ChangeVerdict::SlightlyWorse.label(Direction::HigherIsWorse),
             "slower"
         );
-        assert_eq!(Verdict::Improved.label(Direction::LowerIsWorse), "improved");
+        assert_eq!(
+            ChangeVerdict::Improved.label(Direction::LowerIsWorse),
+            "improved"
+        );
     }
 
     #[test]
@@ -269,7 +275,7 @@ mod tests {
         let new = sample(50, 1.02, 0.001, 2);
         let c = one(&old, &new, &Rule::timing(5.0, 0.05));
         assert!(c.p_holm < 1e-10, "{c:?}");
-        assert_eq!(c.verdict, Verdict::SlightlyWorse);
+        assert_eq!(c.verdict, ChangeVerdict::SlightlyWorse);
         assert!((c.rel_diff - 0.02).abs() < 1e-3);
         let (lo, hi) = c.rel_ci();
         assert!(lo > 0.0 && lo < 0.02 && hi > 0.02 && hi < 0.05, "{lo} {hi}");
@@ -283,7 +289,7 @@ mod tests {
         let c = one(&old, &new, &Rule::timing(5.0, 0.05));
         assert!(c.rel_diff.abs() > 0.05, "{c:?}");
         assert!(c.p_holm > 0.05, "{c:?}");
-        assert_eq!(c.verdict, Verdict::NoChange);
+        assert_eq!(c.verdict, ChangeVerdict::NoChange);
     }
 
     #[test]
@@ -296,20 +302,24 @@ mod tests {
             [("a", &old, &slow), ("b", &old, &same), ("c", &old, &fast)],
             &Rule::timing(5.0, 0.05),
         );
-        let verdicts: Vec<Verdict> = rows.iter().map(|r| r.verdict).collect();
+        let verdicts: Vec<ChangeVerdict> = rows.iter().map(|r| r.verdict).collect();
         assert_eq!(
             verdicts,
-            [Verdict::Regressed, Verdict::NoChange, Verdict::Improved]
+            [
+                ChangeVerdict::Regressed,
+                ChangeVerdict::NoChange,
+                ChangeVerdict::Improved
+            ]
         );
         for r in &rows {
             assert!(r.p_holm >= r.p);
         }
         // Identical samples: p = 1.
         let c = one(&old, &old, &Rule::timing(5.0, 0.05));
-        assert_eq!((c.p, c.verdict), (1.0, Verdict::NoChange));
+        assert_eq!((c.p, c.verdict), (1.0, ChangeVerdict::NoChange));
         // Too few samples: NaN p, no change.
         let c = one(&[1.0], &[2.0, 2.1], &Rule::timing(5.0, 0.05));
         assert!(c.p.is_nan());
-        assert_eq!(c.verdict, Verdict::NoChange);
+        assert_eq!(c.verdict, ChangeVerdict::NoChange);
     }
 }

@@ -15,6 +15,6 @@ pub mod timing;
 
 pub use accuracy::{AccuracyBaseline, accuracy_rule, check_accuracy};
 pub use check::{CheckOptions, CheckResult, check_timing};
-pub use compare::{Comparison, Direction, Rule, Threshold, Verdict};
+pub use compare::{Change, ChangeVerdict, Direction, Rule, Threshold};
 pub use fingerprint::Fingerprint;
 pub use timing::{BenchTiming, TIMING_FORMAT, TimingBaseline};

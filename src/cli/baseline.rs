@@ -5,9 +5,10 @@ use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use std::path::PathBuf;
 use trainbench::baseline::criterion::{default_criterion_dir, read_dir};
 use trainbench::baseline::{
-    AccuracyBaseline, CheckOptions, CheckResult, Comparison, Direction, Rule, TimingBaseline,
+    AccuracyBaseline, Change, CheckOptions, CheckResult, Direction, Rule, TimingBaseline,
     accuracy_rule, check_accuracy, check_timing,
 };
+use trainbench::format::{change, p_value, points, seconds_si, signed_points};
 use trainbench::report::input::read_runs;
 use trainbench::{Error, Result};
 
@@ -105,14 +106,14 @@ pub struct GateArgs {
 
 pub fn run(cmd: BaselineCommand) -> Result<()> {
     match cmd {
-        BaselineCommand::SaveTiming(args) => save(args),
-        BaselineCommand::CheckTiming(args) => check(args),
+        BaselineCommand::SaveTiming(args) => save_timing(args),
+        BaselineCommand::CheckTiming(args) => check_timing_cmd(args),
         BaselineCommand::SaveAccuracy(args) => save_accuracy(args),
         BaselineCommand::CheckAccuracy(args) => check_accuracy_cmd(args),
     }
 }
 
-fn save(args: SaveTimingArgs) -> Result<()> {
+fn save_timing(args: SaveTimingArgs) -> Result<()> {
     let testbed = args
         .testbed
         .unwrap_or_else(trainbench::provenance::hostname);
@@ -142,7 +143,7 @@ fn invalid(e: Error) -> Error {
     }
 }
 
-fn check(args: CheckTimingArgs) -> Result<()> {
+fn check_timing_cmd(args: CheckTimingArgs) -> Result<()> {
     validate(args.threshold, args.gate.alpha, "percent")?;
     let old = TimingBaseline::load(&args.against).map_err(invalid)?;
     let new = match &args.new {
@@ -161,14 +162,14 @@ fn check(args: CheckTimingArgs) -> Result<()> {
         allow_different_machine: args.gate.allow_different_machine,
     };
     let result = check_timing(&old, &new, &options)?;
-    let relative = |r: &Comparison, d: f64| percent(d / r.old_mean);
+    let relative = |r: &Change, d: f64| change(d / r.old_mean);
     println!(
         "{}",
         table(
             &result,
             options.rule.direction,
             "benchmark",
-            seconds,
+            seconds_si,
             relative
         )
     );
@@ -226,7 +227,7 @@ fn table(
     direction: Direction,
     item: &str,
     value: impl Fn(f64) -> String,
-    change: impl Fn(&Comparison, f64) -> String,
+    change: impl Fn(&Change, f64) -> String,
 ) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
@@ -248,37 +249,7 @@ fn table(
     table
 }
 
-/// `0.2017` → `201.7 ms`: four significant digits in s, ms, µs or ns.
-fn seconds(s: f64) -> String {
-    let (v, unit) = match s.abs() {
-        x if !x.is_finite() => return "–".into(),
-        x if x >= 1.0 => (s, "s"),
-        x if x >= 1e-3 => (s * 1e3, "ms"),
-        x if x >= 1e-6 => (s * 1e6, "µs"),
-        _ => (s * 1e9, "ns"),
-    };
-    let decimals = 3usize.saturating_sub(v.abs().log10().floor().max(0.0) as usize);
-    format!("{v:.decimals$} {unit}")
-}
-
-/// `0.301` → `+30.1%`.
-fn percent(x: f64) -> String {
-    if x.is_finite() {
-        format!("{:+.1}%", x * 100.0)
-    } else {
-        "–".into()
-    }
-}
-
-fn p_value(p: f64) -> String {
-    match p {
-        p if p.is_nan() => "–".into(),
-        p if p < 1e-3 => format!("{p:.1e}"),
-        p => format!("{p:.3}"),
-    }
-}
-
-fn run_baseline(dir: &std::path::Path, testbed: &str) -> Result<AccuracyBaseline> {
+fn accuracy_of_run(dir: &std::path::Path, testbed: &str) -> Result<AccuracyBaseline> {
     let input = read_runs(&[dir.to_path_buf()], None)?;
     for w in &input.warnings {
         eprintln!("warning: {w}");
@@ -290,7 +261,7 @@ fn save_accuracy(args: SaveAccuracyArgs) -> Result<()> {
     let testbed = args
         .testbed
         .unwrap_or_else(trainbench::provenance::hostname);
-    let baseline = run_baseline(&args.dir, &testbed)?;
+    let baseline = accuracy_of_run(&args.dir, &testbed)?;
     let name = args.name.unwrap_or_else(|| baseline.study.clone());
     trainbench::baseline::timing::validate_testbed(&name)?;
     let path = args
@@ -314,26 +285,13 @@ fn save_accuracy(args: SaveAccuracyArgs) -> Result<()> {
 fn check_accuracy_cmd(args: CheckAccuracyArgs) -> Result<()> {
     validate(args.threshold, args.gate.alpha, "accuracy points")?;
     let old = AccuracyBaseline::load(&args.against).map_err(invalid)?;
-    let new = run_baseline(&args.dir, &old.testbed).map_err(invalid)?;
+    let new = accuracy_of_run(&args.dir, &old.testbed).map_err(invalid)?;
     let rule = accuracy_rule(args.threshold, args.gate.alpha);
     let result = check_accuracy(&old, &new, &rule, args.gate.allow_different_machine)?;
-    let pts = |x: f64| {
-        if x.is_finite() {
-            format!("{x:.2}%")
-        } else {
-            "–".into()
-        }
-    };
-    let signed = |_: &Comparison, x: f64| {
-        if x.is_finite() {
-            format!("{x:+.2} pts")
-        } else {
-            "–".into()
-        }
-    };
+    let signed = |_: &Change, x: f64| signed_points(x);
     println!(
         "{}",
-        table(&result, rule.direction, "configuration", pts, signed)
+        table(&result, rule.direction, "configuration", points, signed)
     );
     finish(
         &result,

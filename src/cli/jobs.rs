@@ -7,22 +7,26 @@
 //! job's autodiff graph, thread pool and trial log its own. Job logs live in
 //! `DIR/jobs/job-I-of-N/`; a rerun resumes them, and `DIR/trials.jsonl` is the merged result.
 
-use super::run::{RunArgs, STOP, install_ctrl_c, report};
+use super::interrupt::{install_ctrl_c, stopped};
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-use trainbench::study::cost::human;
+use trainbench::format::duration;
+use trainbench::report::input::read_runs;
 use trainbench::study::merge::merge;
-use trainbench::study::rundir::RunMeta;
-use trainbench::study::{LOG_FILE, TrialLog};
+use trainbench::study::{RunDir, Session};
 use trainbench::{Error, Result};
 
-/// `dir/trials.jsonl`.
-fn log_path(dir: &Path) -> PathBuf {
-    dir.join(LOG_FILE)
+/// One job of a `--jobs` run: its run directory and its command line (after the program
+/// name), from `RunArgs::child_args`.
+pub struct Job {
+    /// Where the job trains.
+    pub dir: RunDir,
+    /// Its arguments.
+    pub args: Vec<OsString>,
 }
 
 /// Parses `--jobs`: `auto` (one per core) or a count ≥ 1.
@@ -38,39 +42,31 @@ pub fn parse(s: &str) -> Result<usize> {
     }
 }
 
-/// The directory of job `index` (1-based) of `count` under the run directory `out`.
-pub fn job_dir(out: &Path, index: usize, count: usize) -> PathBuf {
-    out.join("jobs").join(format!("job-{index}-of-{count}"))
-}
-
-/// Runs the study as `count` child processes and merges their logs into `out`.
-/// Returns the exit code (0, or 130 when interrupted).
-pub fn run(args: &RunArgs, count: usize, out: &Path, meta: &RunMeta, text: &str) -> Result<i32> {
+/// Runs `session` as the `jobs` child processes and merges their logs into the session's
+/// run directory. Returns the exit code (0, or 130 when interrupted).
+pub fn run(session: &Session, jobs: &[Job], threads: usize) -> Result<i32> {
     let started = Instant::now();
+    let count = jobs.len();
+    let out = &session.dir;
     // Held while the jobs run: no second run may write to `out` meanwhile.
-    let (lock, contents) = TrialLog::open(out)?;
-    meta.save(out, text)?;
-    let threads = args
-        .backend
-        .threads
-        .unwrap_or_else(|| (trainbench::backend::available_cores() / count).max(1));
-    let dirs: Vec<PathBuf> = (1..=count).map(|i| job_dir(out, i, count)).collect();
+    let (lock, contents) = out.open_log()?;
+    out.save_meta(&session.meta(), &session.study_text)?;
     if !contents.records.is_empty() {
         // Trials already merged into `out` are not trained again by any job.
-        for dir in &dirs {
-            merge(&[out.to_path_buf()], dir)?;
+        for job in jobs {
+            merge(&[out.path().to_path_buf()], job.dir.path())?;
         }
     }
     eprintln!(
         "{count} jobs × {threads} thread(s): job logs in {}, merged into {} at the end",
-        out.join("jobs").display(),
-        log_path(out).display()
+        out.jobs().display(),
+        out.log().display()
     );
     install_ctrl_c()?;
     let mut children = Vec::with_capacity(count);
     let mut forwarders = Vec::new();
-    for (i, dir) in dirs.iter().enumerate() {
-        let (child, threads) = spawn(args, i + 1, count, dir, threads)?;
+    for (i, job) in jobs.iter().enumerate() {
+        let (child, threads) = spawn(job, i + 1, count)?;
         children.push(child);
         forwarders.extend(threads);
     }
@@ -80,15 +76,37 @@ pub fn run(args: &RunArgs, count: usize, out: &Path, meta: &RunMeta, text: &str)
     }
     drop(lock);
     // A job that failed before opening its log (a bad flag, say) has nothing to merge.
-    let logged: Vec<PathBuf> = dirs
+    let logged: Vec<PathBuf> = jobs
         .iter()
-        .filter(|d| log_path(d).exists())
-        .cloned()
+        .filter(|j| j.dir.log().exists())
+        .map(|j| j.dir.path().to_path_buf())
         .collect();
-    let merged = merge(&logged, out)?;
+    let merged = merge(&logged, out.path())?;
     for w in &merged.warnings {
         eprintln!("warning: {w}");
     }
+    check_statuses(&statuses, out)?;
+    if statuses.contains(&Some(130)) || stopped() {
+        eprintln!(
+            "interrupted: finished trials are merged into {}; rerun the same command to resume",
+            out.log().display()
+        );
+        return Ok(130);
+    }
+    println!(
+        "{count} jobs done in {}; {} new trial(s) merged into {}",
+        duration(started.elapsed().as_secs_f64()),
+        merged.added,
+        out.log().display()
+    );
+    let input = read_runs(&[out.path().to_path_buf()], None)?;
+    super::report::report_run(&input, out.path())?;
+    Ok(0)
+}
+
+/// An error naming every job that failed (exit code other than 0 or 130, or a signal).
+fn check_statuses(statuses: &[Option<i32>], out: &RunDir) -> Result<()> {
+    let count = statuses.len();
     let failed: Vec<String> = statuses
         .iter()
         .enumerate()
@@ -98,70 +116,25 @@ pub fn run(args: &RunArgs, count: usize, out: &Path, meta: &RunMeta, text: &str)
             None => format!("job {} was killed by a signal", i + 1),
         })
         .collect();
-    if !failed.is_empty() {
-        return Err(Error::Other(format!(
-            "{} (its output is above, prefixed [job I/{count}]); finished trials are in {} — \
-             rerun the same command to resume",
-            failed.join(", "),
-            log_path(out).display()
-        )));
+    if failed.is_empty() {
+        return Ok(());
     }
-    if statuses.contains(&Some(130)) || STOP.load(Ordering::SeqCst) {
-        eprintln!(
-            "interrupted: finished trials are merged into {}; rerun the same command to resume",
-            log_path(out).display()
-        );
-        return Ok(130);
-    }
-    println!(
-        "{count} jobs done in {}; {} new trial(s) merged into {}",
-        human(started.elapsed().as_secs_f64()),
-        merged.added,
-        log_path(out).display()
-    );
-    report(out)?;
-    Ok(0)
+    Err(Error::Other(format!(
+        "{} (its output is above, prefixed [job I/{count}]); finished trials are in {} — \
+         rerun the same command to resume",
+        failed.join(", "),
+        out.log().display()
+    )))
 }
 
-/// Starts job `index` of `count`: this program's `run` on one shard, its output forwarded
-/// line by line with a `[job I/N]` prefix. On Linux a job dies with its parent, so no
-/// orphan keeps a job log locked.
-fn spawn(
-    args: &RunArgs,
-    index: usize,
-    count: usize,
-    dir: &Path,
-    threads: usize,
-) -> Result<(Child, Vec<JoinHandle<()>>)> {
+/// Starts job `index` of `count`: this program with the job's arguments, its output
+/// forwarded line by line with a `[job I/N]` prefix. On Linux a job dies with its parent, so
+/// no orphan keeps a job log locked.
+fn spawn(job: &Job, index: usize, count: usize) -> Result<(Child, Vec<JoinHandle<()>>)> {
     let exe = std::env::current_exe()
         .map_err(|e| Error::io("could not find this program to start the jobs", e))?;
     let mut cmd = Command::new(exe);
-    cmd.arg("run")
-        .arg(&args.study)
-        .arg("--out")
-        .arg(dir)
-        .arg("--shard")
-        .arg(format!("{index}/{count}"))
-        .arg("--replicas")
-        .arg(&args.replicas)
-        .arg("--threads")
-        .arg(threads.to_string())
-        .arg("--job");
-    if let Some(n) = args.seeds {
-        cmd.arg("--seeds").arg(n.to_string());
-    }
-    for s in &args.sweeps {
-        cmd.arg("--sweep").arg(s);
-    }
-    if args.quick {
-        cmd.arg("--quick");
-    }
-    if let Some(d) = &args.data {
-        cmd.arg("--data").arg(d);
-    }
-    if let Some(b) = &args.backend.backend {
-        cmd.arg("--backend").arg(b);
-    }
+    cmd.args(&job.args);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -206,7 +179,7 @@ fn wait(children: &mut [Child]) -> Vec<Option<i32>> {
     let mut statuses: Vec<Option<Option<i32>>> = vec![None; children.len()];
     let mut forwarded = false;
     while statuses.iter().any(Option::is_none) {
-        if STOP.load(Ordering::SeqCst) && !forwarded {
+        if stopped() && !forwarded {
             forwarded = true;
             for (child, status) in children.iter().zip(&statuses) {
                 if status.is_none() {

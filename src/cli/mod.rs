@@ -4,9 +4,11 @@
 mod baseline;
 mod data;
 mod dry_run;
+mod interrupt;
 mod jobs;
 mod merge;
 mod models;
+mod progress;
 mod report;
 mod run;
 mod status;

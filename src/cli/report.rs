@@ -1,10 +1,10 @@
 //! `trainbench report DIR...`: statistics, tables and figures of one or more trial logs.
 
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use trainbench::record::TrialRecord;
 use trainbench::report::analysis::AnalysisOptions;
-use trainbench::report::input::read_runs;
+use trainbench::report::input::{RunInput, read_runs};
 use trainbench::report::{Report, markdown, table, write_dir};
 use trainbench::{Error, Result};
 
@@ -35,11 +35,7 @@ pub struct ReportArgs {
 }
 
 /// Analyses `records` and prints the report tables; writes report.md + figures into `out`.
-pub fn print_and_write(
-    report: &Report,
-    records: &[TrialRecord],
-    out: Option<&std::path::Path>,
-) -> Result<()> {
+pub fn print_and_write(report: &Report, records: &[TrialRecord], out: Option<&Path>) -> Result<()> {
     print!("{}", table::render(report));
     if let Some(dir) = out {
         let figures = write_dir(report, records, dir)?;
@@ -50,6 +46,21 @@ pub fn print_and_write(
         );
     }
     Ok(())
+}
+
+/// Prints the warnings, the report tables of a whole run directory and writes report.md,
+/// report.json and the figures into it (the end of `trainbench run`).
+pub fn report_run(input: &RunInput, dir: &Path) -> Result<()> {
+    print_warnings(input);
+    let report = input.report(AnalysisOptions::default());
+    println!();
+    print_and_write(&report, &input.records, Some(dir))
+}
+
+fn print_warnings(input: &RunInput) {
+    for w in &input.warnings {
+        eprintln!("warning: {w}");
+    }
 }
 
 pub fn run(args: ReportArgs) -> Result<()> {
@@ -65,6 +76,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
         target: args.target,
     };
     let input = read_runs(&args.dirs, args.study.as_deref())?;
+    print_warnings(&input);
     let report = input.report(options);
     match args.format.as_str() {
         "table" => print_and_write(&report, &input.records, args.out.as_deref())?,

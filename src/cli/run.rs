@@ -1,26 +1,17 @@
-//! `trainbench run STUDY.toml`: plan a study, then train what the trial log lacks.
+//! `trainbench run STUDY.toml`: parse the flags, let the library's [`Session`] plan and run
+//! the study, print progress and the report.
 
 use super::BackendArgs;
+use super::interrupt::{STOP, install_ctrl_c};
+use super::jobs::{self, Job};
+use super::progress::Bars;
 use clap::Args;
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use std::cell::Cell;
-use std::collections::HashSet;
-use std::path::PathBuf;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use trainbench::data::DataSource;
-use trainbench::provenance::Provenance;
-use trainbench::record::{DataInfo, TrialRecord};
-use trainbench::report::analysis::AnalysisOptions;
-use trainbench::report::input::read_runs;
-use trainbench::study::cost::{estimate_seconds, human};
-use trainbench::study::rundir::{RunMeta, default_out};
-use trainbench::study::runner::mixing_warnings;
-use trainbench::study::{
-    Event, Plan, PlanOptions, Replicas, Shard, Study, StudyRun, TrialKey, TrialLog, data, shard,
-};
-use trainbench::train::{DeviceSplits, Progress};
+use trainbench::format::duration;
+use trainbench::report::input::RunInput;
+use trainbench::study::{Plan, PlanOptions, Ready, Replicas, Session, SessionOptions, Shard};
 use trainbench::{Error, Result};
 
 #[derive(Args)]
@@ -68,185 +59,124 @@ pub struct RunArgs {
     pub(super) backend: BackendArgs,
 }
 
-/// Seeds as compact ranges: `0-9`, `0-2,5,7-8`.
-pub fn seed_ranges(seeds: &[u64]) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < seeds.len() {
-        let mut j = i;
-        while j + 1 < seeds.len() && seeds[j + 1] == seeds[j] + 1 {
-            j += 1;
-        }
-        parts.push(if i == j {
-            seeds[i].to_string()
-        } else {
-            format!("{}-{}", seeds[i], seeds[j])
-        });
-        i = j + 1;
+impl RunArgs {
+    /// The checked options of the study session.
+    fn session_options(&self) -> Result<SessionOptions> {
+        let shard = match self.shard.as_deref() {
+            None => None,
+            Some("auto") => Some(Shard::from_env(
+                |k| std::env::var(k).ok(),
+                self.shard_count,
+            )?),
+            Some(s) => Some(s.parse()?),
+        };
+        Ok(SessionOptions {
+            plan: PlanOptions {
+                seeds: self.seeds,
+                sweeps: self.sweeps.clone(),
+                quick: self.quick,
+            },
+            data: self
+                .data
+                .as_deref()
+                .map(str::parse::<DataSource>)
+                .transpose()?,
+            replicas: self.replicas.parse::<Replicas>()?,
+            shard,
+            out: self.out.clone(),
+        })
     }
-    parts.join(",")
-}
 
-pub(super) static STOP: AtomicBool = AtomicBool::new(false);
-static FIRST_INTERRUPT: OnceLock<Instant> = OnceLock::new();
-
-/// First Ctrl-C: finish the current group, then stop. Second: exit now (every line already
-/// in the log was written whole and fsynced). A repeat within a second of the first is the
-/// same signal delivered twice (e.g. `timeout` signals the process and its group), not a
-/// second Ctrl-C.
-pub(super) fn install_ctrl_c() -> Result<()> {
-    ctrlc::set_handler(|| {
-        let first = *FIRST_INTERRUPT.get_or_init(Instant::now);
-        if !STOP.swap(true, Ordering::SeqCst) {
-            eprintln!(
-                "\ninterrupt: finishing the current group, then stopping (Ctrl-C again to \
-                 abort it; the log stays valid either way)"
-            );
-        } else if first.elapsed() >= Duration::from_secs(1) {
-            eprintln!("\naborted; the trial log is valid — rerun the same command to resume");
-            std::process::exit(130);
+    /// The command line (after the program name) of job `index` of `count` of a `--jobs`
+    /// run, training into `dir` with `threads` threads. Every flag of [`RunArgs`] is either passed
+    /// on as given, set per job, or acted on by the parent only; the test module's
+    /// `FORWARDING` table says which, and a test checks it against the flag list.
+    pub(super) fn child_args(
+        &self,
+        dir: &Path,
+        index: usize,
+        count: usize,
+        threads: usize,
+    ) -> Vec<OsString> {
+        let mut a: Vec<OsString> = vec!["run".into(), self.study.clone().into()];
+        let mut flag = |name: &str, value: OsString| {
+            a.push(format!("--{name}").into());
+            a.push(value);
+        };
+        flag("out", dir.into());
+        flag("shard", format!("{index}/{count}").into());
+        flag("replicas", self.replicas.clone().into());
+        flag("threads", threads.to_string().into());
+        if let Some(n) = self.seeds {
+            flag("seeds", n.to_string().into());
         }
-    })
-    .map_err(|e| Error::Other(format!("could not install the Ctrl-C handler: {e}")))
-}
-
-fn resolve_shard(args: &RunArgs) -> Result<Option<Shard>> {
-    match args.shard.as_deref() {
-        None => Ok(None),
-        Some("auto") => Shard::from_env(|k| std::env::var(k).ok(), args.shard_count).map(Some),
-        Some(s) => s.parse().map(Some),
+        for s in &self.sweeps {
+            flag("sweep", s.into());
+        }
+        if let Some(d) = &self.data {
+            flag("data", d.into());
+        }
+        if let Some(b) = &self.backend.backend {
+            flag("backend", b.into());
+        }
+        if self.quick {
+            a.push("--quick".into());
+        }
+        a.push("--job".into());
+        a
     }
 }
 
 pub fn run(args: RunArgs) -> Result<i32> {
-    let text = std::fs::read_to_string(&args.study).map_err(|e| {
-        Error::io(
-            format!("could not read study file '{}'", args.study.display()),
-            e,
-        )
-    })?;
-    let mut study = Study::parse(&text, &args.study.display().to_string())?;
-    if let Some(d) = &args.data {
-        study.data.source = d.parse::<DataSource>()?;
-    }
-    let options = PlanOptions {
-        seeds: args.seeds,
-        sweeps: args.sweeps.clone(),
-        quick: args.quick,
-    };
-    let plan = Plan::new(&study, &options)?;
-    let replicas: Replicas = args.replicas.parse()?;
-    let shard = resolve_shard(&args)?;
-    let rows = data::estimate_rows(&study.data, args.quick)?;
-    let selection: Vec<Vec<u64>> = match shard {
-        Some(s) => shard::select(&plan, rows, s),
-        None => vec![plan.seeds.clone(); plan.configs.len()],
-    };
-    let jobs = super::jobs::parse(&args.jobs)?;
-    if args.dry_run {
-        super::dry_run::print_plan(&plan, &study, &selection, replicas, rows, shard, jobs);
-        return Ok(0);
-    }
-    if jobs > 1 && shard.is_some() {
+    let jobs = jobs::parse(&args.jobs)?;
+    if jobs > 1 && args.shard.is_some() {
         return Err(Error::Usage(
             "--jobs cannot be combined with --shard (each job is already a shard of this run; \
              run one --shard per machine, each with its own --jobs if you like)"
                 .into(),
         ));
     }
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(&study.name, shard.map(|s| (s.index, s.count))));
-    let meta = RunMeta {
-        study_file: args.study.display().to_string(),
-        seeds: plan.seeds.len(),
-        quick: plan.quick,
-        sweeps: args.sweeps.clone(),
-    };
+    let session = Session::prepare(&args.study, args.session_options()?)?;
+    if args.dry_run {
+        super::dry_run::print_plan(&session, jobs);
+        return Ok(0);
+    }
     // Opened here even for --jobs, so that a missing backend or device is one error up front.
     let (backend, device) = args.backend.open()?;
     if jobs > 1 {
-        return super::jobs::run(&args, jobs, &out, &meta, &text);
+        let threads = args
+            .backend
+            .threads
+            .unwrap_or_else(|| (trainbench::backend::available_cores() / jobs).max(1));
+        let specs: Vec<Job> = (1..=jobs)
+            .map(|i| {
+                let dir = session.dir.job(i, jobs);
+                let args = args.child_args(dir.path(), i, jobs, threads);
+                Job { dir, args }
+            })
+            .collect();
+        return jobs::run(&session, &specs, threads);
     }
-    let (mut log, contents) = TrialLog::open(&out)?;
-    for w in contents.warnings(log.path()) {
+    eprintln!("preparing data {} ...", session.data_spec().source);
+    let selected = session.selected();
+    let shard = session.shard;
+    let mut ready = session.start(backend, &device)?;
+    for w in &ready.warnings {
         eprintln!("warning: {w}");
     }
-    meta.save(&out, &text)?;
-    let provenance = Provenance::collect(backend);
-
-    eprintln!(
-        "preparing data {} ...",
-        data::effective_spec(&study.data, plan.quick).source
-    );
-    let (spec, splits) = data::prepare(&study.data, plan.quick)?;
-    let info = DataInfo::new(&spec, &splits);
-    let device_data = DeviceSplits::upload(&splits, &device);
-    drop(splits);
-    for w in mixing_warnings(
-        &contents.records,
-        &provenance,
-        &info.fingerprint,
-        &plan.study,
-        plan.quick,
-    ) {
-        eprintln!("warning: {w}");
-    }
-    let run = StudyRun {
-        plan: &plan,
-        data: &device_data,
-        info: &info,
-        backend,
-        replicas,
-    };
-    let done: HashSet<TrialKey> = contents.records.iter().map(TrialKey::of).collect();
-    let selected: usize = selection.iter().map(Vec::len).sum();
-    let pending = run.pending(&selection, &done);
-    let to_run: usize = pending.iter().map(Vec::len).sum();
-    let groups = run.groups(&pending);
-    let est: Vec<f64> = groups
-        .iter()
-        .map(|g| estimate_seconds(&plan.configs[g.config].config, g.seeds.len(), rows))
-        .collect();
-    let est_total: f64 = est.iter().sum();
-    eprintln!(
-        "{}{}: {} configs × {} seeds = {} trials{}; {} already in {}, {} to run in {} group(s) \
-         (replicas {replicas}), est. {} | data {} train rows, fingerprint {} | backend {backend}, \
-         {} threads",
-        plan.study,
-        if plan.quick { " (QUICK)" } else { "" },
-        plan.configs.len(),
-        plan.seeds.len(),
-        plan.trials(),
-        shard
-            .map(|s| format!(", shard {s}: {selected}"))
-            .unwrap_or_default(),
-        selected - to_run,
-        log.path().display(),
-        to_run,
-        groups.len(),
-        human(est_total),
-        info.train_rows,
-        info.fingerprint,
-        provenance.threads,
-    );
-    if groups.is_empty() {
+    eprintln!("{}", header(&ready, selected, shard));
+    if ready.groups.is_empty() {
         println!(
             "nothing to do: all {selected} trials are in {}",
-            log.path().display()
+            ready.log_path().display()
         );
-        drop(log);
-        if !args.job {
-            report(&out)?;
-        }
-        return Ok(0);
+        return finish(ready, args.job).map(|()| 0);
     }
     install_ctrl_c()?;
-    let progress = Bars::new(to_run, est_total)?;
-    let summary = run.execute(&groups, &mut log, &STOP, |event| {
-        progress.on(&plan, &est, event)
-    })?;
+    let progress = Bars::new(ready.to_run(), ready.estimate())?;
+    let to_run = ready.to_run();
+    let plan = ready.plan().clone();
+    let summary = ready.execute(&STOP, |event| progress.on(&plan, event))?;
     progress.finish();
     let diverged = if summary.diverged.is_empty() {
         String::new()
@@ -255,10 +185,10 @@ pub fn run(args: RunArgs) -> Result<i32> {
     };
     println!(
         "{}: ran {} trial(s) in {} group(s) in {}{diverged}; skipped {} already in the log",
-        plan.study,
+        plan.name,
         summary.ran,
         summary.groups,
-        human(summary.seconds),
+        duration(summary.seconds),
         selected - to_run,
     );
     for key in summary.diverged.iter().take(10) {
@@ -272,152 +202,158 @@ pub fn run(args: RunArgs) -> Result<i32> {
         );
         return Ok(130);
     }
-    drop(log);
-    if !args.job {
-        report(&out)?;
-    }
-    Ok(0)
+    finish(ready, args.job).map(|()| 0)
 }
 
-/// Prints the report tables of everything in `out`'s log and writes `out/report.md`,
-/// `out/report.json` and the figures.
-pub(super) fn report(out: &std::path::Path) -> Result<()> {
-    let input = read_runs(&[out.to_path_buf()], None)?;
-    let report = input.report(AnalysisOptions::default());
-    println!();
-    super::report::print_and_write(&report, &input.records, Some(out))
+/// The line that says what this run will do.
+fn header(ready: &Ready, selected: usize, shard: Option<Shard>) -> String {
+    let plan: &Plan = ready.plan();
+    format!(
+        "{}{}: {} configs × {} seeds = {} trials{}; {} already in {}, {} to run in {} group(s) \
+         (replicas {}), est. {} | data {} train rows, fingerprint {} | backend {}, {} threads",
+        plan.name,
+        if plan.quick { " (QUICK)" } else { "" },
+        plan.configs.len(),
+        plan.seeds.len(),
+        plan.trials(),
+        shard
+            .map(|s| format!(", shard {s}: {selected}"))
+            .unwrap_or_default(),
+        selected - ready.to_run(),
+        ready.log_path().display(),
+        ready.to_run(),
+        ready.groups.len(),
+        ready.replicas(),
+        duration(ready.estimate()),
+        ready.info.train_rows,
+        ready.info.fingerprint,
+        ready.provenance.backend,
+        ready.provenance.threads,
+    )
 }
 
-/// The overall bar (trials, ETA from estimated costs) and the current group's bar; plain
-/// lines instead when stderr is not a terminal.
-struct Bars {
-    multi: MultiProgress,
-    overall: ProgressBar,
-    group: ProgressBar,
-    est_total: f64,
-    est_done: Cell<f64>,
-    current: Cell<usize>,
-    started: Instant,
+/// Closes the log and, unless this process is one job of a `--jobs` run, prints and writes
+/// the report of the whole run directory.
+fn finish(ready: Ready, job: bool) -> Result<()> {
+    if job {
+        return Ok(());
+    }
+    let dir = ready.dir().clone();
+    let (study, plan, records) = ready.into_trials();
+    super::report::report_run(&RunInput::new(study, plan, records), dir.path())
 }
 
-impl Bars {
-    fn new(trials: usize, est_total: f64) -> Result<Bars> {
-        let style =
-            |t: &str| ProgressStyle::with_template(t).map_err(|e| Error::Other(e.to_string()));
-        let multi = MultiProgress::new();
-        let overall = multi.add(ProgressBar::new(trials as u64));
-        overall.set_style(style("trials {bar:30} {pos}/{len} {elapsed} {msg}")?);
-        overall.set_message(format!("ETA ~{}", human(est_total)));
-        let group = multi.add(ProgressBar::new(0));
-        group.set_style(style(
-            "  {prefix} epoch {msg} {bar:20} {pos}/{len} batches",
-        )?);
-        Ok(Bars {
-            multi,
-            overall,
-            group,
-            est_total,
-            est_done: Cell::new(0.0),
-            current: Cell::new(0),
-            started: Instant::now(),
-        })
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, FromArgMatches, Parser};
+
+    /// How a flag of `run` reaches the jobs of a `--jobs` run.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Forward {
+        /// Passed on as given.
+        Same,
+        /// Set per job (its directory, slice, threads, the job marker).
+        PerJob,
+        /// Not passed on: the parent acts on it.
+        Never,
     }
 
-    fn line(&self, s: String) {
-        if self.multi.is_hidden() {
-            eprintln!("{s}");
-        } else {
-            let _ = self.multi.println(s);
-        }
+    /// Every flag of `run` (by clap id) and how it reaches the jobs; a test checks that this
+    /// list names every flag and that [`RunArgs::child_args`] passes on every `Same` one.
+    const FORWARDING: &[(&str, Forward)] = &[
+        ("study", Forward::Same),
+        ("out", Forward::PerJob),
+        ("seeds", Forward::Same),
+        ("sweeps", Forward::Same),
+        ("quick", Forward::Same),
+        ("dry_run", Forward::Never),
+        ("replicas", Forward::Same),
+        ("shard", Forward::PerJob),
+        ("shard_count", Forward::Never),
+        ("data", Forward::Same),
+        ("jobs", Forward::Never),
+        ("job", Forward::PerJob),
+        ("backend", Forward::Same),
+        ("threads", Forward::PerJob),
+    ];
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        run: RunArgs,
     }
 
-    /// Remaining time: elapsed time scaled by the estimated work left over the work done.
-    fn eta(&self) -> f64 {
-        let done = self.est_done.get();
-        let elapsed = self.started.elapsed().as_secs_f64();
-        if done > 0.0 {
-            elapsed * (self.est_total - done).max(0.0) / done
-        } else {
-            self.est_total
-        }
-    }
+    #[test]
+    fn forwarding_names_every_flag_and_jobs_get_every_shared_one() {
+        let cmd = Wrapper::command();
+        let mut ids: Vec<&str> = cmd
+            .get_arguments()
+            .map(|a| a.get_id().as_str())
+            .filter(|id| *id != "help")
+            .collect();
+        let mut listed: Vec<&str> = FORWARDING.iter().map(|(id, _)| *id).collect();
+        ids.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(ids, listed, "every run flag must be listed in FORWARDING");
 
-    fn on(&self, plan: &Plan, est: &[f64], event: Event) {
-        match event {
-            Event::GroupStart {
-                group,
-                index,
-                total,
-            } => {
-                self.current.set(index);
-                let head = format!(
-                    "[{}/{total}] {} seeds {}",
-                    index + 1,
-                    plan.configs[group.config].id,
-                    seed_ranges(&group.seeds)
-                );
-                if self.multi.is_hidden() {
-                    eprintln!("{head} ...");
+        let parent = [
+            "run",
+            "s.toml",
+            "--seeds",
+            "4",
+            "--sweep",
+            "a",
+            "--sweep",
+            "b",
+            "--quick",
+            "--replicas",
+            "3",
+            "--data",
+            "synth:1000",
+            "--backend",
+            "flex",
+            "--jobs",
+            "2",
+            "--threads",
+            "7",
+            "--out",
+            "somewhere",
+        ];
+        let pm = cmd.clone().try_get_matches_from(parent).unwrap();
+        let args = RunArgs::from_arg_matches(&pm).unwrap();
+        let child = args.child_args(Path::new("d/jobs/job-2-of-3"), 2, 3, 1);
+        let cm = cmd
+            .clone()
+            .try_get_matches_from(std::iter::once(OsString::from("run")).chain(child))
+            .unwrap();
+        for (id, how) in FORWARDING {
+            let raw = |m: &clap::ArgMatches| -> Option<Vec<OsString>> {
+                m.get_raw(id).map(|v| v.map(OsString::from).collect())
+            };
+            match how {
+                Forward::Same => {
+                    assert!(raw(&pm).is_some(), "the test must set --{id}");
+                    assert_eq!(raw(&pm), raw(&cm), "--{id} must reach the jobs as given");
                 }
-                self.group.set_prefix(head);
-                self.group.set_position(0);
-            }
-            Event::Train(Progress::Batch { epoch, done, total }) => {
-                if done == 1 {
-                    self.group.set_length(total as u64);
-                    self.group.set_message(epoch.to_string());
+                Forward::PerJob => assert!(raw(&cm).is_some(), "--{id} is set per job"),
+                Forward::Never => {
+                    let default = cmd
+                        .get_arguments()
+                        .find(|a| a.get_id() == *id)
+                        .map(|a| a.get_default_values().to_vec())
+                        .unwrap_or_default();
+                    let got = raw(&cm).unwrap_or_default();
+                    assert!(
+                        got.is_empty() || got == default,
+                        "--{id} must not reach jobs"
+                    );
                 }
-                self.group.set_position(done as u64);
-            }
-            Event::Train(Progress::Epoch(_)) => {}
-            Event::GroupDone {
-                group,
-                records,
-                seconds,
-            } => {
-                self.overall.inc(records.len() as u64);
-                self.est_done
-                    .set(self.est_done.get() + est[self.current.get()]);
-                let eta = human(self.eta());
-                self.overall.set_message(format!("ETA {eta}"));
-                let id = &plan.configs[group.config].id;
-                self.line(format!(
-                    "  done {id} seeds {}: {} in {} ({}/{} trials, ETA {eta})",
-                    seed_ranges(&group.seeds),
-                    accuracy(records),
-                    human(seconds),
-                    self.overall.position(),
-                    self.overall.length().unwrap_or(0),
-                ));
             }
         }
+        let child = RunArgs::from_arg_matches(&cm).unwrap();
+        assert_eq!(child.shard.as_deref(), Some("2/3"));
+        assert_eq!(child.backend.threads, Some(1));
+        assert!(child.job && !child.dry_run);
     }
-
-    fn finish(&self) {
-        self.group.finish_and_clear();
-        self.overall.finish_and_clear();
-    }
-}
-
-/// `test acc 71.20% ± 0.31 (n=10), 1 diverged`.
-fn accuracy(records: &[TrialRecord]) -> String {
-    let accs: Vec<f64> = records
-        .iter()
-        .filter(|r| !r.diverged)
-        .map(|r| 100.0 * r.outcome.test_acc)
-        .collect();
-    let diverged = records.len() - accs.len();
-    let mut s = match accs.len() {
-        0 => "all diverged".to_string(),
-        1 => format!("test acc {:.2}%", accs[0]),
-        n => {
-            let mean = accs.iter().sum::<f64>() / n as f64;
-            let var = accs.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-            format!("test acc {mean:.2}% ± {:.2} (sd, n={n})", var.sqrt())
-        }
-    };
-    if diverged > 0 && !accs.is_empty() {
-        s.push_str(&format!(", {diverged} diverged"));
-    }
-    s
 }

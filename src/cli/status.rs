@@ -1,13 +1,12 @@
 //! `trainbench status DIR`: what is done, missing and diverged, per sweep.
 
-use super::run::seed_ranges;
 use clap::Args;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use std::path::PathBuf;
-use trainbench::study::rundir::{RunMeta, STUDY_COPY};
+use trainbench::Result;
+use trainbench::format::seed_ranges;
 use trainbench::study::status::status;
-use trainbench::study::{LOG_FILE, LogContents, Plan, Study};
-use trainbench::{Error, Result};
+use trainbench::study::{LogContents, RunDir};
 
 #[derive(Args)]
 pub struct StatusArgs {
@@ -31,30 +30,19 @@ pub struct StatusArgs {
 }
 
 pub fn run(args: StatusArgs) -> Result<()> {
-    let meta = RunMeta::load(&args.dir)?;
-    let study_path = args
-        .study
-        .clone()
-        .unwrap_or_else(|| args.dir.join(STUDY_COPY));
-    if !study_path.is_file() {
-        return Err(Error::Usage(format!(
-            "no study file at '{}': pass --study FILE",
-            study_path.display()
-        )));
-    }
-    let study = Study::load(&study_path)?;
-    let mut options = meta.as_ref().map(RunMeta::options).unwrap_or_default();
-    if args.seeds.is_some() {
-        options.seeds = args.seeds;
-    }
-    if !args.sweeps.is_empty() {
-        options.sweeps = args.sweeps.clone();
-    }
-    if args.quick || args.full {
-        options.quick = args.quick;
-    }
-    let plan = Plan::new(&study, &options)?;
-    let log = args.dir.join(LOG_FILE);
+    let dir = RunDir::new(&args.dir);
+    let (_, plan) = dir.load_plan(args.study.as_deref(), |options| {
+        if args.seeds.is_some() {
+            options.seeds = args.seeds;
+        }
+        if !args.sweeps.is_empty() {
+            options.sweeps = args.sweeps.clone();
+        }
+        if args.quick || args.full {
+            options.quick = args.quick;
+        }
+    })?;
+    let log = dir.log();
     let contents = LogContents::read(&log)?;
     for w in contents.warnings(&log) {
         eprintln!("warning: {w}");
@@ -63,7 +51,7 @@ pub fn run(args: StatusArgs) -> Result<()> {
 
     println!(
         "{}{}: {} seeds per config, {} records in {}",
-        plan.study,
+        plan.name,
         if plan.quick { " (quick)" } else { "" },
         plan.seeds.len(),
         contents.records.len(),

@@ -4,6 +4,7 @@ use super::{BackendArgs, DataArgs};
 use clap::Args;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use indicatif::{ProgressBar, ProgressStyle};
+use trainbench::format::{num, pct};
 use trainbench::optim::{AdamConfig, Scheduler};
 use trainbench::provenance::Provenance;
 use trainbench::record::{DataInfo, TrialRecord};
@@ -107,22 +108,6 @@ pub fn run(args: TrainArgs) -> Result<()> {
     Ok(())
 }
 
-fn pct(x: f64) -> String {
-    if x.is_finite() {
-        format!("{:.2}%", 100.0 * x)
-    } else {
-        "—".into()
-    }
-}
-
-fn num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x:.4}")
-    } else {
-        "NaN".into()
-    }
-}
-
 fn print_epochs(record: &TrialRecord) {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
@@ -140,9 +125,9 @@ fn print_epochs(record: &TrialRecord) {
         table.add_row(vec![
             e.epoch.to_string(),
             format!("{:.3e}", e.lr),
-            num(e.train_loss),
+            num(e.train_loss, 4),
             pct(e.train_acc),
-            num(e.val_loss),
+            num(e.val_loss, 4),
             pct(e.val_acc),
             format!("{:.3}", e.train_seconds),
             format!("{:.3}", e.eval_seconds),
@@ -165,7 +150,7 @@ fn print_summary(record: &TrialRecord) {
             println!(
                 "{head}: test acc {} (loss {}), {:.3} s/epoch training, {:.1} s total",
                 pct(o.test_acc),
-                num(o.test_loss),
+                num(o.test_loss, 4),
                 train_s / o.epochs.len().max(1) as f64,
                 o.total_seconds
             );

@@ -2,8 +2,7 @@
 //! plan options `trainbench run` saved next to them).
 
 use crate::record::TrialRecord;
-use crate::study::rundir::{RunMeta, STUDY_COPY};
-use crate::study::{LOG_FILE, LogContents, Plan, Study, TrialKey};
+use crate::study::{Plan, RunDir, Study, TrialKey};
 use crate::{Error, Result};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -22,13 +21,10 @@ pub struct RunInput {
 }
 
 impl RunInput {
-    /// Prints the warnings to stderr and analyses the records over the plan's sweeps.
+    /// Analyses the records over the plan's sweeps (the caller prints [`RunInput::warnings`]).
     pub fn report(&self, options: super::analysis::AnalysisOptions) -> super::Report {
-        for w in &self.warnings {
-            eprintln!("warning: {w}");
-        }
         super::Report::build(
-            &self.plan.study,
+            &self.plan.name,
             &super::views(&self.study, &self.plan),
             &self.records,
             options,
@@ -41,33 +37,34 @@ pub fn read_runs(dirs: &[PathBuf], study: Option<&Path>) -> Result<RunInput> {
     let first = dirs
         .first()
         .ok_or_else(|| Error::Usage("report: give at least one run directory".into()))?;
-    let study_path = study
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| first.join(STUDY_COPY));
-    if !study_path.is_file() {
-        return Err(Error::Usage(format!(
-            "no study file at '{}': is '{}' a run directory? (or pass --study FILE)",
-            study_path.display(),
-            first.display()
-        )));
-    }
-    let study = Study::load(&study_path)?;
-    let options = RunMeta::load(first)?
-        .map(|m| m.options())
-        .unwrap_or_default();
-    let plan = Plan::new(&study, &options)?;
+    let (study, plan) = RunDir::new(first).load_plan(study, |_| {})?;
     let mut warnings = Vec::new();
-    let mut seen = HashSet::new();
     let mut records = Vec::new();
-    let mut skipped = 0;
     for dir in dirs {
-        let log = dir.join(LOG_FILE);
-        if !log.is_file() {
-            return Err(Error::Usage(format!("no trial log at '{}'", log.display())));
-        }
-        let contents = LogContents::read(&log)?;
-        warnings.extend(contents.warnings(&log));
-        for r in contents.records {
+        let dir = RunDir::new(dir);
+        let contents = dir.read_log()?;
+        warnings.extend(contents.warnings(&dir.log()));
+        records.extend(contents.records);
+    }
+    let mut input = RunInput::new(study, plan, records);
+    warnings.append(&mut input.warnings);
+    input.warnings = warnings;
+    Ok(input)
+}
+
+impl RunInput {
+    /// The records of `plan`'s configurations (quick or full, as the plan) among `records`,
+    /// each trial key once (the first wins), with warnings about what was left out or mixed.
+    pub fn new(
+        study: Study,
+        plan: Plan,
+        records: impl IntoIterator<Item = TrialRecord>,
+    ) -> RunInput {
+        let mut warnings = Vec::new();
+        let mut seen = HashSet::new();
+        let mut kept = Vec::new();
+        let mut skipped = 0;
+        for r in records {
             let in_plan = r.quick == plan.quick
                 && r.config_id
                     .as_deref()
@@ -75,23 +72,36 @@ pub fn read_runs(dirs: &[PathBuf], study: Option<&Path>) -> Result<RunInput> {
             if !in_plan {
                 skipped += 1;
             } else if seen.insert(TrialKey::of(&r)) {
-                records.push(r);
+                kept.push(r);
             }
         }
+        if skipped > 0 {
+            warnings.push(format!(
+                "{skipped} record(s) left out: not in the plan of the latest run ({} mode, {} \
+                 sweeps)",
+                if plan.quick { "quick" } else { "full" },
+                plan.sweeps.len()
+            ));
+        }
+        warnings.extend(mix_warnings(&kept));
+        RunInput {
+            study,
+            plan,
+            records: kept,
+            warnings,
+        }
     }
-    if skipped > 0 {
-        warnings.push(format!(
-            "{skipped} record(s) left out: not in the plan of the latest run ({} mode, {} sweeps)",
-            if plan.quick { "quick" } else { "full" },
-            plan.sweeps.len()
-        ));
-    }
+}
+
+/// Warnings when `records` come from more than one backend or data set.
+fn mix_warnings(records: &[TrialRecord]) -> Vec<String> {
     let distinct = |f: fn(&TrialRecord) -> String| {
         let mut v: Vec<String> = records.iter().map(f).collect();
         v.sort();
         v.dedup();
         v
     };
+    let mut warnings = Vec::new();
     for (what, values) in [
         ("backends", distinct(|r| r.provenance.backend.clone())),
         (
@@ -106,10 +116,5 @@ pub fn read_runs(dirs: &[PathBuf], study: Option<&Path>) -> Result<RunInput> {
             ));
         }
     }
-    Ok(RunInput {
-        study,
-        plan,
-        records,
-        warnings,
-    })
+    warnings
 }

@@ -4,28 +4,11 @@
 use super::Report;
 use super::analysis::{Metric, MetricReport, SweepReport, Verdict};
 use super::figures::suffix;
-use super::table::{label, metric_ci, num_ci, pct_ci, verdict};
+use super::table::{label, metric_ci, verdict};
+use crate::format::{MISSING, num, num_ci, p_value, pct_ci};
 use crate::model::ModelSpec;
 use std::fmt::Write;
 use std::path::Path;
-
-fn fmt_p(p: f64) -> String {
-    if !p.is_finite() {
-        "n/a".into()
-    } else if p < 1e-4 {
-        format!("{p:.1e}")
-    } else {
-        format!("{p:.4}")
-    }
-}
-
-fn fmt_num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x:.3}")
-    } else {
-        "n/a".into()
-    }
-}
 
 fn sweep_table(out: &mut String, sweep: &SweepReport, level: f64) {
     let test = sweep.metric(Metric::TestAcc);
@@ -87,12 +70,12 @@ fn comparison_table(out: &mut String, sweep: &SweepReport, m: &MetricReport) {
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             label(sweep, &c.a),
             c.test,
-            fmt_num(c.statistic),
-            fmt_num(c.df),
-            fmt_p(c.p_value),
-            fmt_p(c.p_holm),
-            fmt_num(c.hedges_g),
-            fmt_num(c.prob_superiority),
+            num(c.statistic, 3),
+            num(c.df, 3),
+            p_value(c.p_value),
+            p_value(c.p_holm),
+            num(c.hedges_g, 3),
+            num(c.prob_superiority, 3),
             c.verdict.word()
         );
     }
@@ -114,7 +97,7 @@ fn finding(sweep: &SweepReport, m: &MetricReport, what: &str) -> String {
         m.comparisons
             .iter()
             .filter(|c| c.verdict == v)
-            .map(|c| format!("{} (p_holm = {})", label(sweep, &c.a), fmt_p(c.p_holm)))
+            .map(|c| format!("{} (p_holm = {})", label(sweep, &c.a), p_value(c.p_holm)))
             .collect()
     };
     let (same, worse) = (group(Verdict::Indistinguishable), group(Verdict::Worse));
@@ -136,7 +119,7 @@ fn finding(sweep: &SweepReport, m: &MetricReport, what: &str) -> String {
              (smallest p_holm = {}).",
             same.len(),
             m.comparisons.len(),
-            fmt_p(min_p)
+            p_value(min_p)
         );
     } else if !same.is_empty() {
         let _ = write!(
@@ -271,7 +254,7 @@ fn best_lr_per_bs(s: &SweepReport) -> String {
         params.iter().position(|p| p == "batch_size"),
         params.iter().position(|p| p == "lr"),
     ) else {
-        return "n/a".into();
+        return MISSING.into();
     };
     let m = s.metric(Metric::FinalValAcc);
     let mut best: Vec<(String, String, f64)> = Vec::new();

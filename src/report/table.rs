@@ -2,51 +2,15 @@
 
 use super::Report;
 use super::analysis::{Metric, MetricReport, SweepReport, Verdict};
-use crate::stats::Summary;
+use crate::format::{MISSING, num_ci, pct_ci};
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
-
-/// `71.23% [70.91, 71.55]` for an accuracy summary (fractions in, percent out).
-pub fn pct_ci(s: &Summary) -> String {
-    if s.n == 0 {
-        return "—".into();
-    }
-    if s.ci_low.is_finite() {
-        format!(
-            "{:.2}% [{:.2}, {:.2}]",
-            100.0 * s.mean,
-            100.0 * s.ci_low,
-            100.0 * s.ci_high
-        )
-    } else {
-        format!("{:.2}%", 100.0 * s.mean)
-    }
-}
-
-/// `0.412 [0.401, 0.420]` for a summary of seconds or epochs.
-pub fn num_ci(s: &Summary) -> String {
-    if s.n == 0 {
-        return "—".into();
-    }
-    let digits = if s.mean.abs() >= 100.0 { 1 } else { 3 };
-    if s.ci_low.is_finite() {
-        format!(
-            "{:.d$} [{:.d$}, {:.d$}]",
-            s.mean,
-            s.ci_low,
-            s.ci_high,
-            d = digits
-        )
-    } else {
-        format!("{:.d$}", s.mean, d = digits)
-    }
-}
 
 /// A metric's summary of one configuration, formatted for its kind.
 pub fn metric_ci(m: &MetricReport, id: &str) -> String {
     match m.summary(id) {
         Some(s) if m.metric.higher_is_better() => pct_ci(&s.summary),
         Some(s) => num_ci(&s.summary),
-        None => "—".into(),
+        None => MISSING.into(),
     }
 }
 

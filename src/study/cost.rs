@@ -66,19 +66,6 @@ pub fn estimate_seconds(config: &TrainConfig, replicas: usize, rows: RowEstimate
     config.epochs as f64 * epoch + rows.test as f64 * eval_row
 }
 
-/// `seconds` as a short human duration: `5.2s`, `42s`, `3m05s`, `2h07m`.
-pub fn human(seconds: f64) -> String {
-    if seconds < 9.95 {
-        return format!("{:.1}s", seconds.max(0.0));
-    }
-    let s = seconds.round() as u64;
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
-        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,9 +87,5 @@ mod tests {
         assert!(c(&|c| c.model = "jsc-toy-10x".into()) > t);
         let ten = estimate_seconds(&base, 10, rows);
         assert!(ten > t && ten < 10.0 * t);
-        assert_eq!(human(5.23), "5.2s");
-        assert_eq!(human(42.4), "42s");
-        assert_eq!(human(185.0), "3m05s");
-        assert_eq!(human(7620.0), "2h07m");
     }
 }

@@ -1,23 +1,26 @@
-//! Hyperparameter studies: a TOML [`file`] of defaults and sweeps becomes a [`plan`] of unique
-//! configurations × seeds; the [`runner`] trains what the append-only trial [`log`] lacks
-//! (resume is the default), optionally one [`shard`] of it; [`merge`] unions logs from
-//! several machines and [`status`] says what is left. [`cost`] estimates the work, [`data`]
-//! prepares the study's data once per run, [`rundir`] describes a run directory.
+//! Hyperparameter studies: a TOML [`file`] of defaults and sweeps (each parameter defined in
+//! [`params`]) becomes a [`plan`] of unique configurations × seeds; a [`session`] runs it —
+//! plan, select (optionally one [`shard`]), prepare the data ([`run_data`]), train what the
+//! append-only trial [`log`] lacks (resume is the default) and hand the trials to the report.
+//! [`rundir`] owns every path of a run directory; [`cost`] is the one cost model (through
+//! [`Plan::estimate`]); [`merge`] unions logs from several machines and [`status`] says what
+//! is left.
 
 pub mod cost;
-pub mod data;
 pub mod file;
 pub mod log;
 pub mod merge;
 pub mod params;
 pub mod plan;
+pub mod run_data;
 pub mod rundir;
-pub mod runner;
+pub mod session;
 pub mod shard;
 pub mod status;
 
 pub use file::{Study, Sweep};
 pub use log::{LOG_FILE, LogContents, TrialKey, TrialLog};
 pub use plan::{Group, Plan, PlanOptions, PlannedConfig, Replicas, config_id};
-pub use runner::{Event, StudyRun, Summary};
+pub use rundir::{RunDir, RunMeta};
+pub use session::{Event, Ready, RunSummary, Session, SessionOptions};
 pub use shard::Shard;

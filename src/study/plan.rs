@@ -2,6 +2,7 @@
 //! stable `config_id`, times the seeds; and how pending seeds are grouped into replica
 //! batches.
 
+use super::cost::{self, RowEstimate};
 use super::file::Study;
 use crate::optim::{AdamConfig, Scheduler};
 use crate::train::TrainConfig;
@@ -76,7 +77,7 @@ pub struct PlannedConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     /// The study's name.
-    pub study: String,
+    pub name: String,
     /// Quick mode.
     pub quick: bool,
     /// The seeds of every configuration.
@@ -138,7 +139,7 @@ impl Plan {
             sweeps.push((sweep.name.clone(), members));
         }
         Ok(Plan {
-            study: study.name.clone(),
+            name: study.name.clone(),
             quick: options.quick,
             seeds: (0..seeds as u64).collect(),
             configs,
@@ -154,6 +155,42 @@ impl Plan {
     /// The index of the configuration with id `id`.
     pub fn find(&self, id: &str) -> Option<usize> {
         self.configs.iter().position(|c| c.id == id)
+    }
+
+    /// Estimated seconds to train `seeds` seeds of configuration `config` together as one
+    /// replica group on `rows` (the one cost model: [`cost::estimate_seconds`]).
+    pub fn estimate(&self, config: usize, seeds: usize, rows: RowEstimate) -> f64 {
+        cost::estimate_seconds(&self.configs[config].config, seeds, rows)
+    }
+
+    /// Estimated seconds of `seeds` of configuration `config`, grouped by `replicas`.
+    pub fn estimate_seeds(
+        &self,
+        config: usize,
+        seeds: &[u64],
+        replicas: Replicas,
+        rows: RowEstimate,
+    ) -> f64 {
+        replicas
+            .split(seeds)
+            .iter()
+            .map(|g| self.estimate(config, g.len(), rows))
+            .sum()
+    }
+
+    /// Estimated seconds of a whole `selection` (seeds per configuration), grouped by
+    /// `replicas`.
+    pub fn estimate_selection(
+        &self,
+        selection: &[Vec<u64>],
+        replicas: Replicas,
+        rows: RowEstimate,
+    ) -> f64 {
+        selection
+            .iter()
+            .enumerate()
+            .map(|(i, seeds)| self.estimate_seeds(i, seeds, replicas, rows))
+            .sum()
     }
 }
 

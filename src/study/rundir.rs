@@ -1,8 +1,11 @@
-//! A run directory: `trials.jsonl` (the log), plus `study.toml` (a copy of the study file)
-//! and `run.json` (the plan options of the latest run), so `trainbench status DIR` can
-//! recompute the plan without being told how the run was started.
+//! A run directory and every path in it: `trials.jsonl` (the log), `study.toml` (a copy of the
+//! study file), `run.json` (the plan options of the latest run), `jobs/job-I-of-N/` (the
+//! slices of a `--jobs` run) and the report files. [`RunDir::load_plan`] recomputes the plan
+//! of the latest run, so `status` and `report` need not be told how the run was started.
 
-use super::plan::PlanOptions;
+use super::file::Study;
+use super::log::{LOG_FILE, LogContents, TrialLog};
+use super::plan::{Plan, PlanOptions};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -11,6 +14,8 @@ use std::path::{Path, PathBuf};
 pub const STUDY_COPY: &str = "study.toml";
 /// The plan options of the latest run in a run directory.
 pub const RUN_META: &str = "run.json";
+/// The folder of the job slices of a `--jobs` run.
+pub const JOBS_DIR: &str = "jobs";
 
 /// How the latest run in a directory was planned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,10 +39,79 @@ impl RunMeta {
             quick: self.quick,
         }
     }
+}
 
-    /// Reads `dir/run.json`, if present.
-    pub fn load(dir: &Path) -> Result<Option<RunMeta>> {
-        let path = dir.join(RUN_META);
+/// A run directory (it need not exist yet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunDir {
+    path: PathBuf,
+}
+
+impl RunDir {
+    /// The run directory at `path`.
+    pub fn new(path: impl Into<PathBuf>) -> RunDir {
+        RunDir { path: path.into() }
+    }
+
+    /// The default output directory of a study: `runs/<study>/`, or
+    /// `runs/<study>/shard-I-of-N/` for a shard (so shards never share a log; merge them
+    /// afterwards).
+    pub fn default_for(study: &str, shard: Option<(usize, usize)>) -> RunDir {
+        let base = Path::new("runs").join(study);
+        RunDir::new(match shard {
+            Some((i, n)) => base.join(format!("shard-{i}-of-{n}")),
+            None => base,
+        })
+    }
+
+    /// The directory itself.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `DIR/trials.jsonl`.
+    pub fn log(&self) -> PathBuf {
+        self.path.join(LOG_FILE)
+    }
+
+    /// `DIR/study.toml`.
+    pub fn study_copy(&self) -> PathBuf {
+        self.path.join(STUDY_COPY)
+    }
+
+    /// `DIR/run.json`.
+    pub fn meta_path(&self) -> PathBuf {
+        self.path.join(RUN_META)
+    }
+
+    /// `DIR/jobs/`.
+    pub fn jobs(&self) -> PathBuf {
+        self.path.join(JOBS_DIR)
+    }
+
+    /// The run directory of job `index` (1-based) of `count`: `DIR/jobs/job-I-of-N/`.
+    pub fn job(&self, index: usize, count: usize) -> RunDir {
+        RunDir::new(self.jobs().join(format!("job-{index}-of-{count}")))
+    }
+
+    /// Opens and locks the trial log for appending (creating the directory), with what it
+    /// already holds.
+    pub fn open_log(&self) -> Result<(TrialLog, LogContents)> {
+        TrialLog::open(&self.path)
+    }
+
+    /// Reads the trial log (which must exist).
+    pub fn read_log(&self) -> Result<LogContents> {
+        let log = self.log();
+        if !log.is_file() {
+            return Err(Error::Usage(format!("no trial log at '{}'", log.display())));
+        }
+        LogContents::read(&log)
+    }
+
+    /// Reads `DIR/run.json`, if present.
+    pub fn load_meta(&self) -> Result<Option<RunMeta>> {
+        let path = self.meta_path();
         match std::fs::read_to_string(&path) {
             Ok(text) => serde_json::from_str(&text)
                 .map(Some)
@@ -47,11 +121,35 @@ impl RunMeta {
         }
     }
 
-    /// Writes `dir/run.json` and `dir/study.toml` (`study_text`), each replaced whole.
-    pub fn save(&self, dir: &Path, study_text: &str) -> Result<()> {
-        let json = serde_json::to_string_pretty(self).map_err(|e| Error::Other(e.to_string()))?;
-        write_replace(&dir.join(RUN_META), json.as_bytes())?;
-        write_replace(&dir.join(STUDY_COPY), study_text.as_bytes())
+    /// Writes `DIR/run.json` and `DIR/study.toml` (`study_text`), each replaced whole.
+    pub fn save_meta(&self, meta: &RunMeta, study_text: &str) -> Result<()> {
+        let json = serde_json::to_string_pretty(meta).map_err(|e| Error::Other(e.to_string()))?;
+        write_replace(&self.meta_path(), json.as_bytes())?;
+        write_replace(&self.study_copy(), study_text.as_bytes())
+    }
+
+    /// The study (`study`, else the saved copy) and the plan of the latest run, with
+    /// `adjust` applied to the saved plan options first (command-line overrides).
+    pub fn load_plan(
+        &self,
+        study: Option<&Path>,
+        adjust: impl FnOnce(&mut PlanOptions),
+    ) -> Result<(Study, Plan)> {
+        let study_path = study
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.study_copy());
+        if !study_path.is_file() {
+            return Err(Error::Usage(format!(
+                "no study file at '{}': is '{}' a run directory? (or pass --study FILE)",
+                study_path.display(),
+                self.path.display()
+            )));
+        }
+        let study = Study::load(&study_path)?;
+        let mut options = self.load_meta()?.map(|m| m.options()).unwrap_or_default();
+        adjust(&mut options);
+        let plan = Plan::new(&study, &options)?;
+        Ok((study, plan))
     }
 }
 
@@ -61,14 +159,4 @@ pub fn write_replace(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(&tmp, bytes)
         .and_then(|()| std::fs::rename(&tmp, path))
         .map_err(|e| Error::io(format!("could not write '{}'", path.display()), e))
-}
-
-/// The default output directory: `runs/<study>/`, or `runs/<study>/shard-I-of-N/` for a
-/// shard (so shards never share a log; merge them afterwards).
-pub fn default_out(study: &str, shard: Option<(usize, usize)>) -> PathBuf {
-    let base = Path::new("runs").join(study);
-    match shard {
-        Some((i, n)) => base.join(format!("shard-{i}-of-{n}")),
-        None => base,
-    }
 }

@@ -8,7 +8,7 @@
 //! fewer than 4 units per shard, with its seeds cut into a few contiguous chunks. Units are
 //! dealt largest first to the least-loaded shard (LPT).
 
-use super::cost::{RowEstimate, estimate_seconds};
+use super::cost::RowEstimate;
 use super::plan::Plan;
 use crate::{Error, Result};
 use std::fmt;
@@ -111,14 +111,14 @@ pub fn select(plan: &Plan, rows: RowEstimate, shard: Shard) -> Vec<Vec<u64>> {
         .div_ceil(n_configs)
         .clamp(1, n_seeds.max(1));
     let mut units: Vec<(f64, usize, &[u64])> = Vec::new();
-    for (i, c) in plan.configs.iter().enumerate() {
+    for i in 0..plan.configs.len() {
         let (base, extra) = (n_seeds / chunks, n_seeds % chunks);
         let mut rest = plan.seeds.as_slice();
         for k in 0..chunks {
             let (head, tail) = rest.split_at(base + usize::from(k < extra));
             rest = tail;
             if !head.is_empty() {
-                units.push((estimate_seconds(&c.config, head.len(), rows), i, head));
+                units.push((plan.estimate(i, head.len(), rows), i, head));
             }
         }
     }
@@ -207,7 +207,7 @@ mod tests {
                 for (i, seeds) in part.iter().enumerate() {
                     seen[i].extend_from_slice(seeds);
                     if !seeds.is_empty() {
-                        load += estimate_seconds(&plan.configs[i].config, seeds.len(), rows);
+                        load += plan.estimate(i, seeds.len(), rows);
                     }
                 }
                 loads.push(load);

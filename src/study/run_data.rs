@@ -25,22 +25,37 @@ pub fn effective_spec(spec: &DataSpec, quick: bool) -> DataSpec {
     spec
 }
 
+/// The study's data as loaded for planning: its estimated split sizes, and the raw table when
+/// counting its rows meant loading it (a file, through its cache), so that
+/// [`prepare`] does not load it a second time.
+pub struct Loaded {
+    /// The spec actually prepared (see [`effective_spec`]).
+    pub spec: DataSpec,
+    /// Estimated rows of each split.
+    pub rows: RowEstimate,
+    /// The raw table, if it was loaded (files); a synthetic source is generated in [`prepare`].
+    raw: Option<Dataset>,
+}
+
 /// Estimated split sizes without preparing the data (a file is loaded, through its cache, to
-/// count its rows).
-pub fn estimate_rows(spec: &DataSpec, quick: bool) -> Result<RowEstimate> {
+/// count its rows, and kept for [`prepare`]).
+pub fn load(spec: &DataSpec, quick: bool) -> Result<Loaded> {
     let spec = effective_spec(spec, quick);
-    let raw = match &spec.source {
-        DataSource::Synth { rows, .. } => *rows,
-        _ => spec.source.load()?.len(),
+    let (raw_rows, raw) = match &spec.source {
+        DataSource::Synth { rows, .. } => (*rows, None),
+        _ => {
+            let raw = spec.source.load()?;
+            (raw.len(), Some(raw))
+        }
     };
-    let mut est = RowEstimate::from_raw(raw, spec.val == ValMode::Mase);
+    let mut rows = RowEstimate::from_raw(raw_rows, spec.val == ValMode::Mase);
     if quick {
         let (t, v, s) = QUICK_SPLIT_ROWS;
-        est.train = est.train.min(t);
-        est.val = est.val.min(if spec.val == ValMode::Mase { t } else { v });
-        est.test = est.test.min(s);
+        rows.train = rows.train.min(t);
+        rows.val = rows.val.min(if spec.val == ValMode::Mase { t } else { v });
+        rows.test = rows.test.min(s);
     }
-    Ok(est)
+    Ok(Loaded { spec, rows, raw })
 }
 
 /// A seeded subset of at most `max` rows of `data`, in the original order.
@@ -55,10 +70,14 @@ fn subsample(data: &Dataset, max: usize, seed: u64) -> Dataset {
     data.subset(&rows)
 }
 
-/// Loads and prepares the study's data: returns the spec actually used and the splits.
-pub fn prepare(spec: &DataSpec, quick: bool) -> Result<(DataSpec, Splits)> {
-    let spec = effective_spec(spec, quick);
-    let mut splits = spec.prepare()?;
+/// Prepares the study's data (MASE's preprocessing, then the quick caps): returns the spec
+/// actually used and the splits.
+pub fn prepare(loaded: Loaded, quick: bool) -> Result<(DataSpec, Splits)> {
+    let Loaded { spec, raw, .. } = loaded;
+    let mut splits = match raw {
+        Some(raw) => crate::data::prepare::prepare(&raw, spec.val, spec.split_seed)?,
+        None => spec.prepare()?,
+    };
     let (t, v, s) = QUICK_SPLIT_ROWS;
     let too_big = splits.train.len() > t || splits.test.len() > s;
     if quick && too_big {
@@ -96,7 +115,7 @@ mod tests {
             }
         );
         assert_eq!(effective_spec(&spec, false), spec);
-        let est = estimate_rows(&spec, true).unwrap();
+        let est = load(&spec, true).unwrap().rows;
         assert_eq!((est.train, est.val, est.test), (72_000, 8_000, 20_000));
 
         let small = DataSpec {
@@ -106,8 +125,8 @@ mod tests {
             },
             ..DataSpec::default()
         };
-        let (_, quick) = prepare(&small, true).unwrap();
-        let (_, full) = prepare(&small, false).unwrap();
+        let (_, quick) = prepare(load(&small, true).unwrap(), true).unwrap();
+        let (_, full) = prepare(load(&small, false).unwrap(), false).unwrap();
         assert_eq!(quick.fingerprint, full.fingerprint);
     }
 

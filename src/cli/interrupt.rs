@@ -1,0 +1,36 @@
+//! Ctrl-C for long runs: the first interrupt asks the run to stop after the current group;
+//! a second one (a second apart) exits at once.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use trainbench::{Error, Result};
+
+/// Set by the first interrupt; runs check it before every group.
+pub static STOP: AtomicBool = AtomicBool::new(false);
+static FIRST_INTERRUPT: OnceLock<Instant> = OnceLock::new();
+
+/// True once an interrupt has arrived.
+pub fn stopped() -> bool {
+    STOP.load(Ordering::SeqCst)
+}
+
+/// First Ctrl-C: finish the current group, then stop. Second: exit now (every line already
+/// in the log was written whole and fsynced). A repeat within a second of the first is the
+/// same signal delivered twice (e.g. `timeout` signals the process and its group), not a
+/// second Ctrl-C.
+pub fn install_ctrl_c() -> Result<()> {
+    ctrlc::set_handler(|| {
+        let first = *FIRST_INTERRUPT.get_or_init(Instant::now);
+        if !STOP.swap(true, Ordering::SeqCst) {
+            eprintln!(
+                "\ninterrupt: finishing the current group, then stopping (Ctrl-C again to \
+                 abort it; the log stays valid either way)"
+            );
+        } else if first.elapsed() >= Duration::from_secs(1) {
+            eprintln!("\naborted; the trial log is valid — rerun the same command to resume");
+            std::process::exit(130);
+        }
+    })
+    .map_err(|e| Error::Other(format!("could not install the Ctrl-C handler: {e}")))
+}

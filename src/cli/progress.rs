@@ -1,0 +1,125 @@
+//! Progress of a study run on the terminal: the overall bar (trials, ETA) and the current
+//! group's bar, or plain lines when stderr is not a terminal.
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use trainbench::format::{duration, seed_ranges};
+use trainbench::record::TrialRecord;
+use trainbench::stats::{mean, sample_variance};
+use trainbench::study::{Event, Plan};
+use trainbench::train::Progress;
+use trainbench::{Error, Result};
+
+/// The two bars of a run.
+pub struct Bars {
+    multi: MultiProgress,
+    overall: ProgressBar,
+    group: ProgressBar,
+}
+
+impl Bars {
+    /// Bars for `trials` trials estimated at `est_total` seconds.
+    pub fn new(trials: usize, est_total: f64) -> Result<Bars> {
+        let style =
+            |t: &str| ProgressStyle::with_template(t).map_err(|e| Error::Other(e.to_string()));
+        let multi = MultiProgress::new();
+        let overall = multi.add(ProgressBar::new(trials as u64));
+        overall.set_style(style("trials {bar:30} {pos}/{len} {elapsed} {msg}")?);
+        overall.set_message(format!("ETA ~{}", duration(est_total)));
+        let group = multi.add(ProgressBar::new(0));
+        group.set_style(style(
+            "  {prefix} epoch {msg} {bar:20} {pos}/{len} batches",
+        )?);
+        Ok(Bars {
+            multi,
+            overall,
+            group,
+        })
+    }
+
+    fn line(&self, s: String) {
+        if self.multi.is_hidden() {
+            eprintln!("{s}");
+        } else {
+            let _ = self.multi.println(s);
+        }
+    }
+
+    /// Shows one event of the run.
+    pub fn on(&self, plan: &Plan, event: Event) {
+        match event {
+            Event::GroupStart {
+                group,
+                index,
+                total,
+            } => {
+                let head = format!(
+                    "[{}/{total}] {} seeds {}",
+                    index + 1,
+                    plan.configs[group.config].id,
+                    seed_ranges(&group.seeds)
+                );
+                if self.multi.is_hidden() {
+                    eprintln!("{head} ...");
+                }
+                self.group.set_prefix(head);
+                self.group.set_position(0);
+            }
+            Event::Train(Progress::Batch { epoch, done, total }) => {
+                if done == 1 {
+                    self.group.set_length(total as u64);
+                    self.group.set_message(epoch.to_string());
+                }
+                self.group.set_position(done as u64);
+            }
+            Event::Train(Progress::Epoch(_)) => {}
+            Event::GroupDone {
+                group,
+                records,
+                seconds,
+                eta,
+            } => {
+                self.overall.inc(records.len() as u64);
+                let eta = duration(eta);
+                self.overall.set_message(format!("ETA {eta}"));
+                let id = &plan.configs[group.config].id;
+                self.line(format!(
+                    "  done {id} seeds {}: {} in {} ({}/{} trials, ETA {eta})",
+                    seed_ranges(&group.seeds),
+                    accuracy(records),
+                    duration(seconds),
+                    self.overall.position(),
+                    self.overall.length().unwrap_or(0),
+                ));
+            }
+        }
+    }
+
+    /// Clears the bars.
+    pub fn finish(&self) {
+        self.group.finish_and_clear();
+        self.overall.finish_and_clear();
+    }
+}
+
+/// `test acc 71.20% ± 0.31 (sd, n=10), 1 diverged`.
+fn accuracy(records: &[TrialRecord]) -> String {
+    let accs: Vec<f64> = records
+        .iter()
+        .filter(|r| !r.diverged)
+        .map(|r| 100.0 * r.outcome.test_acc)
+        .collect();
+    let diverged = records.len() - accs.len();
+    let mut s = match accs.len() {
+        0 => "all diverged".to_string(),
+        1 => format!("test acc {:.2}%", accs[0]),
+        n => format!(
+            "test acc {:.2}% ± {:.2} (sd, n={n})",
+            mean(&accs),
+            sample_variance(&accs).sqrt()
+        ),
+    };
+    if diverged > 0 && !accs.is_empty() {
+        s.push_str(&format!(", {diverged} diverged"));
+    }
+    s
+}

@@ -1,0 +1,472 @@
+//! A study run, start to end — the one place that knows how the study steps combine.
+//!
+//! [`Session::prepare`] reads the study file and turns it into a plan, this process's
+//! selection of it (a shard, or all of it), the estimated cost and the run directory,
+//! without training anything (that is all `--dry-run` prints). [`Session::start`] opens and
+//! locks the trial log, saves the study copy and plan options next to it, prepares the data
+//! (loaded once) onto the device and works out what the log still lacks, as replica groups.
+//! [`Ready::execute`] trains those groups, appending one fsynced line per seed as soon as its
+//! group returns, and reports progress (with an ETA from the cost model) through a callback;
+//! [`Ready::into_trials`] hands every trial of the run to the report without reading the log
+//! back.
+
+use super::cost::RowEstimate;
+use super::file::Study;
+use super::log::{LogContents, TrialKey, TrialLog};
+use super::plan::{Group, Plan, PlanOptions, Replicas, groups};
+use super::run_data::{self, Loaded};
+use super::rundir::{RunDir, RunMeta};
+use super::shard::{self, Shard};
+use crate::backend::BackendKind;
+use crate::data::{DataSource, DataSpec};
+use crate::provenance::Provenance;
+use crate::record::{DataInfo, TrialRecord};
+use crate::train::{DeviceSplits, Progress, train};
+use crate::{Error, Result};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// How to run a study: the checked form of `trainbench run`'s flags.
+#[derive(Debug, Clone, Default)]
+pub struct SessionOptions {
+    /// Seeds, sweeps and quick mode.
+    pub plan: PlanOptions,
+    /// Train on this data instead of the study's.
+    pub data: Option<DataSource>,
+    /// How seeds are grouped into replica batches.
+    pub replicas: Replicas,
+    /// Run only this slice of the plan.
+    pub shard: Option<Shard>,
+    /// The run directory [default: [`RunDir::default_for`]].
+    pub out: Option<PathBuf>,
+}
+
+/// A planned study run: what would be trained, where, and at what estimated cost.
+pub struct Session {
+    /// The study file as given.
+    pub study_file: PathBuf,
+    /// Its text (saved as the run directory's study copy).
+    pub study_text: String,
+    /// The parsed study (with `--data` applied).
+    pub study: Study,
+    /// The plan: unique configurations × seeds.
+    pub plan: Plan,
+    /// The plan options as given (saved in the run directory).
+    pub plan_options: PlanOptions,
+    /// How seeds are grouped.
+    pub replicas: Replicas,
+    /// The slice of the plan this process runs, if any.
+    pub shard: Option<Shard>,
+    /// The seeds of each configuration this process runs (all of them without a shard).
+    pub selection: Vec<Vec<u64>>,
+    /// The run directory.
+    pub dir: RunDir,
+    data: Loaded,
+}
+
+impl Session {
+    /// Reads and plans `study_file`: no log is opened and nothing is trained. A data file is
+    /// loaded (through its cache) to count its rows, and kept for [`Session::start`].
+    pub fn prepare(study_file: &Path, options: SessionOptions) -> Result<Session> {
+        let text = std::fs::read_to_string(study_file).map_err(|e| {
+            Error::io(
+                format!("could not read study file '{}'", study_file.display()),
+                e,
+            )
+        })?;
+        let mut study = Study::parse(&text, &study_file.display().to_string())?;
+        if let Some(source) = options.data {
+            study.data.source = source;
+        }
+        let plan = Plan::new(&study, &options.plan)?;
+        let data = run_data::load(&study.data, plan.quick)?;
+        let selection = match options.shard {
+            Some(s) => shard::select(&plan, data.rows, s),
+            None => vec![plan.seeds.clone(); plan.configs.len()],
+        };
+        let dir = match options.out {
+            Some(out) => RunDir::new(out),
+            None => RunDir::default_for(&study.name, options.shard.map(|s| (s.index, s.count))),
+        };
+        Ok(Session {
+            study_file: study_file.to_path_buf(),
+            study_text: text,
+            study,
+            plan,
+            plan_options: options.plan,
+            replicas: options.replicas,
+            shard: options.shard,
+            selection,
+            dir,
+            data,
+        })
+    }
+
+    /// Estimated rows of each split.
+    pub fn rows(&self) -> RowEstimate {
+        self.data.rows
+    }
+
+    /// The data spec actually prepared (quick caps applied).
+    pub fn data_spec(&self) -> &DataSpec {
+        &self.data.spec
+    }
+
+    /// Trials selected for this process.
+    pub fn selected(&self) -> usize {
+        self.selection.iter().map(Vec::len).sum()
+    }
+
+    /// Estimated seconds of each configuration's selected seeds.
+    pub fn config_estimates(&self) -> Vec<f64> {
+        (0..self.plan.configs.len())
+            .map(|i| {
+                self.plan
+                    .estimate_seeds(i, &self.selection[i], self.replicas, self.rows())
+            })
+            .collect()
+    }
+
+    /// Estimated wall seconds when the plan is split into `count` slices trained at once:
+    /// the slowest slice sets the pace.
+    pub fn estimate_parallel(&self, count: usize) -> f64 {
+        (1..=count)
+            .map(|index| {
+                let slice = shard::select(&self.plan, self.rows(), Shard { index, count });
+                self.plan
+                    .estimate_selection(&slice, self.replicas, self.rows())
+            })
+            .fold(0.0, f64::max)
+    }
+
+    /// The plan options to save in the run directory.
+    pub fn meta(&self) -> RunMeta {
+        RunMeta {
+            study_file: self.study_file.display().to_string(),
+            seeds: self.plan.seeds.len(),
+            quick: self.plan.quick,
+            sweeps: self.plan_options.sweeps.clone(),
+        }
+    }
+
+    /// Opens and locks the trial log, saves the study copy and plan options, prepares the data
+    /// on `device` and works out the pending replica groups.
+    pub fn start(self, backend: BackendKind, device: &burn::prelude::Device) -> Result<Ready> {
+        let (log, contents) = self.dir.open_log()?;
+        let mut warnings = contents.warnings(log.path());
+        self.dir.save_meta(&self.meta(), &self.study_text)?;
+        let provenance = Provenance::collect(backend);
+        let rows = self.data.rows;
+        let (spec, splits) = run_data::prepare(self.data, self.plan.quick)?;
+        let info = DataInfo::new(&spec, &splits);
+        let device_data = DeviceSplits::upload(&splits, device);
+        drop(splits);
+        let LogContents { records, .. } = contents;
+        warnings.extend(mixing_warnings(
+            &records,
+            &provenance,
+            &info.fingerprint,
+            &self.plan.name,
+            self.plan.quick,
+        ));
+        let mut ready = Ready {
+            study: self.study,
+            plan: self.plan,
+            replicas: self.replicas,
+            dir: self.dir,
+            rows,
+            log,
+            data: device_data,
+            info,
+            backend,
+            provenance,
+            existing: records,
+            new: Vec::new(),
+            warnings,
+            groups: Vec::new(),
+            estimates: Vec::new(),
+        };
+        let done: HashSet<TrialKey> = ready.existing.iter().map(TrialKey::of).collect();
+        let pending = ready.pending(&self.selection, &done);
+        ready.groups = groups(&pending, ready.replicas);
+        ready.estimates = ready
+            .groups
+            .iter()
+            .map(|g| ready.plan.estimate(g.config, g.seeds.len(), ready.rows))
+            .collect();
+        Ok(ready)
+    }
+}
+
+/// What a run reports while it goes.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// Group `index` (0-based) of `total` starts training.
+    GroupStart {
+        /// The group.
+        group: &'a Group,
+        /// Its position.
+        index: usize,
+        /// Groups in this run.
+        total: usize,
+    },
+    /// Training progress inside the current group.
+    Train(Progress),
+    /// The group finished; its records are on disk.
+    GroupDone {
+        /// The group.
+        group: &'a Group,
+        /// One record per seed, as written.
+        records: &'a [TrialRecord],
+        /// Wall seconds of the group.
+        seconds: f64,
+        /// Estimated seconds left: elapsed time scaled by the estimated work left over the
+        /// estimated work done.
+        eta: f64,
+    },
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunSummary {
+    /// Trials trained and written.
+    pub ran: usize,
+    /// Groups trained.
+    pub groups: usize,
+    /// Keys of the written trials that diverged.
+    pub diverged: Vec<TrialKey>,
+    /// True if the run stopped early on request; the rest is still pending.
+    pub stopped: bool,
+    /// Trials still pending when it stopped.
+    pub remaining: usize,
+    /// Wall seconds.
+    pub seconds: f64,
+}
+
+/// A started run: the log locked, the data on the device, the pending groups known.
+pub struct Ready {
+    study: Study,
+    plan: Plan,
+    replicas: Replicas,
+    dir: RunDir,
+    rows: RowEstimate,
+    log: TrialLog,
+    data: DeviceSplits,
+    /// What the data is (spec, fingerprint, sizes).
+    pub info: DataInfo,
+    backend: BackendKind,
+    /// Where and how this run trains.
+    pub provenance: Provenance,
+    existing: Vec<TrialRecord>,
+    new: Vec<TrialRecord>,
+    /// Things the user should know before training starts (torn log lines, trials from
+    /// another version or other data).
+    pub warnings: Vec<String>,
+    /// The replica groups still to train, in order.
+    pub groups: Vec<Group>,
+    /// The estimated seconds of each group.
+    pub estimates: Vec<f64>,
+}
+
+impl Ready {
+    /// The plan.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// The trial log's path.
+    pub fn log_path(&self) -> &Path {
+        self.log.path()
+    }
+
+    /// Trials still to train.
+    pub fn to_run(&self) -> usize {
+        self.groups.iter().map(|g| g.seeds.len()).sum()
+    }
+
+    /// Estimated seconds of everything still to train.
+    pub fn estimate(&self) -> f64 {
+        self.estimates.iter().sum()
+    }
+
+    /// How seeds are grouped.
+    pub fn replicas(&self) -> Replicas {
+        self.replicas
+    }
+
+    /// The run directory.
+    pub fn dir(&self) -> &RunDir {
+        &self.dir
+    }
+
+    /// The key of a trial of configuration `config` (index into the plan) and `seed`.
+    fn key(&self, config: usize, seed: u64) -> TrialKey {
+        TrialKey {
+            config_id: self.plan.configs[config].id.clone(),
+            seed,
+            backend: self.backend.to_string(),
+            fingerprint: self.info.fingerprint.clone(),
+            quick: self.plan.quick,
+        }
+    }
+
+    /// The seeds of each configuration in `selection` whose key is not in `done`.
+    fn pending(&self, selection: &[Vec<u64>], done: &HashSet<TrialKey>) -> Vec<Vec<u64>> {
+        selection
+            .iter()
+            .enumerate()
+            .map(|(i, seeds)| {
+                seeds
+                    .iter()
+                    .copied()
+                    .filter(|&s| !done.contains(&self.key(i, s)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Trains the pending groups in order, appending each seed's record to the log when its
+    /// group returns. Checks `stop` before every group: once set, the run ends cleanly with
+    /// every finished group written and the rest pending.
+    pub fn execute(
+        &mut self,
+        stop: &AtomicBool,
+        mut on_event: impl FnMut(Event),
+    ) -> Result<RunSummary> {
+        let started = Instant::now();
+        let est_total = self.estimate();
+        let mut est_done = 0.0;
+        let mut summary = RunSummary::default();
+        let groups = std::mem::take(&mut self.groups);
+        for (index, group) in groups.iter().enumerate() {
+            if stop.load(Ordering::SeqCst) {
+                summary.stopped = true;
+                summary.remaining = groups[index..].iter().map(|g| g.seeds.len()).sum();
+                break;
+            }
+            on_event(Event::GroupStart {
+                group,
+                index,
+                total: groups.len(),
+            });
+            let t0 = Instant::now();
+            let records = self.train_group(group, &mut on_event)?;
+            summary
+                .diverged
+                .extend(records.iter().filter(|r| r.diverged).map(TrialKey::of));
+            summary.ran += records.len();
+            summary.groups += 1;
+            est_done += self.estimates[index];
+            let elapsed = started.elapsed().as_secs_f64();
+            let eta = if est_done > 0.0 {
+                elapsed * (est_total - est_done).max(0.0) / est_done
+            } else {
+                est_total
+            };
+            on_event(Event::GroupDone {
+                group,
+                records: &records,
+                seconds: t0.elapsed().as_secs_f64(),
+                eta,
+            });
+            self.new.extend(records);
+        }
+        self.groups = groups[summary.groups..].to_vec();
+        self.estimates.drain(..summary.groups);
+        summary.seconds = started.elapsed().as_secs_f64();
+        Ok(summary)
+    }
+
+    /// Trains one group and appends its records to the log.
+    fn train_group(
+        &mut self,
+        group: &Group,
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<Vec<TrialRecord>> {
+        let planned = &self.plan.configs[group.config];
+        let provenance = Provenance::collect(self.backend);
+        let outcomes = train(&planned.config, &group.seeds, &self.data, |p| {
+            on_event(Event::Train(p))
+        })?;
+        let mut records = Vec::with_capacity(outcomes.len());
+        for outcome in outcomes {
+            let mut record = TrialRecord::new(
+                &planned.config,
+                self.info.clone(),
+                outcome,
+                provenance.clone(),
+            );
+            record.study = Some(self.plan.name.clone());
+            record.config_id = Some(planned.id.clone());
+            record.quick = self.plan.quick;
+            self.log.append(&record)?;
+            records.push(record);
+        }
+        Ok(records)
+    }
+
+    /// The study, the plan and every trial of this run directory — those the log held and
+    /// those trained now, in log order — for the report, without reading the log back (the
+    /// log is closed).
+    pub fn into_trials(self) -> (Study, Plan, Vec<TrialRecord>) {
+        let mut records = self.existing;
+        records.extend(self.new);
+        (self.study, self.plan, records)
+    }
+}
+
+/// Warnings about records in an existing log that this run should not silently mix with:
+/// another trainbench version or git sha, or other data for the same study and mode.
+pub fn mixing_warnings(
+    existing: &[TrialRecord],
+    current: &Provenance,
+    fingerprint: &str,
+    study: &str,
+    quick: bool,
+) -> Vec<String> {
+    let mut versions: Vec<String> = Vec::new();
+    let mut other_data: Vec<String> = Vec::new();
+    let (mut n_version, mut n_data) = (0, 0);
+    let describe = |p: &Provenance| {
+        format!(
+            "trainbench {} (git {})",
+            p.trainbench_version,
+            p.git_sha.as_deref().unwrap_or("unknown")
+        )
+    };
+    let now = describe(current);
+    for r in existing {
+        let v = describe(&r.provenance);
+        if v != now {
+            n_version += 1;
+            if !versions.contains(&v) {
+                versions.push(v);
+            }
+        }
+        let same_run = r.study.as_deref() == Some(study) && r.quick == quick;
+        if same_run && r.data.fingerprint != fingerprint {
+            n_data += 1;
+            if !other_data.contains(&r.data.fingerprint) {
+                other_data.push(r.data.fingerprint.clone());
+            }
+        }
+    }
+    let mut w = Vec::new();
+    if n_version > 0 {
+        w.push(format!(
+            "{n_version} trial(s) in the log were written by {} — this is {now}; their keys \
+             still count as done (delete those lines, or use another --out, to redo them)",
+            versions.join(", ")
+        ));
+    }
+    if n_data > 0 {
+        w.push(format!(
+            "{n_data} trial(s) in the log were trained on other data (fingerprint {}) — this \
+             run's data is {fingerprint}; they are kept but do not count for this run",
+            other_data.join(", ")
+        ));
+    }
+    w
+}
