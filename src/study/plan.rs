@@ -274,6 +274,61 @@ mod tests {
         assert!(config_id(&c).contains("lr=1.5e-2"));
     }
 
+    /// `config_id` keys trial logs on disk: these ids were produced by the code before the
+    /// parameter table and must never change.
+    #[test]
+    fn config_ids_are_stable() {
+        let d = TrainConfig::default();
+        let with = |f: &dyn Fn(&mut TrainConfig)| {
+            let mut c = d.clone();
+            f(&mut c);
+            config_id(&c)
+        };
+        let got = [
+            config_id(&d),
+            with(&|c| c.scheduler = Scheduler::Constant),
+            with(&|c| c.adam.weight_decay = 1e-4),
+            with(&|c| c.adam.weight_decay = -0.0),
+            with(&|c| c.adam.beta1 = 0.8),
+            with(&|c| c.adam.beta2 = 0.99),
+            with(&|c| c.adam.eps = 1e-6),
+            with(&|c| {
+                c.batch_size = 256;
+                c.lr = 3e-4;
+                c.model = "jsc-toy".into();
+                c.epochs = 50;
+            }),
+            with(&|c| c.lr = 1.5e-2),
+            with(&|c| c.lr = 0.1 + 0.2),
+            with(&|c| {
+                c.batch_size = 1;
+                c.lr = 1.0;
+                c.epochs = 1;
+                c.scheduler = Scheduler::Constant;
+                c.adam = AdamConfig {
+                    beta1: 0.5,
+                    beta2: 0.9,
+                    eps: 1e-7,
+                    weight_decay: 0.01,
+                };
+            }),
+        ];
+        let want = [
+            "bs=128,lr=1e-5,model=jsc-tiny,epochs=20",
+            "bs=128,lr=1e-5,model=jsc-tiny,epochs=20,sched=constant",
+            "bs=128,lr=1e-5,model=jsc-tiny,epochs=20,wd=1e-4",
+            "bs=128,lr=1e-5,model=jsc-tiny,epochs=20",
+            "bs=128,lr=1e-5,model=jsc-tiny,epochs=20,beta1=8e-1",
+            "bs=128,lr=1e-5,model=jsc-tiny,epochs=20,beta2=9.9e-1",
+            "bs=128,lr=1e-5,model=jsc-tiny,epochs=20,eps=1e-6",
+            "bs=256,lr=3e-4,model=jsc-toy,epochs=50",
+            "bs=128,lr=1.5e-2,model=jsc-tiny,epochs=20",
+            "bs=128,lr=3.0000000000000004e-1,model=jsc-tiny,epochs=20",
+            "bs=1,lr=1e0,model=jsc-tiny,epochs=1,sched=constant,wd=1e-2,beta1=5e-1,beta2=9e-1,eps=1e-7",
+        ];
+        assert_eq!(got, want);
+    }
+
     #[test]
     fn shared_configurations_run_once_and_quick_caps_epochs() {
         let study = Study::parse(STUDY, "t").unwrap();
