@@ -3,7 +3,7 @@
 //! batches.
 
 use super::file::Study;
-use crate::optim::{AdamConfig, Scheduler};
+use super::params::{InId, PARAMS};
 use crate::train::TrainConfig;
 use crate::{Error, Result};
 use std::collections::HashMap;
@@ -17,37 +17,18 @@ pub const QUICK_MAX_EPOCHS: usize = 5;
 /// Most seeds trained together in one group under `--replicas auto`.
 pub const REPLICA_CAP: usize = 16;
 
-/// A short float: `1e-3`, `3e-4`, `1.5e-2` (shortest round-trip form, so stable).
-fn short(x: f64) -> String {
-    format!("{x:e}")
-}
-
 /// The stable, readable id of a configuration: `bs=256,lr=1e-3,model=jsc-tiny,epochs=20`,
 /// followed by any non-default scheduler / Adam setting (`sched=constant`, `wd=1e-4`,
-/// `beta1=…`, `beta2=…`, `eps=…`). Equal configurations have equal ids and vice versa.
+/// `beta1=…`, `beta2=…`, `eps=…`): every parameter of [`PARAMS`], in order, shown as its
+/// entry says. Equal configurations have equal ids and vice versa.
 pub fn config_id(c: &TrainConfig) -> String {
-    let mut id = format!(
-        "bs={},lr={},model={},epochs={}",
-        c.batch_size,
-        short(c.lr),
-        c.model,
-        c.epochs
-    );
-    if c.scheduler != Scheduler::Cosine {
-        id.push_str(&format!(",sched={}", c.scheduler));
-    }
-    let (a, d) = (c.adam, AdamConfig::default());
-    for (name, v, dv) in [
-        ("wd", a.weight_decay, d.weight_decay),
-        ("beta1", a.beta1, d.beta1),
-        ("beta2", a.beta2, d.beta2),
-        ("eps", a.eps, d.eps),
-    ] {
-        if v != dv {
-            id.push_str(&format!(",{name}={}", short(v)));
-        }
-    }
-    id
+    let default = TrainConfig::default();
+    PARAMS
+        .iter()
+        .filter(|p| p.in_id == InId::Always || !p.same(c, &default))
+        .map(|p| format!("{}={}", p.id_name, p.text(c)))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// What to take from a study.
@@ -242,6 +223,7 @@ pub fn groups(pending: &[Vec<u64>], replicas: Replicas) -> Vec<Group> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::optim::{AdamConfig, Scheduler};
 
     const STUDY: &str = r#"
         name = "t"
