@@ -28,24 +28,22 @@ pub struct RowEstimate {
 }
 
 impl RowEstimate {
-    /// Splits `rows` raw rows the way MASE's preparation does (20% test, then 10% of the rest
-    /// as holdout validation, or validation = train in `mase` mode).
+    /// Splits `rows` raw rows as the data preparation will
+    /// ([`split_sizes`](crate::data::prepare::split_sizes): 20% test, then 10% of the rest as
+    /// holdout validation, or validation = train in `mase` mode); duplicate rows, which the
+    /// preparation drops first, are not known before the data is loaded.
     pub fn from_raw(rows: usize, val_is_train: bool) -> Self {
-        let test = rows / 5;
-        let rest = rows - test;
-        if val_is_train {
-            RowEstimate {
-                train: rest,
-                val: rest,
-                test,
-            }
+        use crate::data::{ValMode, prepare::split_sizes};
+        let mode = if val_is_train {
+            ValMode::Mase
         } else {
-            let val = rest.div_ceil(10);
-            RowEstimate {
-                train: rest - val,
-                val,
-                test,
-            }
+            ValMode::Holdout
+        };
+        let sizes = split_sizes(rows, mode);
+        RowEstimate {
+            train: sizes.train,
+            val: sizes.val,
+            test: sizes.test,
         }
     }
 }
@@ -104,5 +102,21 @@ mod tests {
         assert_eq!(human(42.4), "42s");
         assert_eq!(human(185.0), "3m05s");
         assert_eq!(human(7620.0), "2h07m");
+    }
+
+    /// The estimate is what preparing synthetic data of that many rows gives.
+    #[test]
+    fn row_estimate_is_the_prepared_split_sizes() {
+        use crate::data::{ValMode, prepare::prepare, synth::generate};
+        for rows in [1000, 1001, 1003, 100_000] {
+            let raw = generate(rows, 7);
+            for mode in [ValMode::Holdout, ValMode::Mase] {
+                let s = prepare(&raw, mode, 42).unwrap();
+                assert_eq!(s.duplicates_dropped, 0);
+                let real = (s.train.len(), s.val.len(), s.test.len());
+                let est = RowEstimate::from_raw(rows, mode == ValMode::Mase);
+                assert_eq!((est.train, est.val, est.test), real, "{rows} rows, {mode}");
+            }
+        }
     }
 }
