@@ -54,24 +54,12 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
-    /// Checks every value; returns the parsed model.
+    /// Checks every value against the study parameter table
+    /// ([`PARAMS`](crate::study::params::PARAMS): the same ranges as study files, e.g.
+    /// `learning rate must be > 0, got 0`); returns the parsed model.
     pub fn validate(&self) -> Result<ModelSpec> {
-        let usage = |m: String| Err(Error::Usage(m));
-        if self.batch_size == 0 {
-            return usage("batch size must be at least 1".into());
-        }
-        if !(self.lr.is_finite() && self.lr > 0.0) {
-            return usage(format!("learning rate must be > 0, got {}", self.lr));
-        }
-        if self.epochs == 0 {
-            return usage("epochs must be at least 1".into());
-        }
-        let a = &self.adam;
-        if !(a.weight_decay.is_finite() && a.weight_decay >= 0.0) {
-            return usage(format!("weight decay must be >= 0, got {}", a.weight_decay));
-        }
-        if !(0.0..1.0).contains(&a.beta1) || !(0.0..1.0).contains(&a.beta2) || a.eps <= 0.0 {
-            return usage("Adam betas must be in [0, 1) and eps > 0".into());
+        for param in crate::study::params::PARAMS {
+            param.check(self)?;
         }
         ModelSpec::parse(&self.model)
     }

@@ -2,7 +2,7 @@
 //! permutation, standardise with the training part's mean/std, then carve the validation set.
 
 use super::dataset::Dataset;
-use super::split::train_test_split;
+use super::split::{test_len, train_test_split};
 use crate::seeding::{Purpose, rng_for, shuffle};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,40 @@ pub const TEST_SHARE: f64 = 0.2;
 pub const VAL_SHARE: f64 = 0.1;
 /// MASE's split seed (`random_state=42`).
 pub const DEFAULT_SPLIT_SEED: u64 = 42;
+
+/// Rows in each prepared split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SplitSizes {
+    /// Rows trained on.
+    pub train: usize,
+    /// Validation rows (the training rows themselves in [`ValMode::Mase`]).
+    pub val: usize,
+    /// Test rows.
+    pub test: usize,
+}
+
+/// The split sizes [`prepare`] makes of `rows` distinct rows: [`TEST_SHARE`] of them for
+/// testing (rounded up, as scikit-learn does), then, in [`ValMode::Holdout`], [`VAL_SHARE`] of
+/// the rest (rounded up) for validation.
+pub fn split_sizes(rows: usize, val_mode: ValMode) -> SplitSizes {
+    let test = test_len(rows, TEST_SHARE);
+    let rest = rows - test;
+    match val_mode {
+        ValMode::Mase => SplitSizes {
+            train: rest,
+            val: rest,
+            test,
+        },
+        ValMode::Holdout => {
+            let val = (VAL_SHARE * rest as f64).ceil() as usize;
+            SplitSizes {
+                train: rest - val,
+                val,
+                test,
+            }
+        }
+    }
+}
 
 /// Where the validation metrics come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -152,6 +186,7 @@ pub fn prepare(raw: &Dataset, val_mode: ValMode, split_seed: u64) -> Result<Spli
             unique.len()
         )));
     }
+    let sizes = split_sizes(unique.len(), val_mode);
     let (train_idx, test_idx) = train_test_split(unique.len(), TEST_SHARE, seed);
     let pick = |idx: &[usize]| -> Vec<usize> { idx.iter().map(|&i| unique[i]).collect() };
     let mut train = raw.subset(&pick(&train_idx));
@@ -162,7 +197,7 @@ pub fn prepare(raw: &Dataset, val_mode: ValMode, split_seed: u64) -> Result<Spli
     let (train, val, val_is_train) = match val_mode {
         ValMode::Mase => (train.clone(), train, true),
         ValMode::Holdout => {
-            let n_val = (VAL_SHARE * train.len() as f64).ceil() as usize;
+            let n_val = sizes.val;
             let mut order: Vec<u32> = (0..train.len() as u32).collect();
             shuffle(&mut order, &mut rng_for(split_seed, Purpose::Split));
             let mut val_rows: Vec<usize> = order[..n_val].iter().map(|&i| i as usize).collect();

@@ -82,11 +82,16 @@ impl Mt19937 {
     }
 }
 
+/// Test rows of `train_test_split` of `n` rows: scikit-learn's `ceil(test_size · n)` (at most
+/// `n`).
+pub fn test_len(n: usize, test_size: f64) -> usize {
+    ((test_size * n as f64).ceil() as usize).min(n)
+}
+
 /// Row indices `(train, test)` of `train_test_split(range(n), test_size, random_state=seed)`.
 pub fn train_test_split(n: usize, test_size: f64, seed: u32) -> (Vec<usize>, Vec<usize>) {
-    let n_test = (test_size * n as f64).ceil() as usize;
     let mut perm = Mt19937::new(seed).permutation(n);
-    let train = perm.split_off(n_test.min(n));
+    let train = perm.split_off(test_len(n, test_size));
     (train, perm)
 }
 

@@ -28,24 +28,22 @@ pub struct RowEstimate {
 }
 
 impl RowEstimate {
-    /// Splits `rows` raw rows the way MASE's preparation does (20% test, then 10% of the rest
-    /// as holdout validation, or validation = train in `mase` mode).
+    /// Splits `rows` raw rows as the data preparation will
+    /// ([`split_sizes`](crate::data::prepare::split_sizes): 20% test, then 10% of the rest as
+    /// holdout validation, or validation = train in `mase` mode); duplicate rows, which the
+    /// preparation drops first, are not known before the data is loaded.
     pub fn from_raw(rows: usize, val_is_train: bool) -> Self {
-        let test = rows / 5;
-        let rest = rows - test;
-        if val_is_train {
-            RowEstimate {
-                train: rest,
-                val: rest,
-                test,
-            }
+        use crate::data::{ValMode, prepare::split_sizes};
+        let mode = if val_is_train {
+            ValMode::Mase
         } else {
-            let val = rest.div_ceil(10);
-            RowEstimate {
-                train: rest - val,
-                val,
-                test,
-            }
+            ValMode::Holdout
+        };
+        let sizes = split_sizes(rows, mode);
+        RowEstimate {
+            train: sizes.train,
+            val: sizes.val,
+            test: sizes.test,
         }
     }
 }
@@ -87,5 +85,21 @@ mod tests {
         assert!(c(&|c| c.model = "jsc-toy-10x".into()) > t);
         let ten = estimate_seconds(&base, 10, rows);
         assert!(ten > t && ten < 10.0 * t);
+    }
+
+    /// The estimate is what preparing synthetic data of that many rows gives.
+    #[test]
+    fn row_estimate_is_the_prepared_split_sizes() {
+        use crate::data::{ValMode, prepare::prepare, synth::generate};
+        for rows in [1000, 1001, 1003, 100_000] {
+            let raw = generate(rows, 7);
+            for mode in [ValMode::Holdout, ValMode::Mase] {
+                let s = prepare(&raw, mode, 42).unwrap();
+                assert_eq!(s.duplicates_dropped, 0);
+                let real = (s.train.len(), s.val.len(), s.test.len());
+                let est = RowEstimate::from_raw(rows, mode == ValMode::Mase);
+                assert_eq!((est.train, est.val, est.test), real, "{rows} rows, {mode}");
+            }
+        }
     }
 }

@@ -22,7 +22,7 @@
 //! vary = { epochs = [10, 20, 50, 100] }   # one or two parameters; two = Cartesian product
 //! ```
 
-use super::params::{PARAMS, apply, as_count, as_str, bad, join, unknown};
+use super::params::{PARAMS, apply, as_count, as_str, bad, find, join, names, unknown};
 use crate::data::{DataSource, DataSpec, ValMode};
 use crate::train::TrainConfig;
 use crate::{Error, Result};
@@ -107,9 +107,9 @@ fn parse_defaults(t: &Table, config: &mut TrainConfig, data: &mut DataSpec) -> R
                     _ => return Err(bad(&path, "expected an integer in 0..2^32")),
                 }
             }
-            k if PARAMS.contains(&k) => apply(config, k, value, &path)?,
+            k if find(k).is_some() => apply(config, k, value, &path)?,
             k => {
-                let mut all: Vec<&str> = PARAMS.to_vec();
+                let mut all = names();
                 all.extend(DATA_KEYS);
                 return Err(bad(&path, unknown(k, &all)));
             }
@@ -154,17 +154,17 @@ fn parse_sweep(v: &Value, index: usize, defaults: &TrainConfig) -> Result<Sweep>
                     ));
                 }
                 for p in PARAMS {
-                    if let Some(list) = vt.get(p) {
-                        vary.push((p.to_string(), parse_list(&base, p, list, &at)?));
+                    if let Some(list) = vt.get(p.name) {
+                        vary.push((p.name.to_string(), parse_list(&base, p.name, list, &at)?));
                     }
                 }
-                if let Some(k) = vt.keys().find(|k| !PARAMS.contains(&k.as_str())) {
+                if let Some(k) = vt.keys().find(|k| find(k).is_none()) {
                     let path = join(&join(&at, "vary"), k);
                     let msg = if DATA_KEYS.contains(&k.as_str()) {
                         "the data cannot be swept (set it in [defaults]; one data set per study)"
                             .into()
                     } else {
-                        unknown(k, &PARAMS)
+                        unknown(k, &names())
                     };
                     return Err(bad(&path, msg));
                 }

@@ -4,7 +4,7 @@
 
 use super::cost::{self, RowEstimate};
 use super::file::Study;
-use crate::optim::{AdamConfig, Scheduler};
+use super::params::{InId, PARAMS};
 use crate::train::TrainConfig;
 use crate::{Error, Result};
 use std::collections::HashMap;
@@ -18,37 +18,18 @@ pub const QUICK_MAX_EPOCHS: usize = 5;
 /// Most seeds trained together in one group under `--replicas auto`.
 pub const REPLICA_CAP: usize = 16;
 
-/// A short float: `1e-3`, `3e-4`, `1.5e-2` (shortest round-trip form, so stable).
-fn short(x: f64) -> String {
-    format!("{x:e}")
-}
-
 /// The stable, readable id of a configuration: `bs=256,lr=1e-3,model=jsc-tiny,epochs=20`,
 /// followed by any non-default scheduler / Adam setting (`sched=constant`, `wd=1e-4`,
-/// `beta1=…`, `beta2=…`, `eps=…`). Equal configurations have equal ids and vice versa.
+/// `beta1=…`, `beta2=…`, `eps=…`): every parameter of [`PARAMS`], in order, shown as its
+/// entry says. Equal configurations have equal ids and vice versa.
 pub fn config_id(c: &TrainConfig) -> String {
-    let mut id = format!(
-        "bs={},lr={},model={},epochs={}",
-        c.batch_size,
-        short(c.lr),
-        c.model,
-        c.epochs
-    );
-    if c.scheduler != Scheduler::Cosine {
-        id.push_str(&format!(",sched={}", c.scheduler));
-    }
-    let (a, d) = (c.adam, AdamConfig::default());
-    for (name, v, dv) in [
-        ("wd", a.weight_decay, d.weight_decay),
-        ("beta1", a.beta1, d.beta1),
-        ("beta2", a.beta2, d.beta2),
-        ("eps", a.eps, d.eps),
-    ] {
-        if v != dv {
-            id.push_str(&format!(",{name}={}", short(v)));
-        }
-    }
-    id
+    let default = TrainConfig::default();
+    PARAMS
+        .iter()
+        .filter(|p| p.in_id == InId::Always || !p.same(c, &default))
+        .map(|p| format!("{}={}", p.id_name, p.text(c)))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// What to take from a study.
@@ -279,6 +260,7 @@ pub fn groups(pending: &[Vec<u64>], replicas: Replicas) -> Vec<Group> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::optim::{AdamConfig, Scheduler};
 
     const STUDY: &str = r#"
         name = "t"
@@ -309,6 +291,61 @@ mod tests {
         );
         c.lr = 1.5e-2;
         assert!(config_id(&c).contains("lr=1.5e-2"));
+    }
+
+    /// `config_id` keys trial logs on disk: these ids were produced by the code before the
+    /// parameter table and must never change.
+    #[test]
+    fn config_ids_are_stable() {
+        let d = TrainConfig::default();
+        let with = |f: &dyn Fn(&mut TrainConfig)| {
+            let mut c = d.clone();
+            f(&mut c);
+            config_id(&c)
+        };
+        let got = [
+            config_id(&d),
+            with(&|c| c.scheduler = Scheduler::Constant),
+            with(&|c| c.adam.weight_decay = 1e-4),
+            with(&|c| c.adam.weight_decay = -0.0),
+            with(&|c| c.adam.beta1 = 0.8),
+            with(&|c| c.adam.beta2 = 0.99),
+            with(&|c| c.adam.eps = 1e-6),
+            with(&|c| {
+                c.batch_size = 256;
+                c.lr = 3e-4;
+                c.model = "jsc-toy".into();
+                c.epochs = 50;
+            }),
+            with(&|c| c.lr = 1.5e-2),
+            with(&|c| c.lr = 0.1 + 0.2),
+            with(&|c| {
+                c.batch_size = 1;
+                c.lr = 1.0;
+                c.epochs = 1;
+                c.scheduler = Scheduler::Constant;
+                c.adam = AdamConfig {
+                    beta1: 0.5,
+                    beta2: 0.9,
+                    eps: 1e-7,
+                    weight_decay: 0.01,
+                };
+            }),
+        ];
+        let want = [
+            "bs=128,lr=1e-5,model=jsc-tiny,epochs=20",
+            "bs=128,lr=1e-5,model=jsc-tiny,epochs=20,sched=constant",
+            "bs=128,lr=1e-5,model=jsc-tiny,epochs=20,wd=1e-4",
+            "bs=128,lr=1e-5,model=jsc-tiny,epochs=20",
+            "bs=128,lr=1e-5,model=jsc-tiny,epochs=20,beta1=8e-1",
+            "bs=128,lr=1e-5,model=jsc-tiny,epochs=20,beta2=9.9e-1",
+            "bs=128,lr=1e-5,model=jsc-tiny,epochs=20,eps=1e-6",
+            "bs=256,lr=3e-4,model=jsc-toy,epochs=50",
+            "bs=128,lr=1.5e-2,model=jsc-tiny,epochs=20",
+            "bs=128,lr=3.0000000000000004e-1,model=jsc-tiny,epochs=20",
+            "bs=1,lr=1e0,model=jsc-tiny,epochs=1,sched=constant,wd=1e-2,beta1=5e-1,beta2=9e-1,eps=1e-7",
+        ];
+        assert_eq!(got, want);
     }
 
     #[test]
