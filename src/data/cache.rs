@@ -146,6 +146,12 @@ pub fn load_cached(
 /// [`Error::Io`] when the file cannot be written or renamed; [`Error::Data`] when `data` is
 /// inconsistent (feature count not `rows * names`, or a label of 5 or more).
 pub fn write_cache(path: &Path, key: &CacheKey, data: &Dataset) -> Result<()> {
+    check_cacheable(path, data)?;
+    write_atomically(path, &encode(key, data))
+}
+
+/// Checks that `data` is consistent enough to cache (and so to read back).
+fn check_cacheable(path: &Path, data: &Dataset) -> Result<()> {
     let n_rows = data.labels.len();
     let n_features = data.feature_names.len();
     if data.features.len() != n_rows * n_features {
@@ -167,6 +173,13 @@ pub fn write_cache(path: &Path, key: &CacheKey, data: &Dataset) -> Result<()> {
             ),
         ));
     }
+    Ok(())
+}
+
+/// The bytes of a cache file (see the module docs for the format).
+fn encode(key: &CacheKey, data: &Dataset) -> Vec<u8> {
+    let n_rows = data.labels.len();
+    let n_features = data.feature_names.len();
     let names_len: usize = data.feature_names.iter().map(|n| 4 + n.len()).sum();
     let mut buf =
         Vec::with_capacity(64 + key.source.len() + names_len + n_rows * (4 * n_features + 1) + 8);
@@ -186,7 +199,12 @@ pub fn write_cache(path: &Path, key: &CacheKey, data: &Dataset) -> Result<()> {
     buf.extend_from_slice(&data.labels);
     let sum = checksum(&buf);
     buf.extend_from_slice(&sum.to_le_bytes());
+    buf
+}
 
+/// Writes `bytes` to `path` through a temporary file in the same directory, renamed over
+/// `path`; the temporary file is removed when anything fails.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -201,7 +219,7 @@ pub fn write_cache(path: &Path, key: &CacheKey, data: &Dataset) -> Result<()> {
     let result = (|| {
         let mut f = fs::File::create(&tmp)
             .map_err(|e| Error::io(format!("could not create '{}'", tmp.display()), e))?;
-        f.write_all(&buf)
+        f.write_all(bytes)
             .and_then(|()| f.sync_all())
             .map_err(|e| Error::io(format!("could not write '{}'", tmp.display()), e))?;
         drop(f);
