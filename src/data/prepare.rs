@@ -69,6 +69,17 @@ pub struct Splits {
     pub fingerprint: String,
 }
 
+impl Splits {
+    /// The three splits with their names, in the order `train`, `val`, `test`.
+    pub fn parts(&self) -> [(&'static str, &Dataset); 3] {
+        [
+            ("train", &self.train),
+            ("val", &self.val),
+            ("test", &self.test),
+        ]
+    }
+}
+
 /// Indices of the first occurrence of every distinct row (features and label), in order —
 /// `pandas.DataFrame.drop_duplicates()`.
 fn unique_rows(data: &Dataset) -> Vec<usize> {
