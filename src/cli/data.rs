@@ -36,14 +36,19 @@ pub struct SpecArgs {
 }
 
 impl SpecArgs {
+    /// Loads and prepares the splits, printing the load's warnings.
     fn prepare(&self) -> Result<Splits> {
-        DataArgs {
+        let splits = DataArgs {
             data: self.spec.clone(),
             val: self.val.clone(),
             split_seed: self.split_seed,
         }
         .spec()?
-        .prepare()
+        .prepare()?;
+        for w in &splits.warnings {
+            eprintln!("warning: {w}");
+        }
+        Ok(splits)
     }
 }
 

@@ -139,6 +139,26 @@ impl FeatureStats {
     }
 }
 
+/// A loaded table and the warnings its loading produced (problems that did not stop the
+/// load, such as a data cache that could not be written), for the caller to show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    /// The rows.
+    pub data: Dataset,
+    /// One sentence per problem, without a `warning:` prefix.
+    pub warnings: Vec<String>,
+}
+
+impl Loaded {
+    /// `data` without warnings.
+    pub fn new(data: Dataset) -> Self {
+        Loaded {
+            data,
+            warnings: Vec::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

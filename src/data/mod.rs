@@ -11,6 +11,6 @@ pub mod spec;
 pub mod split;
 pub mod synth;
 
-pub use dataset::{CLASS_NAMES, Dataset, FEATURE_NAMES, FeatureStats, ONE_HOT_COLUMNS};
+pub use dataset::{CLASS_NAMES, Dataset, FEATURE_NAMES, FeatureStats, Loaded, ONE_HOT_COLUMNS};
 pub use prepare::{Splits, ValMode};
 pub use spec::{DataSource, DataSpec};
