@@ -3,10 +3,10 @@
 use super::DataArgs;
 use clap::{Args, Subcommand};
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
-use std::io::Write;
 use std::path::PathBuf;
-use trainbench::data::{CLASS_NAMES, Dataset, Splits};
-use trainbench::{Error, Result};
+use trainbench::Result;
+use trainbench::data::export::write_splits_csv;
+use trainbench::data::{CLASS_NAMES, Splits};
 
 #[derive(Subcommand)]
 pub enum DataCommand {
@@ -36,29 +36,35 @@ pub struct SpecArgs {
 }
 
 impl SpecArgs {
+    /// Loads and prepares the splits, printing the load's warnings.
     fn prepare(&self) -> Result<Splits> {
-        DataArgs {
+        let splits = DataArgs {
             data: self.spec.clone(),
             val: self.val.clone(),
             split_seed: self.split_seed,
         }
         .spec()?
-        .prepare()
+        .prepare()?;
+        for w in &splits.warnings {
+            eprintln!("warning: {w}");
+        }
+        Ok(splits)
     }
 }
 
 pub fn run(cmd: DataCommand) -> Result<()> {
     match cmd {
         DataCommand::Info(spec) => info(&spec.prepare()?),
-        DataCommand::Export { spec, out } => export(&spec.prepare()?, &out),
+        DataCommand::Export { spec, out } => {
+            let rows = write_splits_csv(&spec.prepare()?, &out)?;
+            eprintln!("wrote {rows} rows to {}", out.display());
+        }
     }
+    Ok(())
 }
 
-fn parts(s: &Splits) -> [(&'static str, &Dataset); 3] {
-    [("train", &s.train), ("val", &s.val), ("test", &s.test)]
-}
-
-fn info(s: &Splits) -> Result<()> {
+/// Prints the summary line, the class table and the feature statistics table.
+fn info(s: &Splits) {
     println!(
         "{} duplicate rows dropped; validation: {}; fingerprint {}",
         s.duplicates_dropped,
@@ -69,81 +75,55 @@ fn info(s: &Splits) -> Result<()> {
         },
         s.fingerprint
     );
+    println!("{}", class_table(s));
+    println!("standardised features (scaler fitted on the training part):");
+    println!("{}", feature_table(s));
+}
+
+/// Rows and class shares of each split.
+fn class_table(s: &Splits) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
     let mut header = vec!["split".to_string(), "rows".to_string()];
     header.extend(CLASS_NAMES.iter().map(|c| format!("class {c}")));
     table.set_header(header);
-    for (name, d) in parts(s) {
-        let counts = d.class_counts();
+    for (name, d) in s.parts() {
         let mut row = vec![Cell::new(name), right(d.len().to_string())];
-        for c in counts {
-            let share = 100.0 * c as f64 / d.len().max(1) as f64;
+        for (c, share) in d.class_counts().iter().zip(d.class_percentages()) {
             row.push(right(format!("{c} ({share:.1}%)")));
         }
         table.add_row(row);
     }
-    println!("{table}");
+    table
+}
 
+/// Mean, std, min and max of each feature in each split (feature name on the train row).
+fn feature_table(s: &Splits) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
     table.set_header(["feature", "split", "mean", "std", "min", "max"]);
-    let f = s.train.n_features();
-    for j in 0..f {
-        for (name, d) in parts(s) {
-            let col: Vec<f64> = (0..d.len()).map(|i| d.row(i)[j] as f64).collect();
-            let n = col.len().max(1) as f64;
-            let mean = col.iter().sum::<f64>() / n;
-            let sd = (col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
-            let min = col.iter().copied().fold(f64::INFINITY, f64::min);
-            let max = col.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let stats = s.parts().map(|(name, d)| (name, d.feature_stats()));
+    for (j, feature) in s.train.feature_names.iter().enumerate() {
+        for (name, split) in &stats {
+            let st = split[j];
+            let name = *name;
             table.add_row(vec![
                 Cell::new(if name == "train" {
-                    s.train.feature_names[j].as_str()
+                    feature.as_str()
                 } else {
                     ""
                 }),
                 Cell::new(name),
-                right(format!("{mean:.4}")),
-                right(format!("{sd:.4}")),
-                right(format!("{min:.3}")),
-                right(format!("{max:.3}")),
+                right(format!("{:.4}", st.mean)),
+                right(format!("{:.4}", st.std)),
+                right(format!("{:.3}", st.min)),
+                right(format!("{:.3}", st.max)),
             ]);
         }
     }
-    println!("standardised features (scaler fitted on the training part):");
-    println!("{table}");
-    Ok(())
+    table
 }
 
 fn right(s: String) -> Cell {
     Cell::new(s).set_alignment(CellAlignment::Right)
-}
-
-fn export(s: &Splits, out: &PathBuf) -> Result<()> {
-    let io = |e| Error::io(format!("could not write '{}'", out.display()), e);
-    let file = std::fs::File::create(out).map_err(io)?;
-    let mut w = std::io::BufWriter::new(file);
-    let mut header = vec!["split".to_string()];
-    header.extend(s.train.feature_names.iter().cloned());
-    header.push("class".into());
-    writeln!(w, "{}", header.join(",")).map_err(io)?;
-    let mut rows = 0;
-    for (name, d) in parts(s) {
-        for i in 0..d.len() {
-            let mut line = String::with_capacity(256);
-            line.push_str(name);
-            for v in d.row(i) {
-                line.push(',');
-                line.push_str(&v.to_string());
-            }
-            line.push(',');
-            line.push_str(&d.labels[i].to_string());
-            writeln!(w, "{line}").map_err(io)?;
-            rows += 1;
-        }
-    }
-    w.flush().map_err(io)?;
-    eprintln!("wrote {rows} rows to {}", out.display());
-    Ok(())
 }

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::UNIX_EPOCH;
 
-use crate::data::dataset::Dataset;
+use crate::data::dataset::{Dataset, Loaded};
 use crate::error::{Error, Result};
 
 /// First bytes of every cache file.
@@ -102,7 +102,7 @@ pub fn cache_path(cache_dir: &Path, source: &str) -> PathBuf {
 /// it is read; otherwise `build(source)` loads the dataset, the cache is written (atomically:
 /// temp file + rename) and the dataset returned. Stale or corrupt caches are rebuilt, never
 /// fatal; a cache that cannot be written (read-only directory, full disk) only earns a warning
-/// on stderr.
+/// (`could not write data cache: ...`) in [`Loaded::warnings`], for the caller to show.
 ///
 /// # Errors
 ///
@@ -112,16 +112,16 @@ pub fn load_cached(
     source: &Path,
     cache_dir: &Path,
     build: impl FnOnce(&Path) -> Result<Dataset>,
-) -> Result<Dataset> {
+) -> Result<Loaded> {
     let Ok(key) = CacheKey::for_source(source) else {
         // Missing or unreadable source: let the loader say what is wrong with it.
-        return build(source);
+        return build(source).map(Loaded::new);
     };
     let path = cache_path(cache_dir, &key.source);
     if let Ok((cached_key, data)) = read_cache(&path)
         && cached_key == key
     {
-        return Ok(data);
+        return Ok(Loaded::new(data));
     }
     let data = build(source)?;
     let written = fs::create_dir_all(cache_dir)
@@ -132,10 +132,13 @@ pub fn load_cached(
             )
         })
         .and_then(|()| write_cache(&path, &key, &data));
+    let mut loaded = Loaded::new(data);
     if let Err(e) = written {
-        eprintln!("warning: could not write data cache: {e}");
+        loaded
+            .warnings
+            .push(format!("could not write data cache: {e}"));
     }
-    Ok(data)
+    Ok(loaded)
 }
 
 /// Writes `data` and its `key` to the cache file `path`, atomically (a temporary file in the
@@ -146,6 +149,12 @@ pub fn load_cached(
 /// [`Error::Io`] when the file cannot be written or renamed; [`Error::Data`] when `data` is
 /// inconsistent (feature count not `rows * names`, or a label of 5 or more).
 pub fn write_cache(path: &Path, key: &CacheKey, data: &Dataset) -> Result<()> {
+    check_cacheable(path, data)?;
+    write_atomically(path, &encode(key, data))
+}
+
+/// Checks that `data` is consistent enough to cache (and so to read back).
+fn check_cacheable(path: &Path, data: &Dataset) -> Result<()> {
     let n_rows = data.labels.len();
     let n_features = data.feature_names.len();
     if data.features.len() != n_rows * n_features {
@@ -167,6 +176,13 @@ pub fn write_cache(path: &Path, key: &CacheKey, data: &Dataset) -> Result<()> {
             ),
         ));
     }
+    Ok(())
+}
+
+/// The bytes of a cache file (see the module docs for the format).
+fn encode(key: &CacheKey, data: &Dataset) -> Vec<u8> {
+    let n_rows = data.labels.len();
+    let n_features = data.feature_names.len();
     let names_len: usize = data.feature_names.iter().map(|n| 4 + n.len()).sum();
     let mut buf =
         Vec::with_capacity(64 + key.source.len() + names_len + n_rows * (4 * n_features + 1) + 8);
@@ -186,7 +202,12 @@ pub fn write_cache(path: &Path, key: &CacheKey, data: &Dataset) -> Result<()> {
     buf.extend_from_slice(&data.labels);
     let sum = checksum(&buf);
     buf.extend_from_slice(&sum.to_le_bytes());
+    buf
+}
 
+/// Writes `bytes` to `path` through a temporary file in the same directory, renamed over
+/// `path`; the temporary file is removed when anything fails.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -201,7 +222,7 @@ pub fn write_cache(path: &Path, key: &CacheKey, data: &Dataset) -> Result<()> {
     let result = (|| {
         let mut f = fs::File::create(&tmp)
             .map_err(|e| Error::io(format!("could not create '{}'", tmp.display()), e))?;
-        f.write_all(&buf)
+        f.write_all(bytes)
             .and_then(|()| f.sync_all())
             .map_err(|e| Error::io(format!("could not write '{}'", tmp.display()), e))?;
         drop(f);
@@ -451,6 +472,9 @@ mod tests {
         let a = load_cached(&src, &cache, loader(&n)).unwrap();
         let b = load_cached(&src, &cache, loader(&n)).unwrap();
         assert_eq!(n.get(), 1);
+        // Built and cached, then read: no warnings either time.
+        assert!(a.warnings.is_empty() && b.warnings.is_empty());
+        let (a, b) = (a.data, b.data);
         assert_eq!(a, b);
         assert_eq!(a, sample(4));
         let files: Vec<_> = fs::read_dir(&cache).unwrap().collect();
@@ -473,7 +497,7 @@ mod tests {
         load_cached(&src, &cache, loader(&n)).unwrap();
         // Size change.
         fs::write(&src, "abcdef").unwrap();
-        let d = load_cached(&src, &cache, loader(&n)).unwrap();
+        let d = load_cached(&src, &cache, loader(&n)).unwrap().data;
         assert_eq!((n.get(), d), (2, sample(7)));
         // Same size, different mtime.
         fs::write(&src, "uvwxyz").unwrap();
@@ -494,21 +518,21 @@ mod tests {
         fs::write(&src, "abcd").unwrap();
         let cache = dir.path().join("cache");
         let n = Cell::new(0);
-        let good = load_cached(&src, &cache, loader(&n)).unwrap();
+        let good = load_cached(&src, &cache, loader(&n)).unwrap().data;
         let key = CacheKey::for_source(&src).unwrap();
         let cp = cache_path(&cache, &key.source);
         let bytes = fs::read(&cp).unwrap();
         fs::write(&cp, &bytes[..bytes.len() - 3]).unwrap();
-        assert_eq!(load_cached(&src, &cache, loader(&n)).unwrap(), good);
+        assert_eq!(load_cached(&src, &cache, loader(&n)).unwrap().data, good);
         assert_eq!(n.get(), 2);
         fs::write(&cp, b"garbage").unwrap();
-        assert_eq!(load_cached(&src, &cache, loader(&n)).unwrap(), good);
+        assert_eq!(load_cached(&src, &cache, loader(&n)).unwrap().data, good);
         assert_eq!(n.get(), 3);
         // A cache for the right key but the wrong source path (hash collision) is not used.
         let mut other = key.clone();
         other.source.push('x');
         write_cache(&cp, &other, &sample(1)).unwrap();
-        assert_eq!(load_cached(&src, &cache, loader(&n)).unwrap(), good);
+        assert_eq!(load_cached(&src, &cache, loader(&n)).unwrap().data, good);
         assert_eq!(n.get(), 4);
     }
 
@@ -522,11 +546,11 @@ mod tests {
         fs::write(&a, "a").unwrap();
         fs::write(&b, "bb").unwrap();
         let n = Cell::new(0);
-        let da = load_cached(&a, &cache, loader(&n)).unwrap();
-        let db = load_cached(&b, &cache, loader(&n)).unwrap();
+        let da = load_cached(&a, &cache, loader(&n)).unwrap().data;
+        let db = load_cached(&b, &cache, loader(&n)).unwrap().data;
         assert_ne!(da, db);
-        assert_eq!(load_cached(&a, &cache, loader(&n)).unwrap(), da);
-        assert_eq!(load_cached(&b, &cache, loader(&n)).unwrap(), db);
+        assert_eq!(load_cached(&a, &cache, loader(&n)).unwrap().data, da);
+        assert_eq!(load_cached(&b, &cache, loader(&n)).unwrap().data, db);
         assert_eq!(n.get(), 2);
     }
 
@@ -554,7 +578,7 @@ mod tests {
         std::thread::scope(|s| {
             for _ in 0..4 {
                 s.spawn(|| {
-                    let d = load_cached(&src, &cache, |_| Ok(sample(300))).unwrap();
+                    let d = load_cached(&src, &cache, |_| Ok(sample(300))).unwrap().data;
                     assert_eq!(d, sample(300));
                 });
             }
@@ -580,6 +604,11 @@ mod tests {
         let cache = dir.path().join("file");
         fs::write(&cache, "").unwrap();
         let n = Cell::new(0);
-        assert_eq!(load_cached(&src, &cache, loader(&n)).unwrap(), sample(4));
+        let loaded = load_cached(&src, &cache, loader(&n)).unwrap();
+        assert_eq!(loaded.data, sample(4));
+        assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+        let w = &loaded.warnings[0];
+        assert!(w.starts_with("could not write data cache: "), "{w}");
+        assert!(w.contains("could not create cache directory"), "{w}");
     }
 }

@@ -29,6 +29,16 @@ enum LabelSource {
     OneHot([usize; 5]),
 }
 
+/// The header's column names and where the loader finds its values among them.
+struct Columns {
+    /// Header names (trimmed, byte-order mark removed), for error messages.
+    names: Vec<String>,
+    /// Column index of each feature, in [`FEATURE_NAMES`] order.
+    features: Vec<usize>,
+    /// Where the labels come from.
+    labels: LabelSource,
+}
+
 /// Loads a JSC CSV file into a [`Dataset`] with features in [`FEATURE_NAMES`] order.
 ///
 /// # Errors
@@ -43,15 +53,29 @@ pub fn load_csv(path: &Path) -> Result<Dataset> {
         .has_headers(true)
         .buffer_capacity(1 << 20)
         .from_reader(file);
+    let names = header_names(path, &mut reader)?;
+    let columns = Columns {
+        features: find_feature_columns(path, &names)?,
+        labels: find_label_columns(path, &names)?,
+        names,
+    };
+    let (features, labels) = read_rows(path, &mut reader, &columns)?;
+    if labels.is_empty() {
+        return Err(Error::data(
+            path,
+            "no data rows (the file has only a header)",
+        ));
+    }
+    Ok(Dataset::jsc(features, labels))
+}
 
-    let headers = reader
-        .byte_headers()
-        .map_err(|e| csv_error(path, e))?
-        .clone();
+/// The header row's column names, trimmed, without a UTF-8 byte-order mark.
+fn header_names(path: &Path, reader: &mut csv::Reader<std::fs::File>) -> Result<Vec<String>> {
+    let headers = reader.byte_headers().map_err(|e| csv_error(path, e))?;
     if headers.is_empty() || (headers.len() == 1 && trim(&headers[0]).is_empty()) {
         return Err(Error::data(path, "empty file: no header row"));
     }
-    let names: Vec<String> = headers
+    Ok(headers
         .iter()
         .enumerate()
         .map(|(i, h)| {
@@ -62,90 +86,106 @@ pub fn load_csv(path: &Path) -> Result<Dataset> {
             };
             String::from_utf8_lossy(trim(h)).into_owned()
         })
-        .collect();
+        .collect())
+}
 
-    let feature_cols = find_feature_columns(path, &names)?;
-    let labels_from = find_label_columns(path, &names)?;
-
+/// Reads every data row: the features (row-major, [`FEATURE_NAMES`] order) and the labels.
+/// Blank lines are skipped.
+fn read_rows(
+    path: &Path,
+    reader: &mut csv::Reader<std::fs::File>,
+    columns: &Columns,
+) -> Result<(Vec<f32>, Vec<u8>)> {
     let mut features: Vec<f32> = Vec::new();
     let mut labels: Vec<u8> = Vec::new();
     let mut record = csv::ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(csv_error(path, e)),
-        }
-        let line = record.position().map_or(0, |p| p.line());
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_error(path, e))?
+    {
         // A blank line parses as a record with one empty field; skip it.
         if record.len() == 1 && trim(&record[0]).is_empty() {
             continue;
         }
-        for &col in &feature_cols {
-            let cell = record.get(col).unwrap_or(b"");
-            let v = parse_number(cell).ok_or_else(|| {
-                Error::data(
-                    path,
-                    format!(
-                        "line {line}, column `{}`: cannot parse {} as a number",
-                        names[col],
-                        show(cell)
-                    ),
-                )
-            })?;
-            let x = v as f32;
-            if !x.is_finite() {
-                return Err(Error::data(
-                    path,
-                    format!(
-                        "line {line}, column `{}`: non-finite value {}",
-                        names[col],
-                        show(cell)
-                    ),
-                ));
-            }
-            features.push(x);
-        }
-        let label = match &labels_from {
-            LabelSource::Class { index, name } => parse_class(record.get(*index).unwrap_or(b""))
-                .map_err(|why| Error::data(path, format!("line {line}, column `{name}`: {why}")))?,
-            LabelSource::OneHot(cols) => {
-                let mut values = [0.0f64; 5];
-                for (k, &col) in cols.iter().enumerate() {
-                    let cell = record.get(col).unwrap_or(b"");
-                    values[k] = parse_number(cell).ok_or_else(|| {
-                        Error::data(
-                            path,
-                            format!(
-                                "line {line}, column `{}`: cannot parse {} as a number",
-                                names[col],
-                                show(cell)
-                            ),
-                        )
-                    })?;
-                }
-                one_hot_class(&values).ok_or_else(|| {
-                    Error::data(
-                        path,
-                        format!(
-                            "line {line}, columns `{}`: label {values:?} is not exactly one-hot \
-                             (need one 1 and four 0s)",
-                            ONE_HOT_COLUMNS.join("`, `")
-                        ),
-                    )
-                })?
-            }
+        let row = Row {
+            path,
+            names: &columns.names,
+            record: &record,
+            line: record.position().map_or(0, |p| p.line()),
         };
-        labels.push(label);
+        for &col in &columns.features {
+            features.push(row.feature(col)?);
+        }
+        labels.push(row.label(&columns.labels)?);
+    }
+    Ok((features, labels))
+}
+
+/// One data record, with what its error messages name: the file, the line and the header.
+struct Row<'a> {
+    path: &'a Path,
+    names: &'a [String],
+    record: &'a csv::ByteRecord,
+    /// 1-based file line (the header is line 1).
+    line: u64,
+}
+
+impl Row<'_> {
+    /// The cell in column `col` (empty when the record is short).
+    fn cell(&self, col: usize) -> &[u8] {
+        self.record.get(col).unwrap_or(b"")
     }
 
-    if labels.is_empty() {
-        return Err(Error::data(
-            path,
-            "no data rows (the file has only a header)",
-        ));
+    /// An [`Error::Data`] for this line: `line N, {what}`.
+    fn error(&self, what: String) -> Error {
+        Error::data(self.path, format!("line {}, {what}", self.line))
     }
-    Ok(Dataset::jsc(features, labels))
+
+    /// The number in column `col`.
+    fn number(&self, col: usize) -> Result<f64> {
+        let cell = self.cell(col);
+        parse_number(cell).ok_or_else(|| {
+            self.error(format!(
+                "column `{}`: cannot parse {} as a number",
+                self.names[col],
+                show(cell)
+            ))
+        })
+    }
+
+    /// The feature in column `col`, as a finite `f32`.
+    fn feature(&self, col: usize) -> Result<f32> {
+        let x = self.number(col)? as f32;
+        if !x.is_finite() {
+            return Err(self.error(format!(
+                "column `{}`: non-finite value {}",
+                self.names[col],
+                show(self.cell(col))
+            )));
+        }
+        Ok(x)
+    }
+
+    /// The class index of this row.
+    fn label(&self, source: &LabelSource) -> Result<u8> {
+        match source {
+            LabelSource::Class { index, name } => parse_class(self.cell(*index))
+                .map_err(|why| self.error(format!("column `{name}`: {why}"))),
+            LabelSource::OneHot(cols) => {
+                let mut values = [0.0f64; 5];
+                for (v, &col) in values.iter_mut().zip(cols) {
+                    *v = self.number(col)?;
+                }
+                one_hot_class(&values).ok_or_else(|| {
+                    self.error(format!(
+                        "columns `{}`: label {values:?} is not exactly one-hot \
+                         (need one 1 and four 0s)",
+                        ONE_HOT_COLUMNS.join("`, `")
+                    ))
+                })
+            }
+        }
+    }
 }
 
 /// Maps a CSV reader error to [`Error::Data`], keeping the line where the reader knows it.

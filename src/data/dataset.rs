@@ -1,4 +1,4 @@
-//! The in-memory dataset every loader produces.
+//! The in-memory dataset every loader produces, and its descriptive statistics.
 
 /// The 16 JSC input features, in the order MASE feeds them to the network.
 pub const FEATURE_NAMES: [&str; 16] = [
@@ -77,6 +77,23 @@ impl Dataset {
         counts
     }
 
+    /// Share of rows per class (index = class), in percent; all 0 for an empty dataset.
+    pub fn class_percentages(&self) -> [f64; 5] {
+        let n = self.len().max(1) as f64;
+        self.class_counts().map(|c| 100.0 * c as f64 / n)
+    }
+
+    /// Mean, standard deviation (population, ddof 0), minimum and maximum of each feature
+    /// column, in column order. An empty dataset gives mean and std 0, min `+inf`, max `-inf`.
+    pub fn feature_stats(&self) -> Vec<FeatureStats> {
+        (0..self.n_features())
+            .map(|j| {
+                let col: Vec<f64> = (0..self.len()).map(|i| self.row(i)[j] as f64).collect();
+                FeatureStats::of(&col)
+            })
+            .collect()
+    }
+
     /// A new dataset made of the given rows, in the given order.
     pub fn subset(&self, rows: &[usize]) -> Dataset {
         let f = self.n_features();
@@ -91,5 +108,93 @@ impl Dataset {
             labels,
             feature_names: self.feature_names.clone(),
         }
+    }
+}
+
+/// Descriptive statistics of one feature column (see [`Dataset::feature_stats`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FeatureStats {
+    /// Arithmetic mean.
+    pub mean: f64,
+    /// Population standard deviation (divides by n).
+    pub std: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+impl FeatureStats {
+    /// The statistics of `col`.
+    fn of(col: &[f64]) -> Self {
+        let n = col.len().max(1) as f64;
+        let mean = col.iter().sum::<f64>() / n;
+        let std = (col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+        FeatureStats {
+            mean,
+            std,
+            min: col.iter().copied().fold(f64::INFINITY, f64::min),
+            max: col.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        }
+    }
+}
+
+/// A loaded table and the warnings its loading produced (problems that did not stop the
+/// load, such as a data cache that could not be written), for the caller to show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    /// The rows.
+    pub data: Dataset,
+    /// One sentence per problem, without a `warning:` prefix.
+    pub warnings: Vec<String>,
+}
+
+impl Loaded {
+    /// `data` without warnings.
+    pub fn new(data: Dataset) -> Self {
+        Loaded {
+            data,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_percentages_and_feature_stats() {
+        let d = Dataset {
+            features: vec![1.0, -2.0, 3.0, 2.0, 5.0, 2.0, 7.0, 2.0],
+            labels: vec![0, 4, 4, 1],
+            feature_names: vec!["a".into(), "b".into()],
+        };
+        assert_eq!(d.class_percentages(), [25.0, 25.0, 0.0, 0.0, 50.0]);
+        let s = d.feature_stats();
+        assert_eq!(s.len(), 2);
+        assert_eq!(
+            s[0],
+            FeatureStats {
+                mean: 4.0,
+                std: 5f64.sqrt(),
+                min: 1.0,
+                max: 7.0
+            }
+        );
+        assert_eq!(
+            (s[1].mean, s[1].std, s[1].min, s[1].max),
+            (1.0, 3f64.sqrt(), -2.0, 2.0)
+        );
+    }
+
+    #[test]
+    fn empty_dataset_statistics_do_not_divide_by_zero() {
+        let d = Dataset::jsc(Vec::new(), Vec::new());
+        assert_eq!(d.class_percentages(), [0.0; 5]);
+        let s = d.feature_stats();
+        assert_eq!(s.len(), 16);
+        assert_eq!((s[0].mean, s[0].std), (0.0, 0.0));
+        assert_eq!((s[0].min, s[0].max), (f64::INFINITY, f64::NEG_INFINITY));
     }
 }

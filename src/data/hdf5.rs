@@ -14,7 +14,7 @@
 
 use std::path::Path;
 
-use hdf5_pure::{Datatype, DatatypeByteOrder};
+use hdf5_pure::{CompoundMember, Datatype, DatatypeByteOrder};
 
 use crate::data::dataset::{Dataset, FEATURE_NAMES, ONE_HOT_COLUMNS};
 use crate::error::{Error, Result};
@@ -101,6 +101,20 @@ impl Field {
 /// holds a non-finite feature, or a label that is not exactly one-hot (the message names the
 /// row and field).
 pub fn load_hdf5(path: &Path) -> Result<Dataset> {
+    let file = open_file(path)?;
+    let ds = find_dataset(path, &file)?;
+    let record = Record::of(path, &ds)?;
+    let extent = Extent::of(path, &ds)?;
+    read_rows(path, &ds, &record, &extent)
+}
+
+/// An [`Error::Data`] about the `t_allpar_new` dataset of `path`.
+fn bad(path: &Path, msg: impl std::fmt::Display) -> Error {
+    Error::data(path, format!("dataset `{DATASET_NAME}`: {msg}"))
+}
+
+/// Opens `path` after checking that it is an HDF5 file at all.
+fn open_file(path: &Path) -> Result<hdf5_pure::File> {
     match hdf5_pure::is_hdf5(path) {
         Ok(true) => {}
         Ok(false) => {
@@ -111,9 +125,13 @@ pub fn load_hdf5(path: &Path) -> Result<Dataset> {
         }
         Err(e) => return Err(Error::data(path, format!("cannot open HDF5 file: {e}"))),
     }
-    let file = hdf5_pure::File::open(path)
-        .map_err(|e| Error::data(path, format!("cannot read HDF5 file: {e}")))?;
-    let ds = file.dataset(DATASET_NAME).map_err(|e| {
+    hdf5_pure::File::open(path)
+        .map_err(|e| Error::data(path, format!("cannot read HDF5 file: {e}")))
+}
+
+/// The `t_allpar_new` dataset; when it is missing, the error lists the root group's datasets.
+fn find_dataset(path: &Path, file: &hdf5_pure::File) -> Result<hdf5_pure::Dataset> {
+    file.dataset(DATASET_NAME).map_err(|e| {
         let available = file
             .root()
             .datasets()
@@ -126,119 +144,192 @@ pub fn load_hdf5(path: &Path) -> Result<Dataset> {
             })
             .unwrap_or_else(|_| format!("could not list the root group: {e}"));
         Error::data(path, format!("no dataset `{DATASET_NAME}` ({available})"))
-    })?;
+    })
+}
 
-    let bad = |msg: String| Error::data(path, format!("dataset `{DATASET_NAME}`: {msg}"));
-    let dtype = ds
-        .datatype()
-        .map_err(|e| bad(format!("cannot read datatype: {e}")))?;
-    let (record_size, members) = match &dtype {
-        Datatype::Compound { size, members } => (*size as usize, members),
-        other => {
-            return Err(bad(format!(
-                "expected a compound (structured) datatype with named fields, found {other:?}"
-            )));
-        }
-    };
-    let field = |name: &str| -> Result<Field> {
-        let m = members.iter().find(|m| m.name == name).ok_or_else(|| {
-            bad(format!(
-                "missing field `{name}` (the compound type has {} fields)",
-                members.len()
-            ))
-        })?;
-        let scalar = scalar_of(&m.datatype).ok_or_else(|| {
-            bad(format!(
-                "field `{name}` has unsupported type {:?}",
-                m.datatype
-            ))
-        })?;
-        let f = Field {
-            offset: m.byte_offset as usize,
-            scalar,
+/// The layout of one record of the compound datatype: its size and the fields loaded.
+struct Record {
+    /// Bytes per record.
+    size: usize,
+    /// The feature fields, in [`FEATURE_NAMES`] order.
+    features: Vec<Field>,
+    /// The one-hot label fields, in [`ONE_HOT_COLUMNS`] order.
+    labels: Vec<Field>,
+}
+
+impl Record {
+    /// Finds every needed field in the dataset's compound datatype.
+    fn of(path: &Path, ds: &hdf5_pure::Dataset) -> Result<Record> {
+        let dtype = ds
+            .datatype()
+            .map_err(|e| bad(path, format!("cannot read datatype: {e}")))?;
+        let Datatype::Compound { size, members } = &dtype else {
+            return Err(bad(
+                path,
+                format!(
+                    "expected a compound (structured) datatype with named fields, found {dtype:?}"
+                ),
+            ));
         };
-        if f.offset + f.size() > record_size {
-            return Err(bad(format!(
-                "field `{name}` lies outside the {record_size}-byte record"
-            )));
-        }
-        Ok(f)
-    };
-    let features_f: Vec<Field> = FEATURE_NAMES
-        .iter()
-        .map(|n| field(n))
-        .collect::<Result<_>>()?;
-    let labels_f: Vec<Field> = ONE_HOT_COLUMNS
-        .iter()
-        .map(|n| field(n))
-        .collect::<Result<_>>()?;
-
-    let shape = ds
-        .shape()
-        .map_err(|e| bad(format!("cannot read shape: {e}")))?;
-    let n_rows: u64 = shape.iter().product();
-    if n_rows == 0 {
-        return Err(bad("the dataset has no rows".to_string()));
+        let size = *size as usize;
+        let field = |name: &&str| find_field(path, members, size, name);
+        Ok(Record {
+            size,
+            features: FEATURE_NAMES.iter().map(field).collect::<Result<_>>()?,
+            labels: ONE_HOT_COLUMNS.iter().map(field).collect::<Result<_>>()?,
+        })
     }
-    // A multi-dimensional dataset is read as its flattened elements, one row each.
-    let rows_dim0 = shape.first().copied().unwrap_or(1).max(1);
-    let per_dim0 = n_rows / rows_dim0;
 
-    let n = usize::try_from(n_rows).map_err(|_| bad("too many rows".to_string()))?;
-    let mut features = Vec::with_capacity(n.saturating_mul(FEATURE_NAMES.len()));
-    let mut labels = Vec::with_capacity(n);
-    let mut row = 0u64;
-    let mut start = 0u64;
-    while start < rows_dim0 {
-        let count = WINDOW_ROWS.min(rows_dim0 - start);
-        let raw = ds.read_raw_rows(start, count).map_err(|e| {
-            let mut msg = format!("cannot read rows {start}..{}: {e}", start + count);
-            if msg.contains("layout version") {
-                msg.push_str(
-                    " (a file written with HDF5 2.x and libver=\"latest\" uses a storage layout \
-                     this reader does not support yet; rewrite it with h5py's \
-                     libver=(\"earliest\", \"v114\") or export it as CSV)",
-                );
+    /// Decodes record `rec` (0-based row `row`): appends its features to `features` and
+    /// returns its class.
+    fn decode(&self, path: &Path, rec: &[u8], row: u64, features: &mut Vec<f32>) -> Result<u8> {
+        for (name, f) in FEATURE_NAMES.iter().zip(&self.features) {
+            let v = f.get(rec) as f32;
+            if !v.is_finite() {
+                return Err(bad(
+                    path,
+                    format!("row {row}, field `{name}`: non-finite value {}", f.get(rec)),
+                ));
             }
-            bad(msg)
-        })?;
-        let expect = (count * per_dim0) as usize * record_size;
-        if raw.len() != expect {
-            return Err(bad(format!(
-                "read {} bytes for rows {start}..{}, expected {expect}",
-                raw.len(),
-                start + count
-            )));
+            features.push(v);
         }
-        for rec in raw.chunks_exact(record_size) {
-            for (k, f) in features_f.iter().enumerate() {
-                let v = f.get(rec) as f32;
-                if !v.is_finite() {
-                    return Err(bad(format!(
-                        "row {row}, field `{}`: non-finite value {}",
-                        FEATURE_NAMES[k],
-                        f.get(rec)
-                    )));
-                }
-                features.push(v);
-            }
-            let mut one_hot = [0.0f64; 5];
-            for (k, f) in labels_f.iter().enumerate() {
-                one_hot[k] = f.get(rec);
-            }
-            let class = crate::data::csv::one_hot_class(&one_hot).ok_or_else(|| {
-                bad(format!(
+        let mut one_hot = [0.0f64; 5];
+        for (v, f) in one_hot.iter_mut().zip(&self.labels) {
+            *v = f.get(rec);
+        }
+        crate::data::csv::one_hot_class(&one_hot).ok_or_else(|| {
+            bad(
+                path,
+                format!(
                     "row {row}: label fields `{}` hold {one_hot:?}, not exactly one-hot \
                      (need one 1 and four 0s)",
                     ONE_HOT_COLUMNS.join("`, `")
-                ))
-            })?;
-            labels.push(class);
-            row += 1;
+                ),
+            )
+        })
+    }
+}
+
+/// The member `name` of a compound type whose records are `record_size` bytes, if it is there,
+/// of a supported type and inside the record.
+fn find_field(
+    path: &Path,
+    members: &[CompoundMember],
+    record_size: usize,
+    name: &str,
+) -> Result<Field> {
+    let m = members.iter().find(|m| m.name == name).ok_or_else(|| {
+        bad(
+            path,
+            format!(
+                "missing field `{name}` (the compound type has {} fields)",
+                members.len()
+            ),
+        )
+    })?;
+    let scalar = scalar_of(&m.datatype).ok_or_else(|| {
+        bad(
+            path,
+            format!("field `{name}` has unsupported type {:?}", m.datatype),
+        )
+    })?;
+    let f = Field {
+        offset: m.byte_offset as usize,
+        scalar,
+    };
+    if f.offset + f.size() > record_size {
+        return Err(bad(
+            path,
+            format!("field `{name}` lies outside the {record_size}-byte record"),
+        ));
+    }
+    Ok(f)
+}
+
+/// How many records the dataset holds and how they are read: in windows along the first
+/// dimension (a multi-dimensional dataset is read as its flattened elements, one row each).
+struct Extent {
+    /// Records in all.
+    rows: usize,
+    /// Length of the first dimension (at least 1).
+    dim0: u64,
+    /// Records per index of the first dimension.
+    per_dim0: u64,
+}
+
+impl Extent {
+    /// The dataset's extent; an error when it has no rows.
+    fn of(path: &Path, ds: &hdf5_pure::Dataset) -> Result<Extent> {
+        let shape = ds
+            .shape()
+            .map_err(|e| bad(path, format!("cannot read shape: {e}")))?;
+        let n_rows: u64 = shape.iter().product();
+        if n_rows == 0 {
+            return Err(bad(path, "the dataset has no rows"));
+        }
+        let dim0 = shape.first().copied().unwrap_or(1).max(1);
+        Ok(Extent {
+            rows: usize::try_from(n_rows).map_err(|_| bad(path, "too many rows"))?,
+            dim0,
+            per_dim0: n_rows / dim0,
+        })
+    }
+}
+
+/// Reads and decodes every record, [`WINDOW_ROWS`] indices of the first dimension at a time.
+fn read_rows(
+    path: &Path,
+    ds: &hdf5_pure::Dataset,
+    record: &Record,
+    extent: &Extent,
+) -> Result<Dataset> {
+    let mut features = Vec::with_capacity(extent.rows.saturating_mul(FEATURE_NAMES.len()));
+    let mut labels = Vec::with_capacity(extent.rows);
+    let mut start = 0u64;
+    while start < extent.dim0 {
+        let count = WINDOW_ROWS.min(extent.dim0 - start);
+        let raw = read_window(path, ds, record.size, extent.per_dim0, start, count)?;
+        for rec in raw.chunks_exact(record.size) {
+            let row = labels.len() as u64;
+            labels.push(record.decode(path, rec, row, &mut features)?);
         }
         start += count;
     }
     Ok(Dataset::jsc(features, labels))
+}
+
+/// The raw bytes of first-dimension indices `start..start + count`, checked for length.
+fn read_window(
+    path: &Path,
+    ds: &hdf5_pure::Dataset,
+    record_size: usize,
+    per_dim0: u64,
+    start: u64,
+    count: u64,
+) -> Result<Vec<u8>> {
+    let raw = ds.read_raw_rows(start, count).map_err(|e| {
+        let mut msg = format!("cannot read rows {start}..{}: {e}", start + count);
+        if msg.contains("layout version") {
+            msg.push_str(
+                " (a file written with HDF5 2.x and libver=\"latest\" uses a storage layout \
+                 this reader does not support yet; rewrite it with h5py's \
+                 libver=(\"earliest\", \"v114\") or export it as CSV)",
+            );
+        }
+        bad(path, msg)
+    })?;
+    let expect = (count * per_dim0) as usize * record_size;
+    if raw.len() != expect {
+        return Err(bad(
+            path,
+            format!(
+                "read {} bytes for rows {start}..{}, expected {expect}",
+                raw.len(),
+                start + count
+            ),
+        ));
+    }
+    Ok(raw)
 }
 
 /// The scalar storage of a field's datatype, if it is one this loader decodes.
@@ -273,350 +364,4 @@ fn scalar_of(dt: &Datatype) -> Option<Scalar> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use hdf5_pure::{CompoundTypeBuilder, FileBuilder, make_f32_type, make_f64_type};
-    use std::fmt::Write as _;
-    use std::path::PathBuf;
-
-    /// Column storage for the generated test files.
-    #[derive(Clone, Copy)]
-    enum Ty {
-        F32,
-        F64,
-        I32,
-        U8,
-    }
-
-    impl Ty {
-        fn datatype(self) -> Datatype {
-            match self {
-                Ty::F32 => make_f32_type(),
-                Ty::F64 => make_f64_type(),
-                Ty::I32 => hdf5_pure::make_i32_type(),
-                Ty::U8 => hdf5_pure::make_u8_type(),
-            }
-        }
-        fn encode(self, v: f64, out: &mut Vec<u8>) {
-            match self {
-                Ty::F32 => out.extend_from_slice(&(v as f32).to_le_bytes()),
-                Ty::F64 => out.extend_from_slice(&v.to_le_bytes()),
-                Ty::I32 => out.extend_from_slice(&(v as i32).to_le_bytes()),
-                Ty::U8 => out.push(v as u8),
-            }
-        }
-    }
-
-    /// A MASE-like table: (name, type, values per row).
-    struct Table {
-        columns: Vec<(String, Ty, Vec<f64>)>,
-    }
-
-    fn feature_value(r: usize, c: usize) -> f64 {
-        // Values exactly representable as f32, so f4 and f8 storage agree.
-        (((r * 131 + c * 17) % 1013) as f64 - 300.0) * 0.125
-    }
-
-    /// `rows` rows, fields shuffled among extra ones, features of `fty`, one-hot of `lty`.
-    fn mase_table(rows: usize, fty: Ty, lty: Ty) -> Table {
-        let mut columns = vec![(
-            "j_ptfrac".to_string(),
-            Ty::F32,
-            (0..rows).map(|r| r as f64 * 0.5).collect(),
-        )];
-        for (c, name) in FEATURE_NAMES.iter().enumerate().rev() {
-            columns.push((
-                name.to_string(),
-                fty,
-                (0..rows).map(|r| feature_value(r, c)).collect(),
-            ));
-        }
-        columns.push((
-            "j_index".to_string(),
-            Ty::I32,
-            (0..rows).map(|r| r as f64).collect(),
-        ));
-        for (k, name) in ONE_HOT_COLUMNS.iter().enumerate() {
-            columns.push((
-                name.to_string(),
-                lty,
-                (0..rows)
-                    .map(|r| if (r * 7 + r / 3) % 5 == k { 1.0 } else { 0.0 })
-                    .collect(),
-            ));
-        }
-        columns.push((
-            "j_pt".to_string(),
-            Ty::F64,
-            (0..rows).map(|r| 1000.0 + r as f64).collect(),
-        ));
-        Table { columns }
-    }
-
-    impl Table {
-        fn rows(&self) -> usize {
-            self.columns[0].2.len()
-        }
-
-        fn set(&mut self, name: &str, row: usize, v: f64) {
-            let col = self.columns.iter_mut().find(|c| c.0 == name).unwrap();
-            col.2[row] = v;
-        }
-
-        fn drop_column(&mut self, name: &str) {
-            self.columns.retain(|c| c.0 != name);
-        }
-
-        /// Writes the table as compound `name`, optionally chunked + deflated.
-        fn write_h5(&self, path: &Path, name: &str, chunk: Option<u64>) {
-            let mut ct = CompoundTypeBuilder::new();
-            for (n, ty, _) in &self.columns {
-                ct = ct.field(n, ty.datatype());
-            }
-            let dt = ct.build().unwrap();
-            let mut raw = Vec::new();
-            for r in 0..self.rows() {
-                for (_, ty, vals) in &self.columns {
-                    ty.encode(vals[r], &mut raw);
-                }
-            }
-            let mut b = FileBuilder::new();
-            let d = b.create_dataset(name);
-            d.with_compound_data(dt, raw, self.rows() as u64);
-            if let Some(c) = chunk {
-                d.with_chunks(&[c]).with_shuffle().with_deflate(6);
-            }
-            b.write(path).unwrap();
-        }
-
-        /// Writes the same table as CSV (all columns, in table order).
-        fn write_csv(&self, path: &Path) {
-            let mut s = self
-                .columns
-                .iter()
-                .map(|c| c.0.as_str())
-                .collect::<Vec<_>>()
-                .join(",");
-            s.push('\n');
-            for r in 0..self.rows() {
-                let cells: Vec<String> = self.columns.iter().map(|c| c.2[r].to_string()).collect();
-                writeln!(s, "{}", cells.join(",")).unwrap();
-            }
-            std::fs::write(path, s).unwrap();
-        }
-    }
-
-    fn err_msg(r: Result<Dataset>) -> String {
-        match r {
-            Err(e @ Error::Data { .. }) => e.to_string(),
-            Err(e) => panic!("expected Error::Data, got {e:?}"),
-            Ok(_) => panic!("expected an error"),
-        }
-    }
-
-    fn tmp(dir: &tempfile::TempDir, name: &str) -> PathBuf {
-        dir.path().join(name)
-    }
-
-    #[test]
-    fn hdf5_and_csv_load_identically() {
-        let dir = tempfile::tempdir().unwrap();
-        for (i, (fty, lty, chunk)) in [
-            (Ty::F32, Ty::F32, None),
-            (Ty::F64, Ty::I32, None),
-            (Ty::F32, Ty::U8, Some(64)),
-            (Ty::F64, Ty::F64, Some(100)),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let t = mase_table(300, fty, lty);
-            let h5 = tmp(&dir, &format!("t{i}.h5"));
-            let csv = tmp(&dir, &format!("t{i}.csv"));
-            t.write_h5(&h5, DATASET_NAME, chunk);
-            t.write_csv(&csv);
-            let a = load_hdf5(&h5).unwrap();
-            let b = crate::data::csv::load_csv(&csv).unwrap();
-            assert_eq!(a.len(), 300);
-            assert_eq!(a, b, "case {i}");
-            assert_eq!(a.row(7)[3], feature_value(7, 3) as f32);
-            assert_eq!(a.class_counts().iter().sum::<usize>(), 300);
-            assert!(a.class_counts().iter().all(|&c| c > 0));
-        }
-    }
-
-    #[test]
-    fn many_windows_chunked() {
-        // More rows than one decode window, with chunks that straddle window boundaries.
-        let dir = tempfile::tempdir().unwrap();
-        let rows = WINDOW_ROWS as usize + 1234;
-        let t = mase_table(rows, Ty::F32, Ty::U8);
-        let h5 = tmp(&dir, "big.h5");
-        t.write_h5(&h5, DATASET_NAME, Some(10_000));
-        let d = load_hdf5(&h5).unwrap();
-        assert_eq!(d.len(), rows);
-        for r in [0, 1, 65_535, 65_536, rows - 1] {
-            for c in 0..16 {
-                assert_eq!(d.row(r)[c], feature_value(r, c) as f32);
-            }
-            assert_eq!(d.labels[r] as usize, (r * 7 + r / 3) % 5);
-        }
-    }
-
-    /// Files written by h5py (libhdf5) itself, made by `scripts/make-hdf5-fixture.py`: a
-    /// contiguous f4 file and a chunked, gzip+shuffle f8 file with integer/bool labels. The
-    /// script also writes the same values as CSV.
-    #[test]
-    fn h5py_fixtures_match_their_csv() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-        let csv = crate::data::csv::load_csv(&dir.join("jsc_small.csv")).unwrap();
-        assert_eq!(csv.len(), 200);
-        for name in ["jsc_small.h5", "jsc_small_gzip.h5"] {
-            let h5 = load_hdf5(&dir.join(name)).unwrap();
-            assert_eq!(h5, csv, "{name}");
-        }
-    }
-
-    #[test]
-    fn missing_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let msg = err_msg(load_hdf5(&tmp(&dir, "nope.h5")));
-        assert!(msg.contains("cannot open"), "{msg}");
-    }
-
-    #[test]
-    fn not_hdf5() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = tmp(&dir, "text.h5");
-        std::fs::write(&p, "j_zlogz,class\n1,2\n").unwrap();
-        let msg = err_msg(load_hdf5(&p));
-        assert!(msg.contains("not an HDF5 file"), "{msg}");
-        std::fs::write(&p, "").unwrap();
-        let msg = err_msg(load_hdf5(&p));
-        assert!(msg.contains("not an HDF5 file"), "{msg}");
-    }
-
-    #[test]
-    fn truncated_hdf5() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = tmp(&dir, "t.h5");
-        mase_table(50, Ty::F32, Ty::U8).write_h5(&p, DATASET_NAME, None);
-        let bytes = std::fs::read(&p).unwrap();
-        std::fs::write(&p, &bytes[..bytes.len() / 3]).unwrap();
-        let _ = err_msg(load_hdf5(&p));
-    }
-
-    #[test]
-    fn missing_dataset() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = tmp(&dir, "other.h5");
-        mase_table(5, Ty::F32, Ty::U8).write_h5(&p, "jets", None);
-        let msg = err_msg(load_hdf5(&p));
-        assert!(msg.contains("no dataset `t_allpar_new`"), "{msg}");
-        assert!(msg.contains("jets"), "{msg}");
-    }
-
-    #[test]
-    fn not_compound() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = tmp(&dir, "plain.h5");
-        let mut b = FileBuilder::new();
-        b.create_dataset(DATASET_NAME).with_f32_data(&[1.0, 2.0]);
-        b.write(&p).unwrap();
-        let msg = err_msg(load_hdf5(&p));
-        assert!(msg.contains("compound"), "{msg}");
-    }
-
-    #[test]
-    fn missing_field() {
-        let dir = tempfile::tempdir().unwrap();
-        for name in ["j_c2_b2_mmdt", "j_w"] {
-            let p = tmp(&dir, &format!("{name}.h5"));
-            let mut t = mase_table(5, Ty::F32, Ty::U8);
-            t.drop_column(name);
-            t.write_h5(&p, DATASET_NAME, None);
-            let msg = err_msg(load_hdf5(&p));
-            assert!(msg.contains(&format!("missing field `{name}`")), "{msg}");
-        }
-    }
-
-    #[test]
-    fn empty_dataset() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = tmp(&dir, "empty.h5");
-        mase_table(0, Ty::F32, Ty::U8).write_h5(&p, DATASET_NAME, None);
-        let msg = err_msg(load_hdf5(&p));
-        assert!(msg.contains("no rows"), "{msg}");
-    }
-
-    #[test]
-    fn non_finite_feature_names_row_and_field() {
-        let dir = tempfile::tempdir().unwrap();
-        for (i, v) in [f64::NAN, f64::INFINITY, 1e300].into_iter().enumerate() {
-            let p = tmp(&dir, &format!("nan{i}.h5"));
-            let mut t = mase_table(20, Ty::F64, Ty::U8);
-            t.set("j_mass_mmdt", 13, v);
-            t.write_h5(&p, DATASET_NAME, Some(8));
-            let msg = err_msg(load_hdf5(&p));
-            assert!(msg.contains("row 13"), "{msg}");
-            assert!(msg.contains("`j_mass_mmdt`"), "{msg}");
-            assert!(msg.contains("non-finite"), "{msg}");
-        }
-    }
-
-    #[test]
-    fn bad_one_hot_names_row() {
-        let dir = tempfile::tempdir().unwrap();
-        // Row 4's class is (28 + 1) % 5 = 4 (j_t).
-        for (i, (field, v)) in [("j_g", 1.0), ("j_t", 0.0), ("j_t", 0.5), ("j_q", 2.0)]
-            .into_iter()
-            .enumerate()
-        {
-            let p = tmp(&dir, &format!("oh{i}.h5"));
-            let mut t = mase_table(10, Ty::F32, Ty::F32);
-            t.set(field, 4, v);
-            t.write_h5(&p, DATASET_NAME, None);
-            let msg = err_msg(load_hdf5(&p));
-            assert!(msg.contains("row 4"), "{msg}");
-            assert!(msg.contains("not exactly one-hot"), "{msg}");
-        }
-    }
-
-    #[test]
-    fn decodes_big_endian_and_signed_ints() {
-        let be_f32 = Field {
-            offset: 1,
-            scalar: Scalar::Float { size: 4, big: true },
-        };
-        let mut rec = vec![0u8];
-        rec.extend_from_slice(&1.5f32.to_be_bytes());
-        assert_eq!(be_f32.get(&rec), 1.5);
-        let i16_be = Field {
-            offset: 0,
-            scalar: Scalar::Int {
-                size: 2,
-                signed: true,
-                big: true,
-            },
-        };
-        assert_eq!(i16_be.get(&(-3i16).to_be_bytes()), -3.0);
-        let i8_le = Field {
-            offset: 0,
-            scalar: Scalar::Int {
-                size: 1,
-                signed: true,
-                big: false,
-            },
-        };
-        assert_eq!(i8_le.get(&[0xff]), -1.0);
-        let u64_le = Field {
-            offset: 0,
-            scalar: Scalar::Int {
-                size: 8,
-                signed: false,
-                big: false,
-            },
-        };
-        assert_eq!(u64_le.get(&7u64.to_le_bytes()), 7.0);
-    }
-}
+mod tests;

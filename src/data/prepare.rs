@@ -101,6 +101,21 @@ pub struct Splits {
     pub scaler: Vec<(f64, f64)>,
     /// A hash of the prepared splits (hex), identifying the data in trial keys.
     pub fingerprint: String,
+    /// Problems met while loading that did not stop it, one sentence each without a
+    /// `warning:` prefix (see [`Loaded::warnings`](crate::data::Loaded::warnings)); the caller
+    /// prints them.
+    pub warnings: Vec<String>,
+}
+
+impl Splits {
+    /// The three splits with their names, in the order `train`, `val`, `test`.
+    pub fn parts(&self) -> [(&'static str, &Dataset); 3] {
+        [
+            ("train", &self.train),
+            ("val", &self.val),
+            ("test", &self.test),
+        ]
+    }
 }
 
 /// Indices of the first occurrence of every distinct row (features and label), in order —
@@ -171,7 +186,7 @@ fn fingerprint(parts: &[&Dataset], val_mode: ValMode) -> String {
     format!("{h:016x}")
 }
 
-/// Runs MASE's preprocessing on a loaded table.
+/// Runs MASE's preprocessing on a loaded table (the result has no warnings).
 pub fn prepare(raw: &Dataset, val_mode: ValMode, split_seed: u64) -> Result<Splits> {
     let seed = u32::try_from(split_seed).map_err(|_| {
         Error::Usage(format!(
@@ -216,6 +231,7 @@ pub fn prepare(raw: &Dataset, val_mode: ValMode, split_seed: u64) -> Result<Spli
         duplicates_dropped,
         scaler,
         fingerprint,
+        warnings: Vec::new(),
     })
 }
 

@@ -1,6 +1,6 @@
 //! The `--data` spec: where rows come from, and how they are split.
 
-use super::dataset::Dataset;
+use super::dataset::{Dataset, Loaded};
 use super::prepare::{DEFAULT_SPLIT_SEED, Splits, ValMode, prepare};
 use super::{cache, csv, hdf5, synth};
 use crate::{Error, Result};
@@ -109,13 +109,20 @@ pub fn cache_dir() -> PathBuf {
 }
 
 impl DataSource {
-    /// Loads the raw table (files go through the binary cache).
-    pub fn load(&self) -> Result<Dataset> {
+    /// Loads the raw table (files go through the binary cache), with the warnings of the load
+    /// (a data cache that could not be written) for the caller to show.
+    pub fn load_with_warnings(&self) -> Result<Loaded> {
         match self {
-            DataSource::Synth { rows, seed } => Ok(synth::generate(*rows, *seed)),
+            DataSource::Synth { rows, seed } => Ok(Loaded::new(synth::generate(*rows, *seed))),
             DataSource::Csv(path) => cache::load_cached(path, &cache_dir(), csv::load_csv),
             DataSource::Hdf5(path) => cache::load_cached(path, &cache_dir(), hdf5::load_hdf5),
         }
+    }
+
+    /// Loads the raw table (files go through the binary cache), dropping the warnings of the
+    /// load; use [`DataSource::load_with_warnings`] where a user should see them.
+    pub fn load(&self) -> Result<Dataset> {
+        self.load_with_warnings().map(|loaded| loaded.data)
     }
 }
 
@@ -141,9 +148,12 @@ impl Default for DataSpec {
 }
 
 impl DataSpec {
-    /// Loads and prepares the splits.
+    /// Loads and prepares the splits; the load's warnings are in [`Splits::warnings`].
     pub fn prepare(&self) -> Result<Splits> {
-        prepare(&self.source.load()?, self.val, self.split_seed)
+        let loaded = self.source.load_with_warnings()?;
+        let mut splits = prepare(&loaded.data, self.val, self.split_seed)?;
+        splits.warnings = loaded.warnings;
+        Ok(splits)
     }
 }
 
