@@ -3,7 +3,7 @@
 
 use super::Report;
 use super::analysis::{Metric, SweepReport, by_config};
-use super::plot::{Bar, Curve, error_bars, heatmap, learning_curves};
+use super::plot::{Bar, Curve, Grid, Labels, error_bars, heatmap, learning_curves};
 use crate::Result;
 use crate::record::TrialRecord;
 use crate::stats::summarize;
@@ -103,76 +103,91 @@ pub fn write_all(report: &Report, records: &[TrialRecord], dir: &Path) -> Result
     let level = report.options.level;
     let mut written = Vec::new();
     for sweep in &report.sweeps {
-        let sfx = suffix(&sweep.view.name);
-        let per_config: Vec<(String, Vec<&TrialRecord>)> = sweep
-            .view
-            .configs
+        written.extend(sweep_curves(sweep, &trials, level, dir)?);
+        written.extend(sweep_bars(sweep, dir)?);
+        written.extend(bs_lr_heatmap(sweep, dir)?);
+    }
+    Ok(written)
+}
+
+/// The training and validation accuracy learning curves of a sweep, one curve per
+/// configuration over its trials in `trials` (by config id).
+fn sweep_curves(
+    sweep: &SweepReport,
+    trials: &HashMap<&str, Vec<&TrialRecord>>,
+    level: f64,
+    dir: &Path,
+) -> Result<Vec<PathBuf>> {
+    let per_config: Vec<(String, Vec<&TrialRecord>)> = sweep
+        .view
+        .configs
+        .iter()
+        .map(|c| {
+            let label = super::table::label(sweep, &c.config_id);
+            let t = trials
+                .get(c.config_id.as_str())
+                .cloned()
+                .unwrap_or_default();
+            (label, t)
+        })
+        .collect();
+    let mut written = Vec::new();
+    for (name, title, field) in [
+        (
+            "train_acc",
+            "training accuracy",
+            (|e: &crate::train::EpochRecord| e.train_acc) as fn(&_) -> f64,
+        ),
+        ("val_acc", "validation accuracy", |e| e.val_acc),
+    ] {
+        let curves: Vec<Curve> = per_config
             .iter()
-            .map(|c| {
-                let label = super::table::label(sweep, &c.config_id);
-                let t = trials
-                    .get(c.config_id.as_str())
-                    .cloned()
-                    .unwrap_or_default();
-                (label, t)
-            })
+            .map(|(label, t)| curve(label.clone(), t, field, level))
             .collect();
-        for (name, title, field) in [
-            (
-                "train_acc",
-                "training accuracy",
-                (|e: &crate::train::EpochRecord| e.train_acc) as fn(&_) -> f64,
+        let stem = dir.join(format!("{name}_{}", suffix(&sweep.view.name)));
+        let labels = Labels {
+            title: &format!(
+                "{title} per epoch — sweep {} (mean, 95% CI over seeds)",
+                sweep.view.name
             ),
-            ("val_acc", "validation accuracy", |e| e.val_acc),
-        ] {
-            let curves: Vec<Curve> = per_config
-                .iter()
-                .map(|(label, t)| curve(label.clone(), t, field, level))
-                .collect();
-            let stem = dir.join(format!("{name}_{sfx}"));
-            learning_curves(
-                &stem,
-                &format!(
-                    "{title} per epoch — sweep {} (mean, 95% CI over seeds)",
-                    sweep.view.name
-                ),
-                title,
-                &curves,
-            )?;
-            written.push(stem);
-        }
-        if sweep.view.params.len() == 1 {
-            let param = &sweep.view.params[0];
-            let log_x = param == "lr" || param == "batch_size";
-            let stem = dir.join(format!("test_acc_vs_{param}_{sfx}"));
-            error_bars(
-                &stem,
-                &format!("final test accuracy vs {param} — sweep {}", sweep.view.name),
-                param,
-                "test accuracy",
-                log_x,
-                &bars(sweep, Metric::TestAcc),
-            )?;
-            written.push(stem);
-            if param == "batch_size" {
-                let stem = dir.join(format!("time_per_epoch_{sfx}"));
-                error_bars(
-                    &stem,
-                    &format!(
-                        "training seconds per epoch vs batch size — sweep {}",
-                        sweep.view.name
-                    ),
-                    "batch size",
-                    "seconds per epoch",
-                    true,
-                    &bars(sweep, Metric::TrainSecondsPerEpoch),
-                )?;
-                written.push(stem);
-            }
-        }
-        if let Some(stem) = bs_lr_heatmap(sweep, dir)? {
-            written.push(stem);
-        }
+            x: "epoch",
+            y: title,
+        };
+        learning_curves(&stem, &labels, &curves)?;
+        written.push(stem);
+    }
+    Ok(written)
+}
+
+/// For a sweep of a single parameter: final test accuracy against it, and for batch size
+/// also the training seconds per epoch.
+fn sweep_bars(sweep: &SweepReport, dir: &Path) -> Result<Vec<PathBuf>> {
+    let [param] = sweep.view.params.as_slice() else {
+        return Ok(Vec::new());
+    };
+    let sfx = suffix(&sweep.view.name);
+    let log_x = param == "lr" || param == "batch_size";
+    let stem = dir.join(format!("test_acc_vs_{param}_{sfx}"));
+    let labels = Labels {
+        title: &format!("final test accuracy vs {param} — sweep {}", sweep.view.name),
+        x: param,
+        y: "test accuracy",
+    };
+    error_bars(&stem, &labels, log_x, &bars(sweep, Metric::TestAcc))?;
+    let mut written = vec![stem];
+    if param == "batch_size" {
+        let stem = dir.join(format!("time_per_epoch_{sfx}"));
+        let labels = Labels {
+            title: &format!(
+                "training seconds per epoch vs batch size — sweep {}",
+                sweep.view.name
+            ),
+            x: "batch size",
+            y: "seconds per epoch",
+        };
+        let secs = bars(sweep, Metric::TrainSecondsPerEpoch);
+        error_bars(&stem, &labels, true, &secs)?;
+        written.push(stem);
     }
     Ok(written)
 }
@@ -215,15 +230,17 @@ fn bs_lr_heatmap(sweep: &SweepReport, dir: &Path) -> Result<Option<PathBuf>> {
         })
         .collect();
     let stem = dir.join(format!("heatmap_{}", suffix(&sweep.view.name)));
-    heatmap(
-        &stem,
-        &format!("mean final validation accuracy — sweep {}", sweep.view.name),
-        "batch size",
-        &bss,
-        "learning rate",
-        &lrs,
-        &cells,
-        &|v| format!("{:.1}%", 100.0 * v),
-    )?;
+    let labels = Labels {
+        title: &format!("mean final validation accuracy — sweep {}", sweep.view.name),
+        x: "batch size",
+        y: "learning rate",
+    };
+    let grid = Grid {
+        col_labels: &bss,
+        row_labels: &lrs,
+        cells: &cells,
+        fmt: &|v| format!("{:.1}%", 100.0 * v),
+    };
+    heatmap(&stem, &labels, &grid)?;
     Ok(Some(stem))
 }
