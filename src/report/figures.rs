@@ -111,7 +111,8 @@ pub fn write_all(report: &Report, records: &[TrialRecord], dir: &Path) -> Result
 }
 
 /// The training and validation accuracy learning curves of a sweep, one curve per
-/// configuration over its trials in `trials` (by config id).
+/// configuration over its trials in `trials` (by config id), with bands and titles at the
+/// confidence `level`.
 fn sweep_curves(
     sweep: &SweepReport,
     trials: &HashMap<&str, Vec<&TrialRecord>>,
@@ -147,8 +148,9 @@ fn sweep_curves(
         let stem = dir.join(format!("{name}_{}", suffix(&sweep.view.name)));
         let labels = Labels {
             title: &format!(
-                "{title} per epoch — sweep {} (mean, 95% CI over seeds)",
-                sweep.view.name
+                "{title} per epoch — sweep {} (mean, {:.0}% CI over seeds)",
+                sweep.view.name,
+                100.0 * level
             ),
             x: "epoch",
             y: title,
@@ -243,4 +245,87 @@ fn bs_lr_heatmap(sweep: &SweepReport, dir: &Path) -> Result<Option<PathBuf>> {
     };
     heatmap(&stem, &labels, &grid)?;
     Ok(Some(stem))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::DataSpec;
+    use crate::provenance::Provenance;
+    use crate::record::DataInfo;
+    use crate::report::analysis::{AnalysisOptions, ConfigView, SweepView};
+    use crate::train::{EpochRecord, TrainConfig, TrainOutcome};
+
+    fn record(id: &str, seed: u64, acc: f64) -> TrialRecord {
+        let epoch = |e: usize, acc: f64| EpochRecord {
+            epoch: e,
+            lr: 1e-3,
+            train_loss: 1.0,
+            train_acc: acc,
+            val_loss: 1.0,
+            val_acc: acc,
+            train_seconds: 0.5,
+            eval_seconds: 0.1,
+        };
+        TrialRecord {
+            config: TrainConfig::default(),
+            data: DataInfo {
+                spec: DataSpec::default(),
+                fingerprint: "f".into(),
+                train_rows: 10,
+                val_rows: 1,
+                test_rows: 2,
+            },
+            outcome: TrainOutcome {
+                seed,
+                epochs: vec![epoch(1, acc - 0.1), epoch(2, acc)],
+                test_loss: 1.0,
+                test_acc: acc,
+                diverged_at: None,
+                total_seconds: 1.0,
+                replicas: 1,
+            },
+            diverged: false,
+            provenance: Provenance::collect(crate::backend::BackendKind::Flex),
+            study: Some("t".into()),
+            config_id: Some(id.into()),
+            quick: false,
+        }
+    }
+
+    /// The learning-curve titles name the level the bands were computed at.
+    #[test]
+    fn curve_titles_say_the_configured_confidence_level() {
+        let view = SweepView {
+            name: "batch_size".into(),
+            params: vec!["batch_size".into()],
+            configs: [("a", "32"), ("b", "64")]
+                .map(|(id, bs)| ConfigView {
+                    config_id: id.into(),
+                    values: vec![bs.into()],
+                })
+                .to_vec(),
+        };
+        let records: Vec<TrialRecord> = (0..3)
+            .flat_map(|s| {
+                let n = 0.01 * s as f64;
+                [record("a", s, 0.7 + n), record("b", s, 0.6 - n)]
+            })
+            .collect();
+        for (level, ci) in [(0.90, "90% CI"), (0.95, "95% CI")] {
+            let options = AnalysisOptions {
+                level,
+                ..AnalysisOptions::default()
+            };
+            let report = Report::build("t", std::slice::from_ref(&view), &records, options);
+            let dir = tempfile::tempdir().unwrap();
+            write_all(&report, &records, dir.path()).unwrap();
+            for name in ["train_acc_BS", "val_acc_BS"] {
+                let svg = dir.path().join(format!("{name}.svg"));
+                let svg = std::fs::read_to_string(svg).unwrap();
+                assert!(svg.contains(ci), "{name} at level {level}: no '{ci}'");
+                assert_eq!(svg.matches("% CI").count(), 1, "{name}");
+            }
+        }
+    }
 }

@@ -10,7 +10,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
-/// A learning curve: mean over seeds per epoch with a 95% CI band.
+/// A learning curve: mean over seeds per epoch with a CI band (at whatever level the caller
+/// computed it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Curve {
     /// Legend entry.

@@ -42,8 +42,8 @@ pub struct Grid<'a> {
 
 /// Annotated heatmap of `grid`: rows labelled `row_labels` (y axis, first row on top),
 /// columns `col_labels` (x axis); each cell shows its value as text formatted by `fmt`, a
-/// missing one is drawn hatched/grey. Colours are viridis scaled to the data's min..max, with
-/// a colour bar on the right. Writes png + svg.
+/// missing one is drawn hatched grey with "—". Colours are viridis scaled to the data's
+/// min..max, with a colour bar on the right. Writes png + svg.
 pub fn heatmap(stem: &Path, labels: &Labels, grid: &Grid) -> Result<()> {
     render!(stem, draw(labels, grid))
 }
@@ -159,7 +159,7 @@ fn axes<'b, DB: DrawingBackend>(
     Ok(chart)
 }
 
-/// Every cell: background, hatching if missing, white border, and its value (or "n/a") in
+/// Every cell: background, hatching if missing, white border, and its value (or "—") in
 /// one font size that fits all cells.
 fn draw_cells<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -172,7 +172,7 @@ fn draw_cells<DB: DrawingBackend>(
     let cell_h = px(0.0, 0.0).1 - px(0.0, 1.0).1;
     let (rows, cols) = (g.rows, g.cols);
     let texts: Vec<String> = (0..rows * cols)
-        .map(|i| g.cell(i / cols, i % cols).map_or("n/a".into(), g.grid.fmt))
+        .map(|i| g.cell(i / cols, i % cols).map_or("—".into(), g.grid.fmt))
         .collect();
     let mut size = (cell_h as f64 * 0.4).min(18.0);
     while size > 8.0 && texts.iter().any(|t| text_w(root, t, size) > cell_w - 8) {
@@ -340,7 +340,7 @@ mod tests {
         };
         heatmap(&stem, &full, &grid).unwrap();
         check(&stem, "val acc heatmap", "71.0%");
-        check(&stem, "val acc heatmap", "n/a");
+        check(&stem, "val acc heatmap", "—");
         let stem = dir.path().join("none");
         let empty = Grid {
             col_labels: &[],
@@ -352,7 +352,7 @@ mod tests {
         check(&stem, "empty heat", "no data");
         let missing = Grid { cells: &[], ..grid };
         heatmap(&stem, &labels("all missing"), &missing).unwrap();
-        check(&stem, "all missing", "n/a");
+        check(&stem, "all missing", "—");
         let one = Grid {
             col_labels: &cols[..1],
             row_labels: &rows[..1],
