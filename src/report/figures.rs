@@ -3,7 +3,7 @@
 
 use super::Report;
 use super::analysis::{Metric, SweepReport, by_config};
-use super::plot::{Bar, Curve, error_bars, heatmap, learning_curves};
+use super::plot::{Bar, Curve, Grid, Labels, error_bars, heatmap, learning_curves};
 use crate::Result;
 use crate::record::TrialRecord;
 use crate::stats::summarize;
@@ -103,76 +103,93 @@ pub fn write_all(report: &Report, records: &[TrialRecord], dir: &Path) -> Result
     let level = report.options.level;
     let mut written = Vec::new();
     for sweep in &report.sweeps {
-        let sfx = suffix(&sweep.view.name);
-        let per_config: Vec<(String, Vec<&TrialRecord>)> = sweep
-            .view
-            .configs
+        written.extend(sweep_curves(sweep, &trials, level, dir)?);
+        written.extend(sweep_bars(sweep, dir)?);
+        written.extend(bs_lr_heatmap(sweep, dir)?);
+    }
+    Ok(written)
+}
+
+/// The training and validation accuracy learning curves of a sweep, one curve per
+/// configuration over its trials in `trials` (by config id), with bands and titles at the
+/// confidence `level`.
+fn sweep_curves(
+    sweep: &SweepReport,
+    trials: &HashMap<&str, Vec<&TrialRecord>>,
+    level: f64,
+    dir: &Path,
+) -> Result<Vec<PathBuf>> {
+    let per_config: Vec<(String, Vec<&TrialRecord>)> = sweep
+        .view
+        .configs
+        .iter()
+        .map(|c| {
+            let label = super::table::label(sweep, &c.config_id);
+            let t = trials
+                .get(c.config_id.as_str())
+                .cloned()
+                .unwrap_or_default();
+            (label, t)
+        })
+        .collect();
+    let mut written = Vec::new();
+    for (name, title, field) in [
+        (
+            "train_acc",
+            "training accuracy",
+            (|e: &crate::train::EpochRecord| e.train_acc) as fn(&_) -> f64,
+        ),
+        ("val_acc", "validation accuracy", |e| e.val_acc),
+    ] {
+        let curves: Vec<Curve> = per_config
             .iter()
-            .map(|c| {
-                let label = super::table::label(sweep, &c.config_id);
-                let t = trials
-                    .get(c.config_id.as_str())
-                    .cloned()
-                    .unwrap_or_default();
-                (label, t)
-            })
+            .map(|(label, t)| curve(label.clone(), t, field, level))
             .collect();
-        for (name, title, field) in [
-            (
-                "train_acc",
-                "training accuracy",
-                (|e: &crate::train::EpochRecord| e.train_acc) as fn(&_) -> f64,
+        let stem = dir.join(format!("{name}_{}", suffix(&sweep.view.name)));
+        let labels = Labels {
+            title: &format!(
+                "{title} per epoch — sweep {} (mean, {:.0}% CI over seeds)",
+                sweep.view.name,
+                100.0 * level
             ),
-            ("val_acc", "validation accuracy", |e| e.val_acc),
-        ] {
-            let curves: Vec<Curve> = per_config
-                .iter()
-                .map(|(label, t)| curve(label.clone(), t, field, level))
-                .collect();
-            let stem = dir.join(format!("{name}_{sfx}"));
-            learning_curves(
-                &stem,
-                &format!(
-                    "{title} per epoch — sweep {} (mean, 95% CI over seeds)",
-                    sweep.view.name
-                ),
-                title,
-                &curves,
-            )?;
-            written.push(stem);
-        }
-        if sweep.view.params.len() == 1 {
-            let param = &sweep.view.params[0];
-            let log_x = param == "lr" || param == "batch_size";
-            let stem = dir.join(format!("test_acc_vs_{param}_{sfx}"));
-            error_bars(
-                &stem,
-                &format!("final test accuracy vs {param} — sweep {}", sweep.view.name),
-                param,
-                "test accuracy",
-                log_x,
-                &bars(sweep, Metric::TestAcc),
-            )?;
-            written.push(stem);
-            if param == "batch_size" {
-                let stem = dir.join(format!("time_per_epoch_{sfx}"));
-                error_bars(
-                    &stem,
-                    &format!(
-                        "training seconds per epoch vs batch size — sweep {}",
-                        sweep.view.name
-                    ),
-                    "batch size",
-                    "seconds per epoch",
-                    true,
-                    &bars(sweep, Metric::TrainSecondsPerEpoch),
-                )?;
-                written.push(stem);
-            }
-        }
-        if let Some(stem) = bs_lr_heatmap(sweep, dir)? {
-            written.push(stem);
-        }
+            x: "epoch",
+            y: title,
+        };
+        learning_curves(&stem, &labels, &curves)?;
+        written.push(stem);
+    }
+    Ok(written)
+}
+
+/// For a sweep of a single parameter: final test accuracy against it, and for batch size
+/// also the training seconds per epoch.
+fn sweep_bars(sweep: &SweepReport, dir: &Path) -> Result<Vec<PathBuf>> {
+    let [param] = sweep.view.params.as_slice() else {
+        return Ok(Vec::new());
+    };
+    let sfx = suffix(&sweep.view.name);
+    let log_x = param == "lr" || param == "batch_size";
+    let stem = dir.join(format!("test_acc_vs_{param}_{sfx}"));
+    let labels = Labels {
+        title: &format!("final test accuracy vs {param} — sweep {}", sweep.view.name),
+        x: param,
+        y: "test accuracy",
+    };
+    error_bars(&stem, &labels, log_x, &bars(sweep, Metric::TestAcc))?;
+    let mut written = vec![stem];
+    if param == "batch_size" {
+        let stem = dir.join(format!("time_per_epoch_{sfx}"));
+        let labels = Labels {
+            title: &format!(
+                "training seconds per epoch vs batch size — sweep {}",
+                sweep.view.name
+            ),
+            x: "batch size",
+            y: "seconds per epoch",
+        };
+        let secs = bars(sweep, Metric::TrainSecondsPerEpoch);
+        error_bars(&stem, &labels, true, &secs)?;
+        written.push(stem);
     }
     Ok(written)
 }
@@ -215,15 +232,100 @@ fn bs_lr_heatmap(sweep: &SweepReport, dir: &Path) -> Result<Option<PathBuf>> {
         })
         .collect();
     let stem = dir.join(format!("heatmap_{}", suffix(&sweep.view.name)));
-    heatmap(
-        &stem,
-        &format!("mean final validation accuracy — sweep {}", sweep.view.name),
-        "batch size",
-        &bss,
-        "learning rate",
-        &lrs,
-        &cells,
-        &|v| format!("{:.1}%", 100.0 * v),
-    )?;
+    let labels = Labels {
+        title: &format!("mean final validation accuracy — sweep {}", sweep.view.name),
+        x: "batch size",
+        y: "learning rate",
+    };
+    let grid = Grid {
+        col_labels: &bss,
+        row_labels: &lrs,
+        cells: &cells,
+        fmt: &|v| format!("{:.1}%", 100.0 * v),
+    };
+    heatmap(&stem, &labels, &grid)?;
     Ok(Some(stem))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::DataSpec;
+    use crate::provenance::Provenance;
+    use crate::record::DataInfo;
+    use crate::report::analysis::{AnalysisOptions, ConfigView, SweepView};
+    use crate::train::{EpochRecord, TrainConfig, TrainOutcome};
+
+    fn record(id: &str, seed: u64, acc: f64) -> TrialRecord {
+        let epoch = |e: usize, acc: f64| EpochRecord {
+            epoch: e,
+            lr: 1e-3,
+            train_loss: 1.0,
+            train_acc: acc,
+            val_loss: 1.0,
+            val_acc: acc,
+            train_seconds: 0.5,
+            eval_seconds: 0.1,
+        };
+        TrialRecord {
+            config: TrainConfig::default(),
+            data: DataInfo {
+                spec: DataSpec::default(),
+                fingerprint: "f".into(),
+                train_rows: 10,
+                val_rows: 1,
+                test_rows: 2,
+            },
+            outcome: TrainOutcome {
+                seed,
+                epochs: vec![epoch(1, acc - 0.1), epoch(2, acc)],
+                test_loss: 1.0,
+                test_acc: acc,
+                diverged_at: None,
+                total_seconds: 1.0,
+                replicas: 1,
+            },
+            diverged: false,
+            provenance: Provenance::collect(crate::backend::BackendKind::Flex),
+            study: Some("t".into()),
+            config_id: Some(id.into()),
+            quick: false,
+        }
+    }
+
+    /// The learning-curve titles name the level the bands were computed at.
+    #[test]
+    fn curve_titles_say_the_configured_confidence_level() {
+        let view = SweepView {
+            name: "batch_size".into(),
+            params: vec!["batch_size".into()],
+            configs: [("a", "32"), ("b", "64")]
+                .map(|(id, bs)| ConfigView {
+                    config_id: id.into(),
+                    values: vec![bs.into()],
+                })
+                .to_vec(),
+        };
+        let records: Vec<TrialRecord> = (0..3)
+            .flat_map(|s| {
+                let n = 0.01 * s as f64;
+                [record("a", s, 0.7 + n), record("b", s, 0.6 - n)]
+            })
+            .collect();
+        for (level, ci) in [(0.90, "90% CI"), (0.95, "95% CI")] {
+            let options = AnalysisOptions {
+                level,
+                ..AnalysisOptions::default()
+            };
+            let report = Report::build("t", std::slice::from_ref(&view), &records, options);
+            let dir = tempfile::tempdir().unwrap();
+            write_all(&report, &records, dir.path()).unwrap();
+            for name in ["train_acc_BS", "val_acc_BS"] {
+                let svg = dir.path().join(format!("{name}.svg"));
+                let svg = std::fs::read_to_string(svg).unwrap();
+                assert!(svg.contains(ci), "{name} at level {level}: no '{ci}'");
+                assert_eq!(svg.matches("% CI").count(), 1, "{name}");
+            }
+        }
+    }
 }
