@@ -62,6 +62,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let provenance = Provenance::collect(backend);
     eprintln!("preparing data {} ...", spec.source);
     let splits = spec.prepare()?;
+    for w in &splits.warnings {
+        eprintln!("warning: {w}");
+    }
     let info = DataInfo::new(&spec, &splits);
     eprintln!(
         "data: {} train / {} val{} / {} test rows ({} duplicates dropped); backend {backend}, {} threads",

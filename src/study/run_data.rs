@@ -7,7 +7,7 @@
 
 use super::cost::RowEstimate;
 use crate::Result;
-use crate::data::{DataSource, DataSpec, Dataset, Splits, ValMode};
+use crate::data::{DataSource, DataSpec, Dataset, Loaded, Splits, ValMode};
 use crate::seeding::{Purpose, rng_for, shuffle};
 
 /// Rows a quick run generates from a synthetic source.
@@ -28,24 +28,24 @@ pub fn effective_spec(spec: &DataSpec, quick: bool) -> DataSpec {
 /// The study's data as loaded for planning: its estimated split sizes, and the raw table when
 /// counting its rows meant loading it (a file, through its cache), so that
 /// [`prepare`] does not load it a second time.
-pub struct Loaded {
+pub struct PlannedData {
     /// The spec actually prepared (see [`effective_spec`]).
     pub spec: DataSpec,
     /// Estimated rows of each split.
     pub rows: RowEstimate,
     /// The raw table, if it was loaded (files); a synthetic source is generated in [`prepare`].
-    raw: Option<Dataset>,
+    raw: Option<Loaded>,
 }
 
 /// Estimated split sizes without preparing the data (a file is loaded, through its cache, to
 /// count its rows, and kept for [`prepare`]).
-pub fn load(spec: &DataSpec, quick: bool) -> Result<Loaded> {
+pub fn load(spec: &DataSpec, quick: bool) -> Result<PlannedData> {
     let spec = effective_spec(spec, quick);
     let (raw_rows, raw) = match &spec.source {
         DataSource::Synth { rows, .. } => (*rows, None),
         _ => {
-            let raw = spec.source.load()?;
-            (raw.len(), Some(raw))
+            let raw = spec.source.load_with_warnings()?;
+            (raw.data.len(), Some(raw))
         }
     };
     let mut rows = RowEstimate::from_raw(raw_rows, spec.val == ValMode::Mase);
@@ -55,7 +55,7 @@ pub fn load(spec: &DataSpec, quick: bool) -> Result<Loaded> {
         rows.val = rows.val.min(if spec.val == ValMode::Mase { t } else { v });
         rows.test = rows.test.min(s);
     }
-    Ok(Loaded { spec, rows, raw })
+    Ok(PlannedData { spec, rows, raw })
 }
 
 /// A seeded subset of at most `max` rows of `data`, in the original order.
@@ -72,10 +72,14 @@ fn subsample(data: &Dataset, max: usize, seed: u64) -> Dataset {
 
 /// Prepares the study's data (MASE's preprocessing, then the quick caps): returns the spec
 /// actually used and the splits.
-pub fn prepare(loaded: Loaded, quick: bool) -> Result<(DataSpec, Splits)> {
-    let Loaded { spec, raw, .. } = loaded;
+pub fn prepare(planned: PlannedData, quick: bool) -> Result<(DataSpec, Splits)> {
+    let PlannedData { spec, raw, .. } = planned;
     let mut splits = match raw {
-        Some(raw) => crate::data::prepare::prepare(&raw, spec.val, spec.split_seed)?,
+        Some(raw) => {
+            let mut splits = crate::data::prepare::prepare(&raw.data, spec.val, spec.split_seed)?;
+            splits.warnings = raw.warnings;
+            splits
+        }
         None => spec.prepare()?,
     };
     let (t, v, s) = QUICK_SPLIT_ROWS;

@@ -14,7 +14,7 @@ use super::cost::RowEstimate;
 use super::file::Study;
 use super::log::{LogContents, TrialKey, TrialLog};
 use super::plan::{Group, Plan, PlanOptions, Replicas, groups};
-use super::run_data::{self, Loaded};
+use super::run_data::{self, PlannedData};
 use super::rundir::{RunDir, RunMeta};
 use super::shard::{self, Shard};
 use crate::backend::BackendKind;
@@ -63,7 +63,7 @@ pub struct Session {
     pub selection: Vec<Vec<u64>>,
     /// The run directory.
     pub dir: RunDir,
-    data: Loaded,
+    data: PlannedData,
 }
 
 impl Session {
@@ -159,7 +159,8 @@ impl Session {
         self.dir.save_meta(&self.meta(), &self.study_text)?;
         let provenance = Provenance::collect(backend);
         let rows = self.data.rows;
-        let (spec, splits) = run_data::prepare(self.data, self.plan.quick)?;
+        let (spec, mut splits) = run_data::prepare(self.data, self.plan.quick)?;
+        warnings.append(&mut splits.warnings);
         let info = DataInfo::new(&spec, &splits);
         let device_data = DeviceSplits::upload(&splits, device);
         drop(splits);
