@@ -312,7 +312,17 @@ fn a_different_machine_is_invalid_unless_allowed() {
     std::fs::write(dir.path().join("upgraded.json"), v.to_string()).unwrap();
     let out = check(dir.path(), &["--new", "upgraded.json"]);
     assert_code(&out, 0);
-    assert!(text(&out).1.contains("versions changed"));
+    let stderr = text(&out).1;
+    assert!(stderr.contains("versions changed"), "{stderr}");
+    let notes: Vec<&str> = stderr.lines().filter(|l| l.starts_with("note:")).collect();
+    let mut unique = notes.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(
+        notes.len(),
+        unique.len(),
+        "each note is printed once: {notes:?}"
+    );
 }
 
 #[test]

@@ -173,9 +173,6 @@ fn check_timing_cmd(args: CheckTimingArgs) -> Result<()> {
             relative
         )
     );
-    for note in &result.notes {
-        eprintln!("note: {note}");
-    }
     finish(
         &result,
         format!(
