@@ -1,14 +1,13 @@
 //! `trainbench baseline save-timing | check-timing`.
 
 use clap::{Args, Subcommand};
-use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use std::path::PathBuf;
 use trainbench::baseline::criterion::{default_criterion_dir, read_dir};
 use trainbench::baseline::{
-    AccuracyBaseline, Change, CheckOptions, CheckResult, Direction, Rule, TimingBaseline,
-    accuracy_rule, check_accuracy, check_timing,
+    AccuracyBaseline, Change, CheckOptions, CheckResult, Rule, TimingBaseline, accuracy_rule,
+    check_accuracy, check_timing, table,
 };
-use trainbench::format::{change, p_value, points, seconds_si, signed_points};
+use trainbench::format::{change, points, seconds_si, signed_points};
 use trainbench::report::input::read_runs;
 use trainbench::{Error, Result};
 
@@ -165,7 +164,7 @@ fn check_timing_cmd(args: CheckTimingArgs) -> Result<()> {
     let relative = |r: &Change, d: f64| change(d / r.old_mean);
     println!(
         "{}",
-        table(
+        table::render(
             &result,
             options.rule.direction,
             "benchmark",
@@ -217,35 +216,6 @@ fn validate(threshold: f64, alpha: f64, unit: &str) -> Result<()> {
     Ok(())
 }
 
-/// The comparison table of a check: `item` names the first column, `value` formats the old
-/// and new means, `change` formats a difference (the mean's and the CI's ends) of row `r`.
-fn table(
-    result: &CheckResult,
-    direction: Direction,
-    item: &str,
-    value: impl Fn(f64) -> String,
-    change: impl Fn(&Change, f64) -> String,
-) -> Table {
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_header([
-        item, "old", "new", "change", "95% CI", "p (Holm)", "verdict",
-    ]);
-    let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
-    for r in &result.rows {
-        table.add_row(vec![
-            Cell::new(&r.id),
-            right(value(r.old_mean)),
-            right(value(r.new_mean)),
-            right(change(r, r.diff)),
-            right(format!("[{}, {}]", change(r, r.ci.0), change(r, r.ci.1))),
-            right(p_value(r.p_holm)),
-            Cell::new(r.verdict.label(direction)),
-        ]);
-    }
-    table
-}
-
 fn accuracy_of_run(dir: &std::path::Path, testbed: &str) -> Result<AccuracyBaseline> {
     let input = read_runs(&[dir.to_path_buf()], None)?;
     for w in &input.warnings {
@@ -288,7 +258,7 @@ fn check_accuracy_cmd(args: CheckAccuracyArgs) -> Result<()> {
     let signed = |_: &Change, x: f64| signed_points(x);
     println!(
         "{}",
-        table(&result, rule.direction, "configuration", points, signed)
+        table::render(&result, rule.direction, "configuration", points, signed)
     );
     finish(
         &result,
