@@ -58,6 +58,10 @@ pub struct TrialRecord {
     /// A `--quick` trial: subsampled data and capped epochs, never mixed with full trials.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub quick: bool,
+    /// The replica group it was trained in (`<start time> seeds <ranges>`; study runs only):
+    /// the seeds of one group share one wall time, so a group is one timing measurement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 impl TrialRecord {
@@ -77,6 +81,7 @@ impl TrialRecord {
             study: None,
             config_id: None,
             quick: false,
+            group: None,
         }
     }
 

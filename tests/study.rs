@@ -576,3 +576,51 @@ fn report_on_the_smoke_study_writes_tables_markdown_json_and_figures() {
         assert!(svg.contains("<svg"), "{stem}");
     }
 }
+
+/// Time metrics of `report.json`: (sweep, metric, number of comparisons, largest |t|).
+fn time_comparisons(json: &Value) -> Vec<(String, String, usize, f64)> {
+    let mut out = Vec::new();
+    for sweep in json["sweeps"].as_array().unwrap() {
+        for m in sweep["metrics"].as_array().unwrap() {
+            let name = m["metric"].as_str().unwrap();
+            if name != "train_seconds_per_epoch" && name != "total_seconds" {
+                continue;
+            }
+            let cs = m["comparisons"].as_array().unwrap();
+            let t = cs
+                .iter()
+                .filter_map(|c| c["statistic"].as_f64())
+                .fold(0.0, |a: f64, t| a.max(t.abs()));
+            out.push((sweep["name"].to_string(), name.to_string(), cs.len(), t));
+        }
+    }
+    out
+}
+
+/// Seeds trained as one replica group share one wall time: no time comparison may be built
+/// on one group per configuration; trained one seed at a time, the tests are kept.
+#[test]
+fn replica_groups_are_one_timing_measurement_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let grouped = dir.path().join("grouped");
+    run_smoke(&grouped, &[]);
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(grouped.join("report.json")).unwrap())
+            .unwrap();
+    for (sweep, metric, n, _) in time_comparisons(&json) {
+        assert_eq!(n, 0, "{sweep} {metric}: compared on one replica group each");
+    }
+    let md = std::fs::read_to_string(grouped.join("report.md")).unwrap();
+    assert!(md.contains("one measurement"), "{md}");
+
+    let single = dir.path().join("single");
+    run_smoke(&single, &["--replicas", "1"]);
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(single.join("report.json")).unwrap())
+            .unwrap();
+    let times = time_comparisons(&json);
+    assert!(
+        times.iter().all(|(_, _, n, t)| *n > 0 && *t < 1e6),
+        "{times:?}"
+    );
+}

@@ -121,7 +121,7 @@ fn save_timing(args: SaveTimingArgs) -> Result<()> {
     let path = args.baselines_dir.join(&testbed).join("timing.json");
     baseline.save(&path)?;
     let fp = &baseline.fingerprint;
-    println!(
+    outln!(
         "wrote {}: {} benchmarks ({}) from {}, on {} ({} cores, {} threads)",
         path.display(),
         baseline.benchmarks.len(),
@@ -162,7 +162,7 @@ fn check_timing_cmd(args: CheckTimingArgs) -> Result<()> {
     };
     let result = check_timing(&old, &new, &options)?;
     let relative = |r: &Change, d: f64| change(d / r.old_mean);
-    println!(
+    outln!(
         "{}",
         table::render(
             &result,
@@ -188,15 +188,15 @@ fn check_timing_cmd(args: CheckTimingArgs) -> Result<()> {
 /// this is not a report-only check.
 fn finish(result: &CheckResult, what: String, report_only: bool) -> Result<()> {
     for note in &result.notes {
-        eprintln!("note: {note}");
+        errln!("note: {note}");
     }
     let regressed = result.regressed();
     let summary = format!("{} of {} {what}", regressed.len(), result.rows.len());
     if regressed.is_empty() {
-        println!("{summary}");
+        outln!("{summary}");
         Ok(())
     } else if report_only {
-        println!("{summary}: {} (report only)", regressed.join(", "));
+        outln!("{summary}: {} (report only)", regressed.join(", "));
         Ok(())
     } else {
         Err(Error::Other(format!("{summary}: {}", regressed.join(", "))))
@@ -219,7 +219,7 @@ fn validate(threshold: f64, alpha: f64, unit: &str) -> Result<()> {
 fn accuracy_of_run(dir: &std::path::Path, testbed: &str) -> Result<AccuracyBaseline> {
     let input = read_runs(&[dir.to_path_buf()], None)?;
     for w in &input.warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
     AccuracyBaseline::from_records(testbed, &input.records)
 }
@@ -237,7 +237,7 @@ fn save_accuracy(args: SaveAccuracyArgs) -> Result<()> {
         .join(format!("{name}.json"));
     baseline.save(&path)?;
     let seeds: usize = baseline.configs.values().map(|c| c.seeds.len()).sum();
-    println!(
+    outln!(
         "wrote {}: {} configurations, {seeds} trials of study '{}'{} on {} ({} threads)",
         path.display(),
         baseline.configs.len(),
@@ -256,7 +256,7 @@ fn check_accuracy_cmd(args: CheckAccuracyArgs) -> Result<()> {
     let rule = accuracy_rule(args.threshold, args.gate.alpha);
     let result = check_accuracy(&old, &new, &rule, args.gate.allow_different_machine)?;
     let signed = |_: &Change, x: f64| signed_points(x);
-    println!(
+    outln!(
         "{}",
         table::render(&result, rule.direction, "configuration", points, signed)
     );

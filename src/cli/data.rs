@@ -46,7 +46,7 @@ impl SpecArgs {
         .spec()?
         .prepare()?;
         for w in &splits.warnings {
-            eprintln!("warning: {w}");
+            errln!("warning: {w}");
         }
         Ok(splits)
     }
@@ -57,7 +57,7 @@ pub fn run(cmd: DataCommand) -> Result<()> {
         DataCommand::Info(spec) => info(&spec.prepare()?),
         DataCommand::Export { spec, out } => {
             let rows = write_splits_csv(&spec.prepare()?, &out)?;
-            eprintln!("wrote {rows} rows to {}", out.display());
+            errln!("wrote {rows} rows to {}", out.display());
         }
     }
     Ok(())
@@ -65,7 +65,7 @@ pub fn run(cmd: DataCommand) -> Result<()> {
 
 /// Prints the summary line, the class table and the feature statistics table.
 fn info(s: &Splits) {
-    println!(
+    outln!(
         "{} duplicate rows dropped; validation: {}; fingerprint {}",
         s.duplicates_dropped,
         if s.val_is_train {
@@ -75,9 +75,9 @@ fn info(s: &Splits) {
         },
         s.fingerprint
     );
-    println!("{}", class_table(s));
-    println!("standardised features (scaler fitted on the training part):");
-    println!("{}", feature_table(s));
+    outln!("{}", class_table(s));
+    outln!("standardised features (scaler fitted on the training part):");
+    outln!("{}", feature_table(s));
 }
 
 /// Rows and class shares of each split.

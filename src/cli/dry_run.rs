@@ -7,7 +7,7 @@ use trainbench::study::Session;
 /// The `--dry-run` output: one table per sweep, then the totals.
 pub fn print_plan(session: &Session, jobs: usize) {
     let (plan, rows, shard) = (&session.plan, session.rows(), session.shard);
-    println!(
+    outln!(
         "study {}{}: data {} ({} val), ~{} train / {} val / {} test rows; {} seeds per config; \
          replicas {}",
         plan.name,
@@ -46,14 +46,14 @@ pub fn print_plan(session: &Session, jobs: usize) {
                 others.join(", "),
             ]);
         }
-        println!(
+        outln!(
             "\nsweep {name}: {} configs, {trials} trials{}",
             members.len(),
             shard.map(|s| format!(" in shard {s}")).unwrap_or_default()
         );
-        println!("{table}");
+        outln!("{table}");
     }
-    println!(
+    outln!(
         "\ntotal: {} unique configs × {} seeds = {} trials{}; estimated {} (Flex on 2 cores; \
          an estimate, see docs/studies.md)",
         plan.configs.len(),
@@ -65,7 +65,7 @@ pub fn print_plan(session: &Session, jobs: usize) {
         duration(costs.iter().sum()),
     );
     if jobs > 1 {
-        println!(
+        outln!(
             "with --jobs {jobs}: about {} wall (the slowest of {jobs} slices trained at once)",
             duration(session.estimate_parallel(jobs))
         );

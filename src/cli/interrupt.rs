@@ -23,12 +23,12 @@ pub fn install_ctrl_c() -> Result<()> {
     ctrlc::set_handler(|| {
         let first = *FIRST_INTERRUPT.get_or_init(Instant::now);
         if !STOP.swap(true, Ordering::SeqCst) {
-            eprintln!(
+            errln!(
                 "\ninterrupt: finishing the current group, then stopping (Ctrl-C again to \
                  abort it; the log stays valid either way)"
             );
         } else if first.elapsed() >= Duration::from_secs(1) {
-            eprintln!("\naborted; the trial log is valid — rerun the same command to resume");
+            errln!("\naborted; the trial log is valid — rerun the same command to resume");
             std::process::exit(130);
         }
     })

@@ -57,7 +57,7 @@ pub fn run(session: &Session, jobs: &[Job], threads: usize) -> Result<i32> {
             merge(&[out.path().to_path_buf()], job.dir.path())?;
         }
     }
-    eprintln!(
+    errln!(
         "{count} jobs × {threads} thread(s): job logs in {}, merged into {} at the end",
         out.jobs().display(),
         out.log().display()
@@ -83,17 +83,17 @@ pub fn run(session: &Session, jobs: &[Job], threads: usize) -> Result<i32> {
         .collect();
     let merged = merge(&logged, out.path())?;
     for w in &merged.warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
     check_statuses(&statuses, out)?;
     if statuses.contains(&Some(130)) || stopped() {
-        eprintln!(
+        errln!(
             "interrupted: finished trials are merged into {}; rerun the same command to resume",
             out.log().display()
         );
         return Ok(130);
     }
-    println!(
+    outln!(
         "{count} jobs done in {}; {} new trial(s) merged into {}",
         duration(started.elapsed().as_secs_f64()),
         merged.added,
@@ -167,7 +167,7 @@ fn forward(stream: Option<impl Read + Send + 'static>, prefix: String) -> Option
     stream.map(|stream| {
         std::thread::spawn(move || {
             for line in BufReader::new(stream).lines().map_while(|l| l.ok()) {
-                eprintln!("{prefix} {line}");
+                errln!("{prefix} {line}");
             }
         })
     })

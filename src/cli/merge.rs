@@ -18,12 +18,12 @@ pub struct MergeArgs {
 pub fn run(args: MergeArgs) -> Result<()> {
     let report = merge(&args.inputs, &args.out)?;
     for w in &report.warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
     for (input, n) in &report.read {
-        eprintln!("read {n} trial(s) from {}", input.display());
+        errln!("read {n} trial(s) from {}", input.display());
     }
-    println!(
+    outln!(
         "merged into {}: {} added, {} duplicate(s) dropped, {} were already there",
         args.out.display(),
         report.added,

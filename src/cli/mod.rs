@@ -1,6 +1,31 @@
 //! Command-line parsing and dispatch. Each subcommand lives in its own file and calls the
 //! library; nothing here trains or computes statistics itself.
 
+/// `println!` that never panics: once stdout is closed (`trainbench … | head`), output is
+/// dropped and the command goes on (a study keeps training and logging).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!` that never panics (see [`outln!`]).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that never panics: once stderr is closed, messages are dropped.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod baseline;
 mod data;
 mod dry_run;
@@ -111,11 +136,11 @@ pub fn main() -> i32 {
         Err(e) => {
             use clap::error::ErrorKind::*;
             if matches!(e.kind(), DisplayHelp | DisplayVersion) {
-                print!("{e}");
+                out!("{e}");
                 return 0;
             }
             let msg = e.to_string();
-            eprintln!("{}", msg.lines().next().unwrap_or("invalid arguments"));
+            errln!("{}", msg.lines().next().unwrap_or("invalid arguments"));
             return 2;
         }
     };
@@ -132,7 +157,7 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             e.exit_code()
         }
     }

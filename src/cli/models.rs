@@ -16,7 +16,7 @@ pub fn run() -> Result<()> {
             Cell::new(thousands(spec.param_count())).set_alignment(CellAlignment::Right),
         ]);
     }
-    println!("{table}");
+    outln!("{table}");
     Ok(())
 }
 

@@ -38,7 +38,7 @@ impl Bars {
 
     fn line(&self, s: String) {
         if self.multi.is_hidden() {
-            eprintln!("{s}");
+            errln!("{s}");
         } else {
             let _ = self.multi.println(s);
         }
@@ -59,7 +59,7 @@ impl Bars {
                     seed_ranges(&group.seeds)
                 );
                 if self.multi.is_hidden() {
-                    eprintln!("{head} ...");
+                    errln!("{head} ...");
                 }
                 self.group.set_prefix(head);
                 self.group.set_position(0);

@@ -36,10 +36,10 @@ pub struct ReportArgs {
 
 /// Analyses `records` and prints the report tables; writes report.md + figures into `out`.
 pub fn print_and_write(report: &Report, records: &[TrialRecord], out: Option<&Path>) -> Result<()> {
-    print!("{}", table::render(report));
+    out!("{}", table::render(report));
     if let Some(dir) = out {
         let figures = write_dir(report, records, dir)?;
-        eprintln!(
+        errln!(
             "wrote {} and {} figures (PNG + SVG)",
             dir.join("report.md").display(),
             figures.len()
@@ -53,13 +53,13 @@ pub fn print_and_write(report: &Report, records: &[TrialRecord], out: Option<&Pa
 pub fn report_run(input: &RunInput, dir: &Path) -> Result<()> {
     print_warnings(input);
     let report = input.report(AnalysisOptions::default());
-    println!();
+    outln!();
     print_and_write(&report, &input.records, Some(dir))
 }
 
 fn print_warnings(input: &RunInput) {
     for w in &input.warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
 }
 
@@ -88,9 +88,9 @@ pub fn run(args: ReportArgs) -> Result<()> {
             if args.format == "json" {
                 let json = serde_json::to_string_pretty(&report)
                     .map_err(|e| Error::Other(e.to_string()))?;
-                println!("{json}");
+                outln!("{json}");
             } else {
-                print!("{}", markdown::render(&report, &figures));
+                out!("{}", markdown::render(&report, &figures));
             }
         }
         other => {

@@ -157,16 +157,16 @@ pub fn run(args: RunArgs) -> Result<i32> {
             .collect();
         return jobs::run(&session, &specs, threads);
     }
-    eprintln!("preparing data {} ...", session.data_spec().source);
+    errln!("preparing data {} ...", session.data_spec().source);
     let selected = session.selected();
     let shard = session.shard;
     let mut ready = session.start(backend, &device)?;
     for w in &ready.warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
-    eprintln!("{}", header(&ready, selected, shard));
+    errln!("{}", header(&ready, selected, shard));
     if ready.groups.is_empty() {
-        println!(
+        outln!(
             "nothing to do: all {selected} trials are in {}",
             ready.log_path().display()
         );
@@ -183,7 +183,7 @@ pub fn run(args: RunArgs) -> Result<i32> {
     } else {
         format!(", {} diverged", summary.diverged.len())
     };
-    println!(
+    outln!(
         "{}: ran {} trial(s) in {} group(s) in {}{diverged}; skipped {} already in the log",
         plan.name,
         summary.ran,
@@ -192,10 +192,10 @@ pub fn run(args: RunArgs) -> Result<i32> {
         selected - to_run,
     );
     for key in summary.diverged.iter().take(10) {
-        println!("  diverged: {} seed {}", key.config_id, key.seed);
+        outln!("  diverged: {} seed {}", key.config_id, key.seed);
     }
     if summary.stopped {
-        eprintln!(
+        errln!(
             "interrupted: {} trial(s) not run; the log is complete up to the last group — rerun \
              the same command to resume",
             summary.remaining

@@ -45,11 +45,11 @@ pub fn run(args: StatusArgs) -> Result<()> {
     let log = dir.log();
     let contents = LogContents::read(&log)?;
     for w in contents.warnings(&log) {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
     let st = status(&plan, &contents.records);
 
-    println!(
+    outln!(
         "{}{}: {} seeds per config, {} records in {}",
         plan.name,
         if plan.quick { " (quick)" } else { "" },
@@ -74,21 +74,21 @@ pub fn run(args: StatusArgs) -> Result<()> {
             s.diverged.to_string(),
         ]);
     }
-    println!("{table}");
+    outln!("{table}");
     if !st.total.missing.is_empty() {
-        println!("missing:");
+        outln!("missing:");
         for (id, seeds) in &st.total.missing {
-            println!("  {id} seeds {}", seed_ranges(seeds));
+            outln!("  {id} seeds {}", seed_ranges(seeds));
         }
     }
     if st.variants.len() > 1 {
-        println!("note: the counted trials come from several backends / data sets:");
+        outln!("note: the counted trials come from several backends / data sets:");
         for (backend, fingerprint) in &st.variants {
-            println!("  backend {backend}, data {fingerprint}");
+            outln!("  backend {backend}, data {fingerprint}");
         }
     }
     if st.outside_plan > 0 {
-        println!(
+        outln!(
             "note: {} record(s) of this mode are not in this plan (other sweeps or seeds)",
             st.outside_plan
         );

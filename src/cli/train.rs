@@ -60,13 +60,13 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let spec = args.data.spec()?;
     let (backend, device) = args.backend.open()?;
     let provenance = Provenance::collect(backend);
-    eprintln!("preparing data {} ...", spec.source);
+    errln!("preparing data {} ...", spec.source);
     let splits = spec.prepare()?;
     for w in &splits.warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
     let info = DataInfo::new(&spec, &splits);
-    eprintln!(
+    errln!(
         "data: {} train / {} val{} / {} test rows ({} duplicates dropped); backend {backend}, {} threads",
         info.train_rows,
         info.val_rows,
@@ -103,7 +103,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
 
     if args.json {
         let json = serde_json::to_string(&record).map_err(|e| Error::Other(e.to_string()))?;
-        println!("{json}");
+        outln!("{json}");
         return Ok(());
     }
     print_epochs(&record);
@@ -136,7 +136,7 @@ fn print_epochs(record: &TrialRecord) {
             format!("{:.3}", e.eval_seconds),
         ]);
     }
-    println!("{table}");
+    outln!("{table}");
 }
 
 fn print_summary(record: &TrialRecord) {
@@ -147,10 +147,10 @@ fn print_summary(record: &TrialRecord) {
         c.model, c.batch_size, c.lr, c.epochs, o.seed, record.provenance.backend
     );
     match o.diverged_at {
-        Some(epoch) => println!("{head}: DIVERGED at epoch {epoch} (loss became NaN/inf)"),
+        Some(epoch) => outln!("{head}: DIVERGED at epoch {epoch} (loss became NaN/inf)"),
         None => {
             let train_s: f64 = o.epochs.iter().map(|e| e.train_seconds).sum();
-            println!(
+            outln!(
                 "{head}: test acc {} (loss {}), {:.3} s/epoch training, {:.1} s total",
                 pct(o.test_acc),
                 num(o.test_loss, 4),

@@ -58,6 +58,12 @@ impl Metric {
         )
     }
 
+    /// True for wall-time metrics: their independent unit is the replica group that was
+    /// timed, not the seed.
+    pub fn is_time(&self) -> bool {
+        matches!(self, Metric::TrainSecondsPerEpoch | Metric::TotalSeconds)
+    }
+
     /// The metric of one trial; `None` when the trial diverged or (epochs-to-target) never
     /// reached `target`.
     pub fn value(&self, r: &TrialRecord, target: f64) -> Option<f64> {
@@ -111,9 +117,22 @@ pub struct ConfigSummary {
     /// Trials without a value for this metric other than by divergence (epochs-to-target:
     /// never reached the target).
     pub missing: usize,
-    /// Statistics over the remaining values.
+    /// Statistics over the remaining values: one per seed, or for a time metric one per
+    /// independent timing unit (a replica group: its seeds share one wall time).
     #[serde(flatten)]
     pub summary: Summary,
+    /// Time metrics: what one value is (`seed`, or `replica group of S seeds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Time metrics: the mean divided by the seeds per group — the cost of one seed when
+    /// trained as a replica (absent when every unit is one seed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_seed: Option<f64>,
+    /// Seconds per epoch measured on fewer than 2 independent units: the median, minimum and
+    /// maximum over the epochs of the one unit (repeated measures of one unit, not an
+    /// interval: no CI or test is computed from them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch_spread: Option<[f64; 3]>,
 }
 
 /// One configuration compared with the sweep's best.
@@ -176,8 +195,14 @@ impl Verdict {
 pub struct MetricReport {
     /// The metric.
     pub metric: Metric,
-    /// The configuration with the best mean (none if no configuration has values).
+    /// The configuration with the best mean among those that diverged least (none if no
+    /// configuration has values; for a time metric, none unless it was compared on at least
+    /// 2 independent timing units).
     pub best: Option<String>,
+    /// Why there is no comparison although there are values (e.g. fewer than 2 independent
+    /// timing units), for the reader.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_compared: Option<String>,
     /// One summary per configuration, in sweep order.
     pub summaries: Vec<ConfigSummary>,
     /// Every other configuration (with values) against the best.
@@ -262,10 +287,78 @@ fn values_by_seed(trials: &[&TrialRecord], metric: Metric, target: f64) -> BTree
         .collect()
 }
 
-fn compare(a_id: &str, a: &BTreeMap<u64, f64>, b_id: &str, b: &BTreeMap<u64, f64>) -> Comparison {
+/// The independent timing unit of a trial: the replica group it was trained in (its seeds
+/// share one wall time), or the seed itself when it trained alone. Records written before
+/// groups were recorded are grouped by start time, group size and wall time.
+pub fn timing_unit(r: &TrialRecord) -> String {
+    match &r.group {
+        Some(g) => g.clone(),
+        None if r.outcome.replicas <= 1 => format!("seed {}", r.outcome.seed),
+        None => format!(
+            "{} x{} {}",
+            r.provenance.started_at,
+            r.outcome.replicas,
+            r.outcome.total_seconds.to_bits()
+        ),
+    }
+}
+
+/// Values of a time metric, one per timing unit (the mean over the unit's seeds, which share
+/// one time), keyed by unit number in order of first appearance.
+fn values_by_unit(trials: &[&TrialRecord], metric: Metric, target: f64) -> BTreeMap<u64, f64> {
+    let mut units: Vec<(String, Vec<f64>)> = Vec::new();
+    for r in trials {
+        let Some(v) = metric.value(r, target) else {
+            continue;
+        };
+        let key = timing_unit(r);
+        match units.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, vs)) => vs.push(v),
+            None => units.push((key, vec![v])),
+        }
+    }
+    units
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, vs))| (i as u64, stats::mean(&vs)))
+        .collect()
+}
+
+/// Median, minimum and maximum of the per-epoch training seconds over the epochs of the
+/// trials' (single) timing unit.
+fn epoch_spread(trials: &[&TrialRecord]) -> Option<[f64; 3]> {
+    let r = trials.iter().find(|r| !r.diverged)?;
+    let epochs: Vec<f64> = r.outcome.epochs.iter().map(|e| e.train_seconds).collect();
+    if epochs.is_empty() {
+        return None;
+    }
+    let min = epochs.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = epochs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Some([stats::median(&epochs), min, max])
+}
+
+/// Seeds per timing unit of the trials (the largest group), at least 1.
+fn seeds_per_unit(trials: &[&TrialRecord]) -> usize {
+    trials
+        .iter()
+        .map(|r| r.outcome.replicas)
+        .max()
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// Compares `a` with `b`: paired over shared seeds, Welch otherwise (always Welch when
+/// `by_unit`: timing units of two configurations are different groups, not pairs).
+fn compare(
+    a_id: &str,
+    a: &BTreeMap<u64, f64>,
+    b_id: &str,
+    b: &BTreeMap<u64, f64>,
+    by_unit: bool,
+) -> Comparison {
     let va: Vec<f64> = a.values().copied().collect();
     let vb: Vec<f64> = b.values().copied().collect();
-    let same_seeds = a.len() >= 2 && a.keys().eq(b.keys());
+    let same_seeds = !by_unit && a.len() >= 2 && a.keys().eq(b.keys());
     let (test, result) = if same_seeds {
         let paired = stats::paired_t_test(&va, &vb).unwrap_or(stats::TestResult::NAN);
         ("paired", paired)
@@ -298,27 +391,122 @@ fn analyse_metric(
         .iter()
         .map(|c| {
             let t = trials.get(c.config_id.as_str()).unwrap_or(&empty);
-            (
-                c.config_id.as_str(),
-                t,
-                values_by_seed(t, metric, options.target),
-            )
+            let values = if metric.is_time() {
+                values_by_unit(t, metric, options.target)
+            } else {
+                values_by_seed(t, metric, options.target)
+            };
+            (c.config_id.as_str(), t, values)
         })
         .collect();
     let summaries: Vec<ConfigSummary> = per_config
         .iter()
-        .map(|(id, t, values)| {
-            let diverged = t.iter().filter(|r| r.diverged).count();
-            let v: Vec<f64> = values.values().copied().collect();
-            ConfigSummary {
-                config_id: id.to_string(),
-                trials: t.len(),
-                diverged,
-                missing: t.len() - diverged - v.len(),
-                summary: stats::summarize(&v, options.level),
-            }
-        })
+        .map(|(id, t, values)| summarise(id, t, values, metric, options))
         .collect();
+    let best = pick_best(&summaries, metric);
+    let mut report = MetricReport {
+        metric,
+        best,
+        not_compared: None,
+        summaries,
+        comparisons: Vec::new(),
+    };
+    let Some(best_id) = report.best.clone() else {
+        return report;
+    };
+    if metric.is_time() {
+        let units = |id: &str| report.summary(id).map_or(0, |s| s.summary.n);
+        if per_config
+            .iter()
+            .any(|(id, _, v)| !v.is_empty() && units(id) < 2)
+        {
+            report.not_compared = Some(format!(
+                "{} measured on fewer than 2 independent timing units (a replica group's seeds \
+                 share one wall time): no CI, test or verdict; train with more groups (e.g. \
+                 --replicas N below the seed count, or more seeds) to compare times",
+                metric.name()
+            ));
+            report.best = None;
+            return report;
+        }
+    }
+    let best_values = &per_config
+        .iter()
+        .find(|(id, ..)| *id == best_id)
+        .expect("best is a config")
+        .2;
+    for (id, _, values) in &per_config {
+        if *id != best_id && !values.is_empty() {
+            report
+                .comparisons
+                .push(compare(id, values, &best_id, best_values, metric.is_time()));
+        }
+    }
+    let p: Vec<f64> = report.comparisons.iter().map(|c| c.p_value).collect();
+    for (c, p) in report.comparisons.iter_mut().zip(stats::holm(&p)) {
+        c.p_holm = p;
+        c.verdict = if p < options.alpha {
+            Verdict::Worse
+        } else {
+            Verdict::Indistinguishable
+        };
+    }
+    report
+}
+
+/// The summary of one configuration's values of `metric`.
+fn summarise(
+    id: &str,
+    t: &[&TrialRecord],
+    values: &BTreeMap<u64, f64>,
+    metric: Metric,
+    options: &AnalysisOptions,
+) -> ConfigSummary {
+    let diverged = t.iter().filter(|r| r.diverged).count();
+    let v: Vec<f64> = values.values().copied().collect();
+    let valued = t
+        .iter()
+        .filter(|r| metric.value(r, options.target).is_some())
+        .count();
+    let summary = stats::summarize(&v, options.level);
+    let (mut unit, mut per_seed, mut spread) = (None, None, None);
+    if metric.is_time() {
+        let s = seeds_per_unit(t);
+        unit = Some(if s > 1 {
+            format!("replica group of {s} seeds")
+        } else {
+            "seed".to_string()
+        });
+        per_seed = (s > 1 && summary.n > 0).then(|| summary.mean / s as f64);
+        if metric == Metric::TrainSecondsPerEpoch && summary.n == 1 {
+            spread = epoch_spread(t);
+        }
+    }
+    ConfigSummary {
+        config_id: id.to_string(),
+        trials: t.len(),
+        diverged,
+        missing: t.len() - diverged - valued,
+        summary,
+        unit,
+        per_seed,
+        epoch_spread: spread,
+    }
+}
+
+/// The best mean among the configurations that diverged least (as a share of their trials):
+/// a configuration never wins on the strength of its surviving seeds while another
+/// diverged less.
+fn pick_best(summaries: &[ConfigSummary], metric: Metric) -> Option<String> {
+    let candidates: Vec<&ConfigSummary> = summaries
+        .iter()
+        .filter(|s| s.summary.n > 0 && s.summary.mean.is_finite())
+        .collect();
+    let share = |s: &ConfigSummary| s.diverged as f64 / s.trials.max(1) as f64;
+    let least = candidates
+        .iter()
+        .map(|s| share(s))
+        .fold(f64::INFINITY, f64::min);
     let better = |x: f64, y: f64| {
         if metric.higher_is_better() {
             x > y
@@ -326,42 +514,14 @@ fn analyse_metric(
             x < y
         }
     };
-    let best = summaries
-        .iter()
-        .filter(|s| s.summary.n > 0 && s.summary.mean.is_finite())
+    candidates
+        .into_iter()
+        .filter(|s| share(s) <= least)
         .fold(None::<&ConfigSummary>, |acc, s| match acc {
             Some(b) if !better(s.summary.mean, b.summary.mean) => Some(b),
             _ => Some(s),
         })
-        .map(|s| s.config_id.clone());
-    let mut comparisons = Vec::new();
-    if let Some(best_id) = &best {
-        let best_values = &per_config
-            .iter()
-            .find(|(id, ..)| id == best_id)
-            .expect("best is a config")
-            .2;
-        for (id, _, values) in &per_config {
-            if id != best_id && !values.is_empty() {
-                comparisons.push(compare(id, values, best_id, best_values));
-            }
-        }
-        let adjusted = stats::holm(&comparisons.iter().map(|c| c.p_value).collect::<Vec<_>>());
-        for (c, p) in comparisons.iter_mut().zip(adjusted) {
-            c.p_holm = p;
-            c.verdict = if p < options.alpha {
-                Verdict::Worse
-            } else {
-                Verdict::Indistinguishable
-            };
-        }
-    }
-    MetricReport {
-        metric,
-        best,
-        summaries,
-        comparisons,
-    }
+        .map(|s| s.config_id.clone())
 }
 
 /// Analyses one sweep over every metric.
@@ -422,6 +582,7 @@ mod tests {
             study: Some("t".into()),
             config_id: Some(id.into()),
             quick: false,
+            group: None,
         }
     }
 
@@ -481,5 +642,77 @@ mod tests {
         assert_eq!((a.summary.n, a.missing), (1, 1));
         assert_eq!(a.summary.mean, 2.0);
         assert!(m.summary("b").unwrap().summary.n == 0);
+    }
+
+    /// Seeds trained as one replica group share one wall time: one timing unit per
+    /// configuration gives no CI, test or verdict (the t = 1e16 artefact of pseudo-
+    /// replication); one seed per group keeps the tests.
+    #[test]
+    fn a_replica_group_is_one_timing_measurement() {
+        let grouped = |id: &str, seed: u64, secs: f64, group: Option<&str>, s: usize| {
+            let mut r = record(id, seed, 0.7, false);
+            r.outcome.replicas = s;
+            r.group = group.map(str::to_string);
+            for (i, e) in r.outcome.epochs.iter_mut().enumerate() {
+                e.train_seconds = secs + 0.01 * i as f64;
+            }
+            r
+        };
+        let mut records = Vec::new();
+        for seed in 0..5 {
+            records.push(grouped("a", seed, 0.5, Some("ga"), 5));
+            records.push(grouped("b", seed, 0.9, Some("gb"), 5));
+        }
+        let report = analyse_sweep(&view(), &records, &AnalysisOptions::default());
+        let time = report.metric(Metric::TrainSecondsPerEpoch);
+        let a = time.summary("a").unwrap();
+        assert_eq!(
+            a.summary.n, 1,
+            "five seeds of one group are one measurement"
+        );
+        assert!(a.summary.ci_low.is_nan());
+        assert_eq!(a.unit.as_deref(), Some("replica group of 5 seeds"));
+        assert!((a.per_seed.unwrap() - a.summary.mean / 5.0).abs() < 1e-15);
+        let [median, min, max] = a.epoch_spread.unwrap();
+        assert!(min <= median && median <= max && max > min);
+        assert!(time.comparisons.is_empty() && time.best.is_none());
+        assert!(time.not_compared.is_some());
+        for m in report.metrics.iter().filter(|m| m.metric.is_time()) {
+            assert!(m.comparisons.iter().all(|c| c.statistic.abs() < 1e6));
+        }
+
+        // One seed per group (--replicas 1): each seed is a unit, compared by Welch.
+        let records: Vec<TrialRecord> = (0..5)
+            .flat_map(|seed| {
+                let g = |c: &str| format!("{c}{seed}");
+                [
+                    grouped("a", seed, 0.5 + 0.01 * seed as f64, Some(&g("a")), 1),
+                    grouped("b", seed, 0.9 + 0.02 * seed as f64, Some(&g("b")), 1),
+                ]
+            })
+            .collect();
+        let report = analyse_sweep(&view(), &records, &AnalysisOptions::default());
+        let time = report.metric(Metric::TrainSecondsPerEpoch);
+        assert_eq!(time.summary("a").unwrap().summary.n, 5);
+        assert_eq!(time.best.as_deref(), Some("a"));
+        assert_eq!(time.comparisons.len(), 1);
+        assert_eq!(time.comparisons[0].test, "welch");
+        assert_eq!(time.verdict("b"), Some(Verdict::Worse));
+    }
+
+    /// A configuration whose surviving seed looks best but which diverged in 4 of 5 seeds
+    /// is not the best; the one that diverged least is.
+    #[test]
+    fn divergence_disqualifies_a_survivor_from_best() {
+        let mut records = Vec::new();
+        for seed in 0..5 {
+            records.push(record("a", seed, 0.80, seed > 0));
+            records.push(record("b", seed, 0.70 + 0.001 * seed as f64, false));
+        }
+        let report = analyse_sweep(&view(), &records, &AnalysisOptions::default());
+        let test = report.metric(Metric::TestAcc);
+        assert_eq!(test.best.as_deref(), Some("b"));
+        let a = test.summary("a").unwrap();
+        assert_eq!((a.trials, a.diverged, a.summary.n), (5, 4, 1));
     }
 }

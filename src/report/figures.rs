@@ -290,6 +290,7 @@ mod tests {
             study: Some("t".into()),
             config_id: Some(id.into()),
             quick: false,
+            group: None,
         }
     }
 

@@ -4,7 +4,7 @@
 use super::Report;
 use super::analysis::{Metric, MetricReport, SweepReport, Verdict};
 use super::figures::suffix;
-use super::table::{label, metric_ci, verdict};
+use super::table::{label, metric_ci, time_header, verdict};
 use crate::format::{MISSING, num, num_ci, p_value, pct_ci};
 use crate::model::ModelSpec;
 use std::fmt::Write;
@@ -19,8 +19,9 @@ fn sweep_table(out: &mut String, sweep: &SweepReport, level: f64) {
     let ett = sweep.metric(Metric::EpochsToTarget);
     let _ = writeln!(
         out,
-        "| configuration | n | diverged | test acc ({:.0}% CI) | verdict | final val acc | best val acc | train s/epoch | total s | epochs to target (reached) |",
-        100.0 * level
+        "| configuration | n | diverged | test acc ({:.0}% CI) | verdict | final val acc | best val acc | {} | total s | epochs to target (reached) |",
+        100.0 * level,
+        time_header(time),
     );
     let _ = writeln!(out, "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|");
     for c in &sweep.view.configs {
@@ -31,7 +32,7 @@ fn sweep_table(out: &mut String, sweep: &SweepReport, level: f64) {
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} ({}/{}) |",
             label(sweep, id),
-            s.trials,
+            s.summary.n,
             s.diverged,
             metric_ci(test, id),
             verdict(test, id),
@@ -47,6 +48,10 @@ fn sweep_table(out: &mut String, sweep: &SweepReport, level: f64) {
 }
 
 fn comparison_table(out: &mut String, sweep: &SweepReport, m: &MetricReport) {
+    if let Some(why) = &m.not_compared {
+        let _ = writeln!(out, "\n{}: not compared — {why}.", m.metric.name());
+        return;
+    }
     if m.comparisons.is_empty() {
         return;
     }
@@ -84,6 +89,9 @@ fn comparison_table(out: &mut String, sweep: &SweepReport, m: &MetricReport) {
 /// "bs=256 reached 71.20% [70.91, 71.55] (10 seeds); bs=128 (p_holm = 0.31) and … are
 /// statistically indistinguishable from it; bs=32, … are significantly lower."
 fn finding(sweep: &SweepReport, m: &MetricReport, what: &str) -> String {
+    if m.not_compared.is_some() {
+        return format!("The {what} is not compared: {}.", time_unit_note(m));
+    }
     let Some(best) = &m.best else {
         return format!("No {what} values were recorded.");
     };
@@ -101,10 +109,22 @@ fn finding(sweep: &SweepReport, m: &MetricReport, what: &str) -> String {
             .collect()
     };
     let (same, worse) = (group(Verdict::Indistinguishable), group(Verdict::Worse));
+    let best_summary = m.summary(best).expect("best summary");
+    let units = match (m.metric.is_time(), best_summary.unit.as_deref()) {
+        (true, Some(u)) if u != "seed" => format!("{} timing units, each a {u}", s.n),
+        _ => format!("{} seeds", s.n),
+    };
+    let diverged = if best_summary.diverged > 0 {
+        format!(
+            "; {} of its {} trials diverged and are left out",
+            best_summary.diverged, best_summary.trials
+        )
+    } else {
+        String::new()
+    };
     let mut text = format!(
-        "The best mean {what} is {}: {value} ({} seeds).",
+        "The best mean {what} is {}: {value} ({units}{diverged}).",
         label(sweep, best),
-        s.n
     );
     if same.len() > 5 {
         let min_p = m
@@ -175,13 +195,31 @@ fn time_range(sweep: &SweepReport) -> String {
     ) else {
         return String::new();
     };
+    let caveat = if m.not_compared.is_some() {
+        format!(" ({})", time_unit_note(m))
+    } else {
+        String::new()
+    };
     format!(
-        " Training time per epoch ranges from {:.3} s ({}) to {:.3} s ({}), a factor of {:.1}.",
+        " Training time per epoch ranges from {:.3} s ({}) to {:.3} s ({}), a factor of {:.1}{caveat}.",
         fast.1,
         label(sweep, fast.0),
         slow.1,
         label(sweep, slow.0),
         slow.1 / fast.1
+    )
+}
+
+/// Why a time metric was not compared, in words for report.md.
+fn time_unit_note(m: &MetricReport) -> String {
+    let unit = m
+        .summaries
+        .iter()
+        .find_map(|s| s.unit.as_deref())
+        .unwrap_or("replica group");
+    format!(
+        "each configuration's time is one measurement — one {unit} sharing one wall time — so \
+         there is no confidence interval or test"
     )
 }
 

@@ -2,21 +2,39 @@
 
 use super::Report;
 use super::analysis::{Metric, MetricReport, SweepReport, Verdict};
-use crate::format::{MISSING, num_ci, pct_ci};
+use crate::format::{MISSING, num, num_ci, p_value, pct_ci};
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
-/// A metric's summary of one configuration, formatted for its kind.
+/// A metric's summary of one configuration, formatted for its kind. A time measured on one
+/// timing unit shows the median and range over its epochs instead of a CI.
 pub fn metric_ci(m: &MetricReport, id: &str) -> String {
     match m.summary(id) {
         Some(s) if m.metric.higher_is_better() => pct_ci(&s.summary),
-        Some(s) => num_ci(&s.summary),
+        Some(s) => match s.epoch_spread {
+            Some([median, min, max]) => format!(
+                "{} (median; epochs {}–{})",
+                num(median, 3),
+                num(min, 3),
+                num(max, 3)
+            ),
+            None => num_ci(&s.summary),
+        },
         None => MISSING.into(),
     }
 }
 
-/// The verdict word of `id` for metric `m` ("" if it has no values).
-pub fn verdict(m: &MetricReport, id: &str) -> &'static str {
-    m.verdict(id).map(|v| v.word()).unwrap_or("")
+/// The verdict word of `id` for metric `m` ("" if it has no values or was not compared);
+/// a best configuration that lost seeds to divergence says so.
+pub fn verdict(m: &MetricReport, id: &str) -> String {
+    let Some(v) = m.verdict(id) else {
+        return String::new();
+    };
+    match m.summary(id) {
+        Some(s) if v == Verdict::Best && s.diverged > 0 => {
+            format!("best ({}/{} diverged)", s.diverged, s.trials)
+        }
+        _ => v.word().to_string(),
+    }
 }
 
 /// The configuration label: its varied parameter values, `bs=256, lr=1e-3` style.
@@ -35,6 +53,9 @@ pub fn label(sweep: &SweepReport, id: &str) -> String {
 
 /// The one-line conclusion for a metric: best, and who is indistinguishable from it.
 pub fn conclusion(sweep: &SweepReport, m: &MetricReport) -> String {
+    if let Some(why) = &m.not_compared {
+        return why.clone();
+    }
     let Some(best) = &m.best else {
         return format!("{}: no values", m.metric.name());
     };
@@ -48,10 +69,15 @@ pub fn conclusion(sweep: &SweepReport, m: &MetricReport) -> String {
         .comparisons
         .iter()
         .filter(|c| c.verdict == Verdict::Indistinguishable)
-        .map(|c| format!("{} (p_holm = {:.3})", label(sweep, &c.a), c.p_holm))
+        .map(|c| format!("{} (p_holm = {})", label(sweep, &c.a), p_value(c.p_holm)))
         .collect();
+    let diverged = if s.diverged > 0 {
+        format!(", {} of {} trials diverged", s.diverged, s.trials)
+    } else {
+        String::new()
+    };
     format!(
-        "best {}: {} — {} (n = {}); statistically indistinguishable: {}",
+        "best {}: {} — {} (n = {}{diverged}); statistically indistinguishable: {}",
         m.metric.name(),
         label(sweep, best),
         value,
@@ -62,6 +88,14 @@ pub fn conclusion(sweep: &SweepReport, m: &MetricReport) -> String {
             same.join(", ")
         }
     )
+}
+
+/// `train s/epoch`, naming the timing unit when it is a replica group.
+pub fn time_header(time: &MetricReport) -> String {
+    match time.summaries.iter().find_map(|s| s.unit.as_deref()) {
+        Some(unit) if unit != "seed" => format!("train s/epoch (per {unit})"),
+        _ => "train s/epoch".into(),
+    }
 }
 
 /// One table per sweep: per configuration, trial counts, accuracies with CIs and verdicts,
@@ -82,7 +116,7 @@ pub fn render(report: &Report) -> String {
             "verdict".into(),
             "final val acc".into(),
             "verdict".into(),
-            "train s/epoch".into(),
+            time_header(time),
             "verdict".into(),
         ]);
         for c in &sweep.view.configs {
@@ -91,7 +125,7 @@ pub fn render(report: &Report) -> String {
             let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
             table.add_row(vec![
                 Cell::new(label(sweep, id)),
-                right(summary.trials.to_string()),
+                right(summary.summary.n.to_string()),
                 right(summary.diverged.to_string()),
                 right(metric_ci(test, id)),
                 Cell::new(verdict(test, id)),

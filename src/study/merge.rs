@@ -40,6 +40,7 @@ fn results_only(r: &TrialRecord) -> TrialRecord {
     r.provenance.cores = 0;
     r.provenance.threads = 0;
     r.provenance.device.clear();
+    r.group = None;
     r
 }
 

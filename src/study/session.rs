@@ -392,6 +392,11 @@ impl Ready {
             on_event(Event::Train(p))
         })?;
         let mut records = Vec::with_capacity(outcomes.len());
+        let group_id = format!(
+            "{} seeds {}",
+            provenance.started_at,
+            crate::format::seed_ranges(&group.seeds)
+        );
         for outcome in outcomes {
             let mut record = TrialRecord::new(
                 &planned.config,
@@ -402,6 +407,7 @@ impl Ready {
             record.study = Some(self.plan.name.clone());
             record.config_id = Some(planned.id.clone());
             record.quick = self.plan.quick;
+            record.group = Some(group_id.clone());
             self.log.append(&record)?;
             records.push(record);
         }
