@@ -451,3 +451,57 @@ fn accuracy_baseline_gate_passes_unchanged_and_flags_regressions() {
     assert_code(&check("other.json", &["--allow-different-machine"]), 1);
     assert_code(&check("missing.json", &[]), 2);
 }
+
+/// A configuration that diverges in more seeds than in its baseline is a regression, even
+/// when its surviving seeds look as good (issue: the gate used to say "no change").
+#[test]
+fn accuracy_gate_fails_a_configuration_that_diverges_more_than_its_baseline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let study = root.join("studies/smoke.toml");
+    let out = trainbench(tmp.path(), &["run", study.to_str().unwrap(), "--out", "a"]);
+    assert_code(&out, 0);
+    let save = [
+        "baseline",
+        "save-accuracy",
+        "a",
+        "--testbed",
+        "here",
+        "--baselines-dir",
+        "bl",
+    ];
+    assert_code(&trainbench(tmp.path(), &save), 0);
+    let victim = "bs=64,lr=1e-2,model=jsc-tiny,epochs=2";
+    for diverged_seeds in [3, 2] {
+        let dir = tmp.path().join(format!("d{diverged_seeds}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in ["study.toml", "run.json"] {
+            std::fs::copy(tmp.path().join("a").join(f), dir.join(f)).unwrap();
+        }
+        let log = std::fs::read_to_string(tmp.path().join("a/trials.jsonl")).unwrap();
+        let mut lines = Vec::new();
+        for line in log.lines() {
+            let mut r: Value = serde_json::from_str(line).unwrap();
+            if r["config_id"] == victim && r["seed"].as_u64().unwrap() < diverged_seeds {
+                r["diverged"] = json!(true);
+            }
+            lines.push(r.to_string());
+        }
+        std::fs::write(dir.join("trials.jsonl"), lines.join("\n") + "\n").unwrap();
+        let out = trainbench(
+            tmp.path(),
+            &[
+                "baseline",
+                "check-accuracy",
+                dir.to_str().unwrap(),
+                "--against",
+                "bl/here/smoke.json",
+            ],
+        );
+        assert_code(&out, 1);
+        let (stdout, stderr) = text(&out);
+        assert!(stderr.contains(victim), "{stderr}");
+        assert!(stderr.contains("diverged"), "{stderr}");
+        assert_eq!(stdout.matches("regressed").count(), 1, "{stdout}");
+    }
+}

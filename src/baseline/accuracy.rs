@@ -7,7 +7,7 @@
 //! accuracies, Holm across configurations, and a practical threshold in accuracy points.
 
 use super::check::CheckResult;
-use super::compare::{Direction, Rule, Threshold, compare};
+use super::compare::{ChangeVerdict, Direction, Rule, Threshold, compare};
 use super::fingerprint::Fingerprint;
 use super::timing::validate_testbed;
 use crate::record::TrialRecord;
@@ -224,8 +224,37 @@ pub fn check_accuracy(
         .configs
         .iter()
         .map(|(id, o)| (id.as_str(), o.test_points(), new.configs[id].test_points()));
-    Ok(CheckResult {
+    let mut result = CheckResult {
         rows: compare(items, rule),
         notes,
-    })
+    };
+    mark_divergence(old, new, &mut result);
+    Ok(result)
+}
+
+/// A configuration that diverges in more seeds than in the baseline has regressed, whatever
+/// its surviving seeds say (training is deterministic per seed: an unchanged tree diverges in
+/// exactly the same seeds).
+fn mark_divergence(old: &AccuracyBaseline, new: &AccuracyBaseline, result: &mut CheckResult) {
+    let diverged = |c: &ConfigAccuracy| c.seeds.values().filter(|s| s.diverged).count();
+    for row in &mut result.rows {
+        let (o, n) = (&old.configs[&row.id], &new.configs[&row.id]);
+        let (before, after) = (diverged(o), diverged(n));
+        if after > before {
+            row.verdict = ChangeVerdict::Regressed;
+            result.notes.push(format!(
+                "{}: {after} of {} seeds diverged (baseline: {before} of {}) — regressed",
+                row.id,
+                n.seeds.len(),
+                o.seeds.len()
+            ));
+        } else if after < before {
+            result.notes.push(format!(
+                "{}: {after} of {} seeds diverged (baseline: {before} of {})",
+                row.id,
+                n.seeds.len(),
+                o.seeds.len()
+            ));
+        }
+    }
 }

@@ -17,7 +17,13 @@ pub fn render(
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
     table.set_header([
-        item, "old", "new", "change", "95% CI", "p (Holm)", "verdict",
+        item,
+        "old",
+        "new",
+        "change",
+        "95% CI (unadjusted)",
+        "p (Holm)",
+        "verdict",
     ]);
     let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
     for r in &result.rows {
