@@ -624,3 +624,143 @@ fn replica_groups_are_one_timing_measurement_in_the_report() {
         "{times:?}"
     );
 }
+
+/// Trials of one (configuration, seed) on other data are another experiment: a report never
+/// pools them, whatever the order of its inputs, and the report at the end of a run is
+/// about that run's data only.
+#[test]
+fn a_report_is_about_one_experiment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = |s: &str| tmp.path().join(s);
+    run_smoke(&p("a"), &[]);
+    run_smoke(&p("b"), &["--data", "synth:2500"]);
+    let report = |dirs: &[&Path], extra: &[&str]| {
+        let mut args = vec!["report"];
+        args.extend(dirs.iter().map(|d| d.to_str().unwrap()));
+        args.extend_from_slice(&["--format", "json"]);
+        args.extend_from_slice(extra);
+        trainbench(&args)
+    };
+    for dirs in [[p("a"), p("b")], [p("b"), p("a")]] {
+        let out = report(&[&dirs[0], &dirs[1]], &[]);
+        assert_eq!(out.status.code(), Some(2), "mixing is refused");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("several experiments") && err.contains("--data-fingerprint"),
+            "{err}"
+        );
+    }
+    let fp = records(&p("b"))[0]["data"]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ab = report(&[&p("a"), &p("b")], &["--data-fingerprint", &fp]);
+    let ba = report(&[&p("b"), &p("a")], &["--data-fingerprint", &fp]);
+    assert!(ab.status.success(), "{}", text(&ab.stderr));
+    let (ab, ba): (Value, Value) = (
+        serde_json::from_slice(&ab.stdout).unwrap(),
+        serde_json::from_slice(&ba.stdout).unwrap(),
+    );
+    assert_eq!(ab["trials"], SMOKE_TRIALS);
+    assert_eq!(ab["sweeps"][0]["metrics"][1], ba["sweeps"][0]["metrics"][1]);
+
+    // Run the other data into a's directory: the final report counts only that run's trials.
+    let out = run_smoke(&p("a"), &["--data", "synth:2500"]);
+    assert!(
+        text(&out.stderr).contains("another backend or data set"),
+        "{}",
+        text(&out.stderr)
+    );
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(p("a").join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["trials"], SMOKE_TRIALS);
+}
+
+/// A `--jobs` run killed before its merge leaves trials only in its job logs: status counts
+/// them and a plain rerun does not train them again; SIGTERM (scancel, Kubernetes) stops a
+/// run like Ctrl-C.
+#[test]
+fn a_killed_jobs_run_keeps_its_trials_visible_and_sigterm_is_graceful() {
+    let tmp = tempfile::tempdir().unwrap();
+    let study = slow_study(tmp.path());
+    let out = tmp.path().join("run");
+    let mut child = spawn_slow(&study, &out, &["--jobs", "2"]);
+    wait_for_lines(&out.join("jobs").join("job-1-of-2"), 1);
+    child.kill().unwrap(); // SIGKILL: the jobs die with their parent, nothing is merged
+    child.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let in_jobs: usize = (1..=2)
+        .map(|i| {
+            let d = out.join("jobs").join(format!("job-{i}-of-2"));
+            if log(&d).exists() {
+                records(&d).len()
+            } else {
+                0
+            }
+        })
+        .sum();
+    assert!(in_jobs >= 1);
+    let status = ok(&["status", out.to_str().unwrap()]);
+    let st = text(&status.stdout);
+    assert!(!st.contains("0 (0%)"), "status sees the job logs: {st}");
+    let rerun = ok(&[
+        "run",
+        study.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--replicas",
+        "1",
+    ]);
+    let said = text(&rerun.stdout);
+    assert!(said.contains(&format!("skipped {in_jobs}")), "{said}");
+    assert_eq!(unique_keys(&out).len(), 8);
+
+    // SIGTERM: finish the group, keep the log, exit as interrupted.
+    let out2 = tmp.path().join("term");
+    let child = spawn_slow(&study, &out2, &[]);
+    wait_for_lines(&out2, 1);
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let done = child.wait_with_output().unwrap();
+    assert_eq!(done.status.code(), Some(130), "{}", text(&done.stderr));
+    assert!(text(&done.stderr).contains("rerun the same command to resume"));
+}
+
+/// `trainbench run … | head -1`: a closed stdout (and stderr) never kills a run; it keeps
+/// training and logging, writes its report and exits quietly.
+#[test]
+fn a_closed_pipe_does_not_stop_a_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let mut child = cmd(&["run", SMOKE, "--out", out.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one line of stderr, then close both pipes while it trains.
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut err, &mut first).unwrap();
+    drop(err);
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(unique_keys(&out).len(), SMOKE_TRIALS);
+    assert!(out.join("report.md").exists());
+
+    // Every other command exits quietly too.
+    let sh = format!(
+        "{} models | head -1 >/dev/null; echo ${{PIPESTATUS[0]}}",
+        env!("CARGO_BIN_EXE_trainbench")
+    );
+    let o = Command::new("bash").args(["-c", &sh]).output().unwrap();
+    assert_eq!(text(&o.stdout).trim(), "0", "{}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains("panicked"), "{}", text(&o.stderr));
+}

@@ -8,7 +8,7 @@ use trainbench::baseline::{
     check_accuracy, check_timing, table,
 };
 use trainbench::format::{change, points, seconds_si, signed_points};
-use trainbench::report::input::read_runs;
+use trainbench::report::input::{Experiment, read_runs};
 use trainbench::{Error, Result};
 
 /// Save or check baselines (see docs/baselines.md).
@@ -217,7 +217,7 @@ fn validate(threshold: f64, alpha: f64, unit: &str) -> Result<()> {
 }
 
 fn accuracy_of_run(dir: &std::path::Path, testbed: &str) -> Result<AccuracyBaseline> {
-    let input = read_runs(&[dir.to_path_buf()], None)?;
+    let input = read_runs(&[dir.to_path_buf()], None, &Experiment::default())?;
     for w in &input.warnings {
         errln!("warning: {w}");
     }

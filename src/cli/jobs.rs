@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use trainbench::format::duration;
-use trainbench::report::input::read_runs;
+use trainbench::report::input::{Experiment, read_runs};
 use trainbench::study::merge::merge;
 use trainbench::study::{RunDir, Session};
 use trainbench::{Error, Result};
@@ -48,6 +48,16 @@ pub fn run(session: &Session, jobs: &[Job], threads: usize) -> Result<i32> {
     let started = Instant::now();
     let count = jobs.len();
     let out = &session.dir;
+    // An earlier --jobs run killed before its merge (perhaps with another job count) left
+    // trials only in its job logs: merge them first, so no job trains them again.
+    let earlier: Vec<PathBuf> = out
+        .job_dirs()?
+        .iter()
+        .map(|d| d.path().to_path_buf())
+        .collect();
+    if !earlier.is_empty() {
+        merge(&earlier, out.path())?;
+    }
     // Held while the jobs run: no second run may write to `out` meanwhile.
     let (lock, contents) = out.open_log()?;
     out.save_meta(&session.meta(), &session.study_text)?;
@@ -99,7 +109,7 @@ pub fn run(session: &Session, jobs: &[Job], threads: usize) -> Result<i32> {
         merged.added,
         out.log().display()
     );
-    let input = read_runs(&[out.path().to_path_buf()], None)?;
+    let input = read_runs(&[out.path().to_path_buf()], None, &Experiment::default())?;
     super::report::report_run(&input, out.path())?;
     Ok(0)
 }

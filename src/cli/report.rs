@@ -4,7 +4,7 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 use trainbench::record::TrialRecord;
 use trainbench::report::analysis::AnalysisOptions;
-use trainbench::report::input::{RunInput, read_runs};
+use trainbench::report::input::{Experiment, RunInput, read_runs};
 use trainbench::report::{Report, markdown, table, write_dir};
 use trainbench::{Error, Result};
 
@@ -29,6 +29,12 @@ pub struct ReportArgs {
     /// Significance level of the verdicts (Holm-adjusted p-values)
     #[arg(long, default_value_t = 0.05)]
     alpha: f64,
+    /// Only trials on this backend (when the logs hold several)
+    #[arg(long, value_name = "NAME")]
+    backend: Option<String>,
+    /// Only trials on data with this fingerprint (when the logs hold several)
+    #[arg(long, value_name = "FP")]
+    data_fingerprint: Option<String>,
     /// Validation accuracy that defines epochs-to-target
     #[arg(long, default_value_t = 0.65)]
     target: f64,
@@ -75,7 +81,11 @@ pub fn run(args: ReportArgs) -> Result<()> {
         alpha: args.alpha,
         target: args.target,
     };
-    let input = read_runs(&args.dirs, args.study.as_deref())?;
+    let experiment = Experiment {
+        backend: args.backend.clone(),
+        fingerprint: args.data_fingerprint.clone(),
+    };
+    let input = read_runs(&args.dirs, args.study.as_deref(), &experiment)?;
     print_warnings(&input);
     let report = input.report(options);
     match args.format.as_str() {

@@ -10,7 +10,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use trainbench::data::DataSource;
 use trainbench::format::duration;
-use trainbench::report::input::RunInput;
+use trainbench::report::input::{Experiment, RunInput};
 use trainbench::study::{Plan, PlanOptions, Ready, Replicas, Session, SessionOptions, Shard};
 use trainbench::{Error, Result};
 
@@ -239,8 +239,14 @@ fn finish(ready: Ready, job: bool) -> Result<()> {
         return Ok(());
     }
     let dir = ready.dir().clone();
+    // The report is about this run's experiment: its backend and data.
+    let experiment = Experiment {
+        backend: Some(ready.provenance.backend.clone()),
+        fingerprint: Some(ready.info.fingerprint.clone()),
+    };
     let (study, plan, records) = ready.into_trials();
-    super::report::report_run(&RunInput::new(study, plan, records), dir.path())
+    let input = RunInput::new(study, plan, records, &experiment)?;
+    super::report::report_run(&input, dir.path())
 }
 
 #[cfg(test)]

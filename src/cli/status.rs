@@ -43,7 +43,11 @@ pub fn run(args: StatusArgs) -> Result<()> {
         }
     })?;
     let log = dir.log();
-    let contents = LogContents::read(&log)?;
+    let contents = if log.is_file() {
+        dir.read_all()?
+    } else {
+        LogContents::default()
+    };
     for w in contents.warnings(&log) {
         errln!("warning: {w}");
     }

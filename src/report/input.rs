@@ -4,7 +4,7 @@
 use crate::record::TrialRecord;
 use crate::study::{Plan, RunDir, Study, TrialKey};
 use crate::{Error, Result};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Trials to report on, with the study layout they belong to.
@@ -32,8 +32,37 @@ impl RunInput {
     }
 }
 
-/// Reads `dirs` (at least one). `study` overrides the saved study file.
-pub fn read_runs(dirs: &[PathBuf], study: Option<&Path>) -> Result<RunInput> {
+/// Which experiment a report is about, when the logs hold trials of several: a backend
+/// and/or a data fingerprint. Records of one (configuration, seed) from different backends
+/// or data are different experiments and are never pooled.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Experiment {
+    /// Only trials on this backend (e.g. `flex`, `tch-cpu`).
+    pub backend: Option<String>,
+    /// Only trials on data with this fingerprint.
+    pub fingerprint: Option<String>,
+}
+
+impl Experiment {
+    fn admits(&self, r: &TrialRecord) -> bool {
+        self.backend
+            .as_deref()
+            .is_none_or(|b| r.provenance.backend == b)
+            && self
+                .fingerprint
+                .as_deref()
+                .is_none_or(|f| r.data.fingerprint == f)
+    }
+}
+
+/// Reads `dirs` (at least one), with the trials of `--jobs` slices not merged yet. `study`
+/// overrides the saved study file; `experiment` picks one experiment when the logs hold
+/// several (otherwise that is an error naming them).
+pub fn read_runs(
+    dirs: &[PathBuf],
+    study: Option<&Path>,
+    experiment: &Experiment,
+) -> Result<RunInput> {
     let first = dirs
         .first()
         .ok_or_else(|| Error::Usage("report: give at least one run directory".into()))?;
@@ -42,79 +71,111 @@ pub fn read_runs(dirs: &[PathBuf], study: Option<&Path>) -> Result<RunInput> {
     let mut records = Vec::new();
     for dir in dirs {
         let dir = RunDir::new(dir);
-        let contents = dir.read_log()?;
+        let contents = dir.read_all()?;
         warnings.extend(contents.warnings(&dir.log()));
         records.extend(contents.records);
     }
-    let mut input = RunInput::new(study, plan, records);
+    let mut input = RunInput::new(study, plan, records, experiment)?;
     warnings.append(&mut input.warnings);
     input.warnings = warnings;
     Ok(input)
 }
 
 impl RunInput {
-    /// The records of `plan`'s configurations (quick or full, as the plan) among `records`,
-    /// each trial key once (the first wins), with warnings about what was left out or mixed.
+    /// The records of `plan`'s configurations and seeds (quick or full, as the plan) among
+    /// `records`, of one experiment (backend and data): `experiment` narrows them down, and
+    /// if several remain that is a usage error listing them. Each trial key appears once;
+    /// two records of one key with different results are an error.
     pub fn new(
         study: Study,
         plan: Plan,
         records: impl IntoIterator<Item = TrialRecord>,
-    ) -> RunInput {
+        experiment: &Experiment,
+    ) -> Result<RunInput> {
         let mut warnings = Vec::new();
-        let mut seen = HashSet::new();
-        let mut kept = Vec::new();
-        let mut skipped = 0;
+        let mut kept: Vec<TrialRecord> = Vec::new();
+        let mut index: HashMap<TrialKey, usize> = HashMap::new();
+        let (mut skipped, mut other_experiment) = (0, 0);
         for r in records {
             let in_plan = r.quick == plan.quick
+                && plan.seeds.contains(&r.outcome.seed)
                 && r.config_id
                     .as_deref()
                     .is_some_and(|id| plan.find(id).is_some());
             if !in_plan {
                 skipped += 1;
-            } else if seen.insert(TrialKey::of(&r)) {
-                kept.push(r);
+                continue;
+            }
+            if !experiment.admits(&r) {
+                other_experiment += 1;
+                continue;
+            }
+            let key = TrialKey::of(&r);
+            match index.get(&key) {
+                Some(&i) if !same_results(&kept[i], &r) => {
+                    return Err(Error::Usage(format!(
+                        "two records of {key} have different results: the logs were written \
+                         by different code or machines; keep one (trainbench merge refuses \
+                         such conflicts) or report them separately"
+                    )));
+                }
+                Some(_) => {}
+                None => {
+                    index.insert(key, kept.len());
+                    kept.push(r);
+                }
             }
         }
+        check_one_experiment(&kept)?;
         if skipped > 0 {
             warnings.push(format!(
                 "{skipped} record(s) left out: not in the plan of the latest run ({} mode, {} \
-                 sweeps)",
+                 sweeps, {} seeds)",
                 if plan.quick { "quick" } else { "full" },
-                plan.sweeps.len()
+                plan.sweeps.len(),
+                plan.seeds.len()
             ));
         }
-        warnings.extend(mix_warnings(&kept));
-        RunInput {
+        if other_experiment > 0 {
+            warnings.push(format!(
+                "{other_experiment} record(s) of another backend or data set left out of this \
+                 report"
+            ));
+        }
+        Ok(RunInput {
             study,
             plan,
             records: kept,
             warnings,
-        }
+        })
     }
 }
 
-/// Warnings when `records` come from more than one backend or data set.
-fn mix_warnings(records: &[TrialRecord]) -> Vec<String> {
-    let distinct = |f: fn(&TrialRecord) -> String| {
-        let mut v: Vec<String> = records.iter().map(f).collect();
-        v.sort();
-        v.dedup();
-        v
-    };
-    let mut warnings = Vec::new();
-    for (what, values) in [
-        ("backends", distinct(|r| r.provenance.backend.clone())),
-        (
-            "data fingerprints",
-            distinct(|r| r.data.fingerprint.clone()),
-        ),
-    ] {
-        if values.len() > 1 {
-            warnings.push(format!(
-                "the trials mix {what} ({}): seeds of one configuration are pooled across them",
-                values.join(", ")
-            ));
+/// An error when `records` come from more than one (backend, data) experiment.
+fn check_one_experiment(records: &[TrialRecord]) -> Result<()> {
+    let mut seen: Vec<((String, String), usize)> = Vec::new();
+    for r in records {
+        let key = (r.provenance.backend.clone(), r.data.fingerprint.clone());
+        match seen.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => seen.push((key, 1)),
         }
     }
-    warnings
+    if seen.len() <= 1 {
+        return Ok(());
+    }
+    let list: Vec<String> = seen
+        .iter()
+        .map(|((b, f), n)| format!("backend {b} on data {f} ({n} trials)"))
+        .collect();
+    Err(Error::Usage(format!(
+        "the logs hold several experiments — {} — and a report is about one: pick it with \
+         --backend and/or --data-fingerprint",
+        list.join("; ")
+    )))
+}
+
+/// Results compared with JSON semantics, timings and machine aside (see `merge`).
+fn same_results(a: &TrialRecord, b: &TrialRecord) -> bool {
+    crate::study::merge::same_results(a, b)
 }

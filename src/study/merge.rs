@@ -53,8 +53,9 @@ fn log_path(p: &Path) -> PathBuf {
     }
 }
 
-/// Results are compared with JSON semantics, so a NaN metric equals a NaN metric.
-fn same_results(a: &TrialRecord, b: &TrialRecord) -> bool {
+/// True if two records of one trial have the same results (wall times, provenance and
+/// replica grouping aside). Compared with JSON semantics, so a NaN metric equals a NaN metric.
+pub fn same_results(a: &TrialRecord, b: &TrialRecord) -> bool {
     serde_json::to_value(results_only(a)).ok() == serde_json::to_value(results_only(b)).ok()
 }
 

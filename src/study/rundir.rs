@@ -4,10 +4,11 @@
 //! of the latest run, so `status` and `report` need not be told how the run was started.
 
 use super::file::Study;
-use super::log::{LOG_FILE, LogContents, TrialLog};
+use super::log::{LOG_FILE, LogContents, TrialKey, TrialLog};
 use super::plan::{Plan, PlanOptions};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// The copy of the study file in a run directory.
@@ -107,6 +108,40 @@ impl RunDir {
             return Err(Error::Usage(format!("no trial log at '{}'", log.display())));
         }
         LogContents::read(&log)
+    }
+
+    /// The run directories of the `--jobs` slices under `DIR/jobs/` that have a trial log.
+    pub fn job_dirs(&self) -> Result<Vec<RunDir>> {
+        let jobs = self.jobs();
+        let entries = match std::fs::read_dir(&jobs) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io(format!("could not list '{}'", jobs.display()), e)),
+        };
+        let mut dirs: Vec<RunDir> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| RunDir::new(e.path()))
+            .filter(|d| d.log().is_file())
+            .collect();
+        dirs.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(dirs)
+    }
+
+    /// The trial log (which must exist) together with the trials of `--jobs` slices that
+    /// were not merged into it yet (a `--jobs` run killed before its merge leaves them only
+    /// in `DIR/jobs/*/`). A job's trial whose key is already in the log is not repeated.
+    pub fn read_all(&self) -> Result<LogContents> {
+        let mut contents = self.read_log()?;
+        let mut keys: HashSet<TrialKey> = contents.records.iter().map(TrialKey::of).collect();
+        for job in self.job_dirs()? {
+            let c = LogContents::read(&job.log())?;
+            for r in c.records {
+                if keys.insert(TrialKey::of(&r)) {
+                    contents.records.push(r);
+                }
+            }
+        }
+        Ok(contents)
     }
 
     /// Reads `DIR/run.json`, if present.

@@ -154,8 +154,26 @@ impl Session {
     /// Opens and locks the trial log, saves the study copy and plan options, prepares the data
     /// on `device` and works out the pending replica groups.
     pub fn start(self, backend: BackendKind, device: &burn::prelude::Device) -> Result<Ready> {
+        let mut warnings = Vec::new();
+        // A `--jobs` run killed before its merge left trials only in its job logs.
+        let jobs: Vec<PathBuf> = self
+            .dir
+            .job_dirs()?
+            .iter()
+            .map(|d| d.path().to_path_buf())
+            .collect();
+        if !jobs.is_empty() {
+            let merged = super::merge::merge(&jobs, self.dir.path())?;
+            if merged.added > 0 {
+                warnings.push(format!(
+                    "merged {} trial(s) of an earlier --jobs run from {} into the log",
+                    merged.added,
+                    self.dir.jobs().display()
+                ));
+            }
+        }
         let (log, contents) = self.dir.open_log()?;
-        let mut warnings = contents.warnings(log.path());
+        warnings.extend(contents.warnings(log.path()));
         self.dir.save_meta(&self.meta(), &self.study_text)?;
         let provenance = Provenance::collect(backend);
         let rows = self.data.rows;
