@@ -61,8 +61,34 @@ impl TrainConfig {
         for param in crate::study::params::PARAMS {
             param.check(self)?;
         }
-        ModelSpec::parse(&self.model)
+        let spec = ModelSpec::parse(&self.model)?;
+        let batch_norm = spec
+            .layers
+            .iter()
+            .any(|l| matches!(l, crate::model::Layer::BatchNorm(_)));
+        if self.batch_size == 1 && batch_norm {
+            return Err(Error::Usage(format!(
+                "batch size 1 with {}: BatchNorm needs at least 2 rows per batch for its batch \
+                 statistics (PyTorch raises here; trained anyway, every batch normalises to 0); \
+                 use a batch size of at least 2 (every model here starts with BatchNorm)",
+                self.model
+            )));
+        }
+        Ok(spec)
     }
+}
+
+/// Mean training cross-entropy (nats) above which a trial counts as diverged when its last
+/// epoch ends there: the model gives the true class a probability of e^-1000 on average,
+/// i.e. it has blown up (chance is ln 5 ≈ 1.6). Such a loss still prints as a number, and
+/// its accuracy is at chance. (A non-finite loss is divergence at any epoch; a finite spike
+/// that recovers below the bound is not.)
+pub const DIVERGED_LOSS: f64 = 1e3;
+
+/// True if a training loss means the trial diverged: not finite, or above
+/// [`DIVERGED_LOSS`].
+pub fn diverged_loss(train_loss: f64) -> bool {
+    !train_loss.is_finite() || train_loss > DIVERGED_LOSS
 }
 
 /// Metrics of one epoch.
@@ -482,6 +508,14 @@ pub fn train(
         progress(Progress::Epoch(epoch + 1));
         if diverged.iter().all(Option::is_some) {
             break;
+        }
+    }
+    // A finite loss that blew up and never came back below the bound is divergence too.
+    for (r, epochs) in records.iter().enumerate() {
+        if let (None, Some(last)) = (diverged[r], epochs.last())
+            && diverged_loss(last.train_loss)
+        {
+            diverged[r] = Some(last.epoch);
         }
     }
     let test = evaluate(trainer.net(), &data.test);

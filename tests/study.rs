@@ -764,3 +764,33 @@ fn a_closed_pipe_does_not_stop_a_run() {
     assert_eq!(text(&o.stdout).trim(), "0", "{}", text(&o.stderr));
     assert!(!text(&o.stderr).contains("panicked"), "{}", text(&o.stderr));
 }
+
+/// Two studies never share a run directory by accident: the second is refused with one line
+/// unless the user says they mean it.
+#[test]
+fn a_run_directory_holds_one_study() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    run_smoke(&out, &[]);
+    let other = slow_study(tmp.path());
+    let args = [
+        "run",
+        other.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let refused = trainbench(&args);
+    assert_eq!(refused.status.code(), Some(2));
+    let err = text(&refused.stderr);
+    assert!(
+        err.contains("holds study 'smoke'") && err.trim_end().lines().count() == 1,
+        "{err}"
+    );
+    let dry = trainbench(&[&args[..], &["--dry-run"]].concat());
+    assert_eq!(dry.status.code(), Some(2), "{}", text(&dry.stderr));
+    let study_copy = std::fs::read_to_string(out.join("study.toml")).unwrap();
+    assert!(
+        study_copy.contains("name = \"smoke\""),
+        "the study copy is untouched"
+    );
+}

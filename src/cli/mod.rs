@@ -93,10 +93,17 @@ impl BackendArgs {
             Some(b) => b.parse()?,
             None => BackendKind::default_compiled()?,
         };
+        let cores = trainbench::backend::available_cores();
         let threads = match self.threads {
             Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
+            Some(n) if n > cores => {
+                return Err(Error::Usage(format!(
+                    "--threads {n}: this machine has {cores} core(s) available; more threads \
+                     than cores only slow training down (LibTorch's workers spin)"
+                )));
+            }
             Some(n) => n,
-            None => trainbench::backend::available_cores(),
+            None => cores,
         };
         let device = kind.device()?;
         kind.set_threads(threads)?;

@@ -52,6 +52,9 @@ pub struct RunArgs {
     /// core). Tiny models keep about one core busy per job
     #[arg(long, default_value = "1", value_name = "N|auto")]
     jobs: String,
+    /// Run into a directory that already holds another study's trials (normally refused)
+    #[arg(long)]
+    allow_mixed_studies: bool,
     /// Internal: this process is one job of a --jobs run (its parent reports)
     #[arg(long, hide = true)]
     job: bool,
@@ -84,6 +87,7 @@ impl RunArgs {
             replicas: self.replicas.parse::<Replicas>()?,
             shard,
             out: self.out.clone(),
+            allow_mixed_studies: self.allow_mixed_studies,
         })
     }
 
@@ -137,6 +141,18 @@ pub fn run(args: RunArgs) -> Result<i32> {
         ));
     }
     let session = Session::prepare(&args.study, args.session_options()?)?;
+    // More processes than cores, or than trials to train, only cost memory and start-up.
+    let cores = trainbench::backend::available_cores();
+    let jobs = if jobs > cores.min(session.selected()).max(1) {
+        let bounded = cores.min(session.selected()).max(1);
+        errln!(
+            "note: --jobs {jobs} bounded to {bounded} ({cores} core(s), {} trial(s))",
+            session.selected()
+        );
+        bounded
+    } else {
+        jobs
+    };
     if args.dry_run {
         super::dry_run::print_plan(&session, jobs);
         return Ok(0);
@@ -280,6 +296,7 @@ mod tests {
         ("shard_count", Forward::Never),
         ("data", Forward::Same),
         ("jobs", Forward::Never),
+        ("allow_mixed_studies", Forward::Never),
         ("job", Forward::PerJob),
         ("backend", Forward::Same),
         ("threads", Forward::PerJob),

@@ -58,6 +58,15 @@ pub fn run(args: TrainArgs) -> Result<()> {
     };
     config.validate()?;
     let spec = args.data.spec()?;
+    let rows = match spec.source {
+        trainbench::data::DataSource::Synth { rows, .. } => rows,
+        _ => 0, // a file that exists has a size the machine could already hold
+    };
+    let rows = trainbench::study::cost::RowEstimate::from_raw(rows, false);
+    trainbench::study::cost::check_memory(
+        trainbench::study::cost::estimate_bytes(&config, 1, rows),
+        &format!("training {} on {} rows", config.model, rows.train),
+    )?;
     let (backend, device) = args.backend.open()?;
     let provenance = Provenance::collect(backend);
     errln!("preparing data {} ...", spec.source);

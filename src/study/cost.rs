@@ -64,6 +64,57 @@ pub fn estimate_seconds(config: &TrainConfig, replicas: usize, rows: RowEstimate
     config.epochs as f64 * epoch + rows.test as f64 * eval_row
 }
 
+/// Estimated peak memory in bytes of training `config` for `replicas` seeds together on
+/// `rows`: the data (raw table, splits and the device copy, about 300 bytes a row), the
+/// parameters with their gradients and Adam moments, and a batch's activations forward and
+/// backward. An estimate to refuse the impossible up front, not a measurement.
+pub fn estimate_bytes(config: &TrainConfig, replicas: usize, rows: RowEstimate) -> f64 {
+    let s = replicas.max(1) as f64;
+    let all_rows = (rows.train + rows.val + rows.test) as f64;
+    let data = all_rows * 300.0;
+    let (params, width) = match ModelSpec::parse(&config.model) {
+        Ok(spec) => {
+            let width: usize = spec
+                .layers
+                .iter()
+                .map(|l| match *l {
+                    crate::model::Layer::Linear(i, o) => i + o,
+                    crate::model::Layer::BatchNorm(n) => 2 * n,
+                    crate::model::Layer::Relu => 0,
+                })
+                .sum();
+            (spec.param_count() as f64, width as f64)
+        }
+        Err(_) => (0.0, 0.0),
+    };
+    let model = params * s * 4.0 * 8.0;
+    let activations = config.batch_size as f64 * s * width * 4.0 * 4.0;
+    data + model + activations
+}
+
+/// Bytes of memory available to new allocations (Linux `MemAvailable`), if known.
+pub fn available_memory() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024.0)
+}
+
+/// An error naming the estimate when `bytes` exceed the memory available (`what` says what
+/// needs it); no check where the available memory is unknown.
+pub fn check_memory(bytes: f64, what: &str) -> crate::Result<()> {
+    match available_memory() {
+        Some(avail) if bytes > avail => Err(crate::Error::Usage(format!(
+            "{what} needs about {:.1} GiB of memory; {:.1} GiB are available",
+            bytes / GIB,
+            avail / GIB
+        ))),
+        _ => Ok(()),
+    }
+}
+
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
 #[cfg(test)]
 mod tests {
     use super::*;

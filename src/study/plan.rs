@@ -7,7 +7,7 @@ use super::file::Study;
 use super::params::{InId, PARAMS};
 use crate::train::TrainConfig;
 use crate::{Error, Result};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -15,6 +15,10 @@ use std::str::FromStr;
 pub const QUICK_SEEDS: usize = 3;
 /// Epoch cap in `--quick` runs.
 pub const QUICK_MAX_EPOCHS: usize = 5;
+/// Most seeds per configuration a plan accepts.
+pub const MAX_SEEDS: usize = 100_000;
+/// Most trials (configurations × seeds) a plan accepts.
+pub const MAX_TRIALS: usize = 10_000_000;
 /// Most seeds trained together in one group under `--replicas auto`.
 pub const REPLICA_CAP: usize = 16;
 
@@ -89,6 +93,12 @@ impl Plan {
             (None, true) => QUICK_SEEDS.min(study.seeds),
             (None, false) => study.seeds,
         };
+        if seeds > MAX_SEEDS {
+            return Err(Error::Usage(format!(
+                "{seeds} seeds per configuration: at most {MAX_SEEDS} (a study of that size \
+                 would not finish; statistics settle long before)"
+            )));
+        }
         let mut configs: Vec<PlannedConfig> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut sweeps = Vec::new();
@@ -97,11 +107,17 @@ impl Plan {
                 continue;
             }
             let mut members = Vec::new();
+            let mut member_set = HashSet::new();
             for mut config in sweep.configs() {
                 if options.quick {
                     config.epochs = config.epochs.min(QUICK_MAX_EPOCHS);
                 }
                 let id = config_id(&config);
+                if !index.contains_key(&id) {
+                    config
+                        .validate()
+                        .map_err(|e| Error::Usage(format!("sweep {}: {id}: {e}", sweep.name)))?;
+                }
                 let i = *index.entry(id.clone()).or_insert_with(|| {
                     configs.push(PlannedConfig {
                         id,
@@ -113,11 +129,17 @@ impl Plan {
                 if !configs[i].sweeps.contains(&sweep.name) {
                     configs[i].sweeps.push(sweep.name.clone());
                 }
-                if !members.contains(&i) {
+                if member_set.insert(i) {
                     members.push(i);
                 }
             }
             sweeps.push((sweep.name.clone(), members));
+        }
+        if configs.len().saturating_mul(seeds) > MAX_TRIALS {
+            return Err(Error::Usage(format!(
+                "{} configurations × {seeds} seeds: at most {MAX_TRIALS} trials per plan",
+                configs.len()
+            )));
         }
         Ok(Plan {
             name: study.name.clone(),

@@ -41,6 +41,8 @@ pub struct SessionOptions {
     pub shard: Option<Shard>,
     /// The run directory [default: [`RunDir::default_for`]].
     pub out: Option<PathBuf>,
+    /// Run into a directory that holds another study's trials (normally refused).
+    pub allow_mixed_studies: bool,
 }
 
 /// A planned study run: what would be trained, where, and at what estimated cost.
@@ -86,10 +88,14 @@ impl Session {
             Some(s) => shard::select(&plan, data.rows, s),
             None => vec![plan.seeds.clone(); plan.configs.len()],
         };
+        check_resources(&plan, &selection, options.replicas, data.rows)?;
         let dir = match options.out {
             Some(out) => RunDir::new(out),
             None => RunDir::default_for(&study.name, options.shard.map(|s| (s.index, s.count))),
         };
+        if !options.allow_mixed_studies {
+            check_same_study(&dir, &study.name)?;
+        }
         Ok(Session {
             study_file: study_file.to_path_buf(),
             study_text: text,
@@ -216,6 +222,73 @@ impl Session {
             .map(|g| ready.plan.estimate(g.config, g.seeds.len(), ready.rows))
             .collect();
         Ok(ready)
+    }
+}
+
+/// Refuses a run directory that already holds another study (its saved study copy, or its
+/// trial records, name another study): two studies would overwrite each other's study copy
+/// and mix their logs.
+fn check_same_study(dir: &RunDir, name: &str) -> Result<()> {
+    let mut others: Vec<String> = Vec::new();
+    if dir.study_copy().is_file()
+        && let Ok(saved) = Study::load(&dir.study_copy())
+        && saved.name != name
+    {
+        others.push(saved.name);
+    }
+    if dir.log().is_file() {
+        for r in dir.read_log()?.records {
+            if let Some(s) = r.study.filter(|s| s != name && !others.contains(s)) {
+                others.push(s);
+            }
+        }
+    }
+    if others.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "'{}' holds study '{}', not '{name}': use another --out (or --allow-mixed-studies if \
+         you really mean to mix them)",
+        dir.path().display(),
+        others.join("', '")
+    )))
+}
+
+/// Refuses a plan whose largest replica group would not fit in memory, naming the estimate.
+fn check_resources(
+    plan: &Plan,
+    selection: &[Vec<u64>],
+    replicas: Replicas,
+    rows: RowEstimate,
+) -> Result<()> {
+    let worst = selection
+        .iter()
+        .enumerate()
+        .filter(|(_, seeds)| !seeds.is_empty())
+        .map(|(i, seeds)| {
+            let group = replicas
+                .split(seeds)
+                .iter()
+                .map(Vec::len)
+                .max()
+                .unwrap_or(1);
+            let c = &plan.configs[i];
+            (
+                super::cost::estimate_bytes(&c.config, group, rows),
+                &c.id,
+                group,
+            )
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match worst {
+        Some((bytes, id, group)) => super::cost::check_memory(
+            bytes,
+            &format!(
+                "training {id} ({group} seeds at once, {} train rows)",
+                rows.train
+            ),
+        ),
+        None => Ok(()),
     }
 }
 
