@@ -39,9 +39,13 @@ impl Shard {
         Ok(Shard { index, count })
     }
 
-    /// The shard of a SLURM array task (`SLURM_ARRAY_TASK_ID` − `SLURM_ARRAY_TASK_MIN` of
-    /// `SLURM_ARRAY_TASK_COUNT`) or a Kubernetes Indexed Job (`JOB_COMPLETION_INDEX`, 0-based,
-    /// of `count`), read through `var`. `count` overrides the SLURM count.
+    /// The shard of a SLURM array task or a Kubernetes Indexed Job, read through `var`.
+    ///
+    /// SLURM: without `count`, slice `SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN` of
+    /// `SLURM_ARRAY_TASK_COUNT` (one submission of the whole array). With `count`
+    /// (`--shard-count N`), the task id itself is the 0-based slice of N, so one task
+    /// resubmitted alone (`--array=3`) still runs its own slice. Kubernetes:
+    /// `JOB_COMPLETION_INDEX` (0-based) of `count`.
     pub fn from_env(var: impl Fn(&str) -> Option<String>, count: Option<usize>) -> Result<Shard> {
         let num = |name: &str| -> Result<Option<usize>> {
             match var(name) {
@@ -52,7 +56,10 @@ impl Shard {
             }
         };
         if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
-            let min = num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+            let min = match count {
+                Some(_) => 0,
+                None => num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0),
+            };
             let n = match count.or(num("SLURM_ARRAY_TASK_COUNT")?) {
                 Some(n) => n,
                 None => {
@@ -185,6 +192,16 @@ mod tests {
             ("SLURM_ARRAY_TASK_COUNT", "4"),
         ]);
         assert_eq!(Shard::from_env(one_based, None).unwrap().index, 1);
+        // One task of a 0..7 array resubmitted alone: its own slice, not 1/1.
+        let alone = env(&[
+            ("SLURM_ARRAY_TASK_ID", "3"),
+            ("SLURM_ARRAY_TASK_MIN", "3"),
+            ("SLURM_ARRAY_TASK_COUNT", "1"),
+        ]);
+        assert_eq!(
+            Shard::from_env(alone, Some(8)).unwrap(),
+            Shard { index: 4, count: 8 }
+        );
         let k8s = env(&[("JOB_COMPLETION_INDEX", "0")]);
         assert_eq!(
             Shard::from_env(k8s, Some(3)).unwrap(),
