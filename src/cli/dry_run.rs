@@ -24,6 +24,9 @@ pub fn print_plan(session: &Session, jobs: usize) {
         plan.seeds.len(),
         session.replicas,
     );
+    for c in plan.quick_caveats() {
+        outln!("note: {c}");
+    }
     let costs = session.config_estimates();
     for (name, members) in &plan.sweeps {
         let mut table = Table::new();

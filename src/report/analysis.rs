@@ -177,6 +177,9 @@ pub enum Verdict {
     Indistinguishable,
     /// Significantly worse than the best.
     Worse,
+    /// Test accuracy only: significantly better on the test set than the configuration
+    /// selected by validation accuracy (validation and test disagree).
+    Better,
 }
 
 impl Verdict {
@@ -186,6 +189,7 @@ impl Verdict {
             Verdict::Best => "best",
             Verdict::Indistinguishable => "indistinguishable",
             Verdict::Worse => "worse",
+            Verdict::Better => "better on test",
         }
     }
 }
@@ -199,6 +203,11 @@ pub struct MetricReport {
     /// configuration has values; for a time metric, none unless it was compared on at least
     /// 2 independent timing units).
     pub best: Option<String>,
+    /// For test accuracy: `final_val_acc` — its "best" is the configuration selected by
+    /// validation accuracy (the one selection rule), and every other configuration is
+    /// compared with it on the test set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected_by: Option<Metric>,
     /// Why there is no comparison although there are values (e.g. fewer than 2 independent
     /// timing units), for the reader.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -383,6 +392,7 @@ fn analyse_metric(
     view: &SweepView,
     trials: &HashMap<&str, Vec<&TrialRecord>>,
     metric: Metric,
+    selected: Option<&str>,
     options: &AnalysisOptions,
 ) -> MetricReport {
     let empty = Vec::new();
@@ -403,10 +413,20 @@ fn analyse_metric(
         .iter()
         .map(|(id, t, values)| summarise(id, t, values, metric, options))
         .collect();
-    let best = pick_best(&summaries, metric);
+    let (best, selected_by) = match (metric, selected) {
+        (Metric::TestAcc, Some(id))
+            if summaries
+                .iter()
+                .any(|s| s.config_id == id && s.summary.n > 0) =>
+        {
+            (Some(id.to_string()), Some(Metric::FinalValAcc))
+        }
+        _ => (pick_best(&summaries, metric), None),
+    };
     let mut report = MetricReport {
         metric,
         best,
+        selected_by,
         not_compared: None,
         summaries,
         comparisons: Vec::new(),
@@ -445,10 +465,18 @@ fn analyse_metric(
     let p: Vec<f64> = report.comparisons.iter().map(|c| c.p_value).collect();
     for (c, p) in report.comparisons.iter_mut().zip(stats::holm(&p)) {
         c.p_holm = p;
-        c.verdict = if p < options.alpha {
-            Verdict::Worse
+        // The statistic is of a − best: its sign says which side a lies on.
+        let a_better = if metric.higher_is_better() {
+            c.statistic > 0.0
         } else {
+            c.statistic < 0.0
+        };
+        c.verdict = if p >= options.alpha || p.is_nan() {
             Verdict::Indistinguishable
+        } else if a_better {
+            Verdict::Better
+        } else {
+            Verdict::Worse
         };
     }
     report
@@ -531,11 +559,18 @@ pub fn analyse_sweep(
     options: &AnalysisOptions,
 ) -> SweepReport {
     let trials = by_config(records);
+    // The one selection rule: a sweep's best configuration is chosen on validation
+    // accuracy; its test accuracy is what is reported (the test set selects nothing).
+    let val = analyse_metric(view, &trials, Metric::FinalValAcc, None, options);
+    let selected = val.best.clone();
     SweepReport {
         view: view.clone(),
         metrics: Metric::ALL
             .iter()
-            .map(|&m| analyse_metric(view, &trials, m, options))
+            .map(|&m| match m {
+                Metric::FinalValAcc => val.clone(),
+                _ => analyse_metric(view, &trials, m, selected.as_deref(), options),
+            })
             .collect(),
     }
 }
@@ -714,5 +749,29 @@ mod tests {
         assert_eq!(test.best.as_deref(), Some("b"));
         let a = test.summary("a").unwrap();
         assert_eq!((a.trials, a.diverged, a.summary.n), (5, 4, 1));
+    }
+
+    /// One selection rule: test accuracy's "best" is the configuration with the best final
+    /// validation accuracy; a configuration clearly better on the test set says so.
+    #[test]
+    fn the_best_is_selected_on_validation_and_reported_on_test() {
+        let noise = [0.001, -0.002, 0.0015, -0.0005, 0.0];
+        let mut records = Vec::new();
+        for (seed, n) in noise.iter().enumerate() {
+            let mut a = record("a", seed as u64, 0.70 + n, false);
+            a.outcome.test_acc = 0.60 + n;
+            let mut b = record("b", seed as u64, 0.65 + n, false);
+            b.outcome.test_acc = 0.70 - n;
+            records.extend([a, b]);
+        }
+        let report = analyse_sweep(&view(), &records, &AnalysisOptions::default());
+        let test = report.metric(Metric::TestAcc);
+        assert_eq!(test.best.as_deref(), Some("a"));
+        assert_eq!(test.selected_by, Some(Metric::FinalValAcc));
+        assert_eq!(test.verdict("b"), Some(Verdict::Better));
+        assert_eq!(
+            report.metric(Metric::FinalValAcc).best.as_deref(),
+            Some("a")
+        );
     }
 }

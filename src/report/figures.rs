@@ -65,9 +65,15 @@ fn curve(
     c
 }
 
-/// Error bars of `metric` against the sweep's single varied parameter.
+/// Error bars of `metric` against the sweep's single varied parameter (accuracies in
+/// percent, like the tables).
 fn bars(sweep: &SweepReport, metric: Metric) -> Vec<Bar> {
     let m = sweep.metric(metric);
+    let k = if metric.higher_is_better() {
+        100.0
+    } else {
+        1.0
+    };
     sweep
         .view
         .configs
@@ -80,13 +86,13 @@ fn bars(sweep: &SweepReport, metric: Metric) -> Vec<Bar> {
             (s.n > 0).then(|| Bar {
                 label: value.clone(),
                 x,
-                mean: s.mean,
-                lo: if s.ci_low.is_finite() {
+                mean: k * s.mean,
+                lo: k * if s.ci_low.is_finite() {
                     s.ci_low
                 } else {
                     s.mean
                 },
-                hi: if s.ci_high.is_finite() {
+                hi: k * if s.ci_high.is_finite() {
                     s.ci_high
                 } else {
                     s.mean
@@ -101,13 +107,29 @@ fn bars(sweep: &SweepReport, metric: Metric) -> Vec<Bar> {
 pub fn write_all(report: &Report, records: &[TrialRecord], dir: &Path) -> Result<Vec<PathBuf>> {
     let trials = by_config(records);
     let level = report.options.level;
+    let sub = subtitle(report);
     let mut written = Vec::new();
     for sweep in &report.sweeps {
-        written.extend(sweep_curves(sweep, &trials, level, dir)?);
-        written.extend(sweep_bars(sweep, dir)?);
-        written.extend(bs_lr_heatmap(sweep, dir)?);
+        written.extend(sweep_curves(sweep, &trials, level, dir, &sub)?);
+        written.extend(sweep_bars(sweep, dir, level, &sub)?);
+        written.extend(bs_lr_heatmap(sweep, dir, &sub)?);
     }
     Ok(written)
+}
+
+/// The second title line of every figure: the data it was computed on, and quick mode.
+fn subtitle(report: &Report) -> String {
+    let data = report
+        .data
+        .as_ref()
+        .map(|d| d.label())
+        .unwrap_or_else(|| "no data".into());
+    let quick = if report.quick {
+        " · quick run (subsampled data, ≤5 epochs)"
+    } else {
+        ""
+    };
+    format!("{data}{quick}")
 }
 
 /// The training and validation accuracy learning curves of a sweep, one curve per
@@ -118,6 +140,7 @@ fn sweep_curves(
     trials: &HashMap<&str, Vec<&TrialRecord>>,
     level: f64,
     dir: &Path,
+    sub: &str,
 ) -> Result<Vec<PathBuf>> {
     let per_config: Vec<(String, Vec<&TrialRecord>)> = sweep
         .view
@@ -136,10 +159,10 @@ fn sweep_curves(
     for (name, title, field) in [
         (
             "train_acc",
-            "training accuracy",
-            (|e: &crate::train::EpochRecord| e.train_acc) as fn(&_) -> f64,
+            "training accuracy (%)",
+            (|e: &crate::train::EpochRecord| 100.0 * e.train_acc) as fn(&_) -> f64,
         ),
-        ("val_acc", "validation accuracy", |e| e.val_acc),
+        ("val_acc", "validation accuracy (%)", |e| 100.0 * e.val_acc),
     ] {
         let curves: Vec<Curve> = per_config
             .iter()
@@ -148,7 +171,7 @@ fn sweep_curves(
         let stem = dir.join(format!("{name}_{}", suffix(&sweep.view.name)));
         let labels = Labels {
             title: &format!(
-                "{title} per epoch — sweep {} (mean, {:.0}% CI over seeds)",
+                "{title} per epoch — sweep {} (mean, {:.0}% CI over seeds)\n{sub}",
                 sweep.view.name,
                 100.0 * level
             ),
@@ -163,32 +186,39 @@ fn sweep_curves(
 
 /// For a sweep of a single parameter: final test accuracy against it, and for batch size
 /// also the training seconds per epoch.
-fn sweep_bars(sweep: &SweepReport, dir: &Path) -> Result<Vec<PathBuf>> {
+fn sweep_bars(sweep: &SweepReport, dir: &Path, level: f64, sub: &str) -> Result<Vec<PathBuf>> {
     let [param] = sweep.view.params.as_slice() else {
         return Ok(Vec::new());
     };
+    if sweep.view.configs.len() < 2 {
+        // One point is no trend (e.g. an epochs sweep merged by quick mode): no figure.
+        return Ok(Vec::new());
+    }
     let sfx = suffix(&sweep.view.name);
     let log_x = param == "lr" || param == "batch_size";
     let stem = dir.join(format!("test_acc_vs_{param}_{sfx}"));
     let labels = Labels {
-        title: &format!("final test accuracy vs {param} — sweep {}", sweep.view.name),
+        title: &format!(
+            "final test accuracy vs {param} — sweep {}\n{sub}",
+            sweep.view.name
+        ),
         x: param,
-        y: "test accuracy",
+        y: "test accuracy (%)",
     };
-    error_bars(&stem, &labels, log_x, &bars(sweep, Metric::TestAcc))?;
+    error_bars(&stem, &labels, log_x, level, &bars(sweep, Metric::TestAcc))?;
     let mut written = vec![stem];
     if param == "batch_size" {
         let stem = dir.join(format!("time_per_epoch_{sfx}"));
         let labels = Labels {
             title: &format!(
-                "training seconds per epoch vs batch size — sweep {}",
+                "training seconds per epoch vs batch size — sweep {}\n{sub}",
                 sweep.view.name
             ),
             x: "batch size",
             y: "seconds per epoch",
         };
         let secs = bars(sweep, Metric::TrainSecondsPerEpoch);
-        error_bars(&stem, &labels, true, &secs)?;
+        error_bars(&stem, &labels, true, level, &secs)?;
         written.push(stem);
     }
     Ok(written)
@@ -196,7 +226,7 @@ fn sweep_bars(sweep: &SweepReport, dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// The batch size × learning rate heatmap of mean final validation accuracy, for a sweep
 /// that varies exactly those two.
-fn bs_lr_heatmap(sweep: &SweepReport, dir: &Path) -> Result<Option<PathBuf>> {
+fn bs_lr_heatmap(sweep: &SweepReport, dir: &Path, sub: &str) -> Result<Option<PathBuf>> {
     let params = &sweep.view.params;
     let (Some(bi), Some(li)) = (
         params.iter().position(|p| p == "batch_size"),
@@ -233,7 +263,10 @@ fn bs_lr_heatmap(sweep: &SweepReport, dir: &Path) -> Result<Option<PathBuf>> {
         .collect();
     let stem = dir.join(format!("heatmap_{}", suffix(&sweep.view.name)));
     let labels = Labels {
-        title: &format!("mean final validation accuracy — sweep {}", sweep.view.name),
+        title: &format!(
+            "mean final validation accuracy — sweep {}\n{sub}",
+            sweep.view.name
+        ),
         x: "batch size",
         y: "learning rate",
     };

@@ -23,12 +23,14 @@ pub struct RunInput {
 impl RunInput {
     /// Analyses the records over the plan's sweeps (the caller prints [`RunInput::warnings`]).
     pub fn report(&self, options: super::analysis::AnalysisOptions) -> super::Report {
-        super::Report::build(
+        let mut report = super::Report::build(
             &self.plan.name,
             &super::views(&self.study, &self.plan),
             &self.records,
             options,
-        )
+        );
+        report.caveats = self.plan.quick_caveats();
+        report
     }
 }
 

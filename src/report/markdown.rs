@@ -122,10 +122,18 @@ fn finding(sweep: &SweepReport, m: &MetricReport, what: &str) -> String {
     } else {
         String::new()
     };
-    let mut text = format!(
-        "The best mean {what} is {}: {value} ({units}{diverged}).",
-        label(sweep, best),
-    );
+    let mut text = if m.selected_by.is_some() {
+        format!(
+            "Selected by mean final validation accuracy: {}, with {what} {value} \
+             ({units}{diverged}).",
+            label(sweep, best),
+        )
+    } else {
+        format!(
+            "The best mean {what} is {}: {value} ({units}{diverged}).",
+            label(sweep, best),
+        )
+    };
     if same.len() > 5 {
         let min_p = m
             .comparisons
@@ -155,6 +163,15 @@ fn finding(sweep: &SweepReport, m: &MetricReport, what: &str) -> String {
             "higher"
         };
         let _ = write!(text, " Significantly {word}: {}.", worse.join(", "));
+    }
+    let better = group(Verdict::Better);
+    if !better.is_empty() {
+        let _ = write!(
+            text,
+            " Significantly higher on the test set than the selected one (validation and \
+             test disagree): {}.",
+            better.join(", ")
+        );
     }
     text
 }
@@ -234,7 +251,17 @@ fn lab1_answers(out: &mut String, report: &Report) {
             diverged_note(s)
         ));
     }
-    if let Some(s) = find("epochs") {
+    let merged = |name: &str| {
+        report
+            .caveats
+            .iter()
+            .find(|c| c.contains(&format!("sweep '{name}'")))
+    };
+    if let Some(c) = merged("epochs") {
+        answers.push(format!(
+            "**Q2 — maximum epochs.** Not answerable in quick mode: {c}."
+        ));
+    } else if let Some(s) = find("epochs") {
         answers.push(format!(
             "**Q2 — maximum epochs.** {} {} See `train_acc_Epoch.png`, `val_acc_Epoch.png`.",
             finding(s, s.metric(Metric::TestAcc), "test accuracy"),
@@ -322,6 +349,20 @@ fn best_lr_per_bs(s: &SweepReport) -> String {
 pub fn render(report: &Report, figures: &[std::path::PathBuf]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# trainbench report: {}\n", report.study);
+    match &report.data {
+        Some(d) => {
+            let _ = writeln!(out, "Data: {}.\n", d.describe());
+            if d.synthetic {
+                let _ = writeln!(out, "> **{}**\n", super::SYNTHETIC_WARNING);
+            }
+        }
+        None => {
+            let _ = writeln!(out, "Data: none (no trials).\n");
+        }
+    }
+    for c in &report.caveats {
+        let _ = writeln!(out, "> **Not answerable in quick mode:** {c}.\n");
+    }
     let _ = writeln!(
         out,
         "{} trials ({} diverged) on {}{}. Intervals are {:.0}% Student-t confidence intervals over seeds.\n",
@@ -338,7 +379,9 @@ pub fn render(report: &Report, figures: &[std::path::PathBuf]) -> String {
     let _ = writeln!(
         out,
         "Seeds of one configuration train together as replicas, so they share one wall time: \
-         time intervals are over replica groups, not independent runs.\n"
+         a replica group is one timing measurement, and times get intervals and tests only \
+         from at least 2 groups. The best configuration of a sweep is selected on mean final \
+         validation accuracy and reported with its test accuracy (docs/report.md).\n"
     );
     lab1_answers(&mut out, report);
     for sweep in &report.sweeps {

@@ -35,6 +35,13 @@ pub struct Report {
     pub quick: bool,
     /// Backends the trials ran on.
     pub backends: Vec<String>,
+    /// What data the trials trained on (none when there are no trials).
+    #[serde(default)]
+    pub data: Option<DataSummary>,
+    /// Questions a quick run cannot answer (a sweep whose configurations the quick caps
+    /// merged), one sentence each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caveats: Vec<String>,
     /// One entry per sweep, in study order.
     pub sweeps: Vec<SweepReport>,
 }
@@ -61,10 +68,82 @@ impl Report {
             diverged: records.iter().filter(|r| r.diverged).count(),
             quick: records.iter().any(|r| r.quick),
             backends,
+            data: records.first().map(|r| DataSummary::of(&r.data)),
+            caveats: Vec::new(),
             sweeps: views
                 .iter()
                 .map(|v| analyse_sweep(v, records, &options))
                 .collect(),
+        }
+    }
+}
+
+/// The data of a report: where it came from and what was prepared from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataSummary {
+    /// The source: `synth:ROWS:SEED` or the file's path.
+    pub source: String,
+    /// True for trainbench's synthetic stand-in: not JSC results.
+    pub synthetic: bool,
+    /// Validation mode (`holdout` or `mase`).
+    pub val: String,
+    /// Seed of the test split and the validation holdout.
+    pub split_seed: u64,
+    /// Content hash of the prepared splits (equal data ⇔ equal fingerprint).
+    pub fingerprint: String,
+    /// Training rows.
+    pub train_rows: usize,
+    /// Validation rows.
+    pub val_rows: usize,
+    /// Test rows.
+    pub test_rows: usize,
+}
+
+/// What a student must read before any number of a synthetic run.
+pub const SYNTHETIC_WARNING: &str = "These results come from trainbench's synthetic stand-in \
+     for the JSC data, not from JSC: do not report them as JSC results. For Lab 1 on MASE's \
+     JSC file, see \"Lab 1 on MASE's JSC file\" in docs/data.md (`trainbench run \
+     studies/lab1.toml --data PATH/TO/...truth.z --out runs/lab1-jsc`).";
+
+impl DataSummary {
+    /// The summary of the data a record trained on.
+    pub fn of(info: &crate::record::DataInfo) -> Self {
+        DataSummary {
+            source: info.spec.source.to_string(),
+            synthetic: matches!(info.spec.source, crate::data::DataSource::Synth { .. }),
+            val: info.spec.val.to_string(),
+            split_seed: info.spec.split_seed,
+            fingerprint: info.fingerprint.clone(),
+            train_rows: info.train_rows,
+            val_rows: info.val_rows,
+            test_rows: info.test_rows,
+        }
+    }
+
+    /// One line: `synthetic JSC-like data synth:100000:1 (not JSC) — 72000 train / 8000 val
+    /// / 20000 test rows, fingerprint …`.
+    pub fn describe(&self) -> String {
+        let what = if self.synthetic {
+            format!("synthetic JSC-like data {} (not JSC)", self.source)
+        } else {
+            format!("data file {}", self.source)
+        };
+        format!(
+            "{what} — {} train / {} val ({}) / {} test rows, fingerprint {}",
+            self.train_rows, self.val_rows, self.val, self.test_rows, self.fingerprint
+        )
+    }
+
+    /// A short label for figure subtitles: `data: synth:100000:1 (synthetic, not JSC)`.
+    pub fn label(&self) -> String {
+        if self.synthetic {
+            format!("data: {} (synthetic, not JSC)", self.source)
+        } else {
+            let name = std::path::Path::new(&self.source)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| self.source.clone());
+            format!("data: {name} ({})", self.fingerprint)
         }
     }
 }

@@ -31,9 +31,20 @@ pub fn verdict(m: &MetricReport, id: &str) -> String {
     };
     match m.summary(id) {
         Some(s) if v == Verdict::Best && s.diverged > 0 => {
-            format!("best ({}/{} diverged)", s.diverged, s.trials)
+            format!("{} ({}/{} diverged)", best_word(m), s.diverged, s.trials)
         }
+        _ if v == Verdict::Best => best_word(m).to_string(),
         _ => v.word().to_string(),
+    }
+}
+
+/// "best", or "selected" where the best is chosen on another metric (test accuracy: the
+/// configuration selected by validation accuracy).
+fn best_word(m: &MetricReport) -> &'static str {
+    if m.selected_by.is_some() {
+        "selected"
+    } else {
+        "best"
     }
 }
 
@@ -76,10 +87,28 @@ pub fn conclusion(sweep: &SweepReport, m: &MetricReport) -> String {
     } else {
         String::new()
     };
+    let head = match m.selected_by {
+        Some(by) => format!(
+            "selected by {}: {} — {}",
+            by.name(),
+            label(sweep, best),
+            m.metric.name()
+        ),
+        None => format!("best {}: {}", m.metric.name(), label(sweep, best)),
+    };
+    let better: Vec<String> = m
+        .comparisons
+        .iter()
+        .filter(|c| c.verdict == Verdict::Better)
+        .map(|c| format!("{} (p_holm = {})", label(sweep, &c.a), p_value(c.p_holm)))
+        .collect();
+    let better = if better.is_empty() {
+        String::new()
+    } else {
+        format!("; better on test: {}", better.join(", "))
+    };
     format!(
-        "best {}: {} — {} (n = {}{diverged}); statistically indistinguishable: {}",
-        m.metric.name(),
-        label(sweep, best),
+        "{head} {} (n = {}{diverged}); statistically indistinguishable: {}{better}",
         value,
         s.summary.n,
         if same.is_empty() {
@@ -102,6 +131,16 @@ pub fn time_header(time: &MetricReport) -> String {
 /// and time per epoch; each followed by its conclusions.
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
+    if let Some(d) = &report.data {
+        out.push_str(&format!("data: {}\n", d.describe()));
+        if d.synthetic {
+            out.push_str(&format!("NOTE: {}\n", super::SYNTHETIC_WARNING));
+        }
+    }
+    for c in &report.caveats {
+        out.push_str(&format!("NOT ANSWERABLE IN QUICK MODE: {c}\n"));
+    }
+    out.push('\n');
     for sweep in &report.sweeps {
         let test = sweep.metric(Metric::TestAcc);
         let val = sweep.metric(Metric::FinalValAcc);

@@ -72,6 +72,9 @@ pub struct Plan {
     /// Each selected sweep with the indices (into `configs`) of its configurations, in sweep
     /// order.
     pub sweeps: Vec<(String, Vec<usize>)>,
+    /// Sweeps whose configurations the quick caps merged: (sweep, configurations in the
+    /// study, configurations left).
+    pub merged: Vec<(String, usize, usize)>,
 }
 
 impl Plan {
@@ -102,14 +105,17 @@ impl Plan {
         let mut configs: Vec<PlannedConfig> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut sweeps = Vec::new();
+        let mut merged = Vec::new();
         for sweep in &study.sweeps {
             if !options.sweeps.is_empty() && !options.sweeps.contains(&sweep.name) {
                 continue;
             }
             let mut members = Vec::new();
             let mut member_set = HashSet::new();
+            let mut original = HashSet::new();
             for mut config in sweep.configs() {
                 if options.quick {
+                    original.insert(config_id(&config));
                     config.epochs = config.epochs.min(QUICK_MAX_EPOCHS);
                 }
                 let id = config_id(&config);
@@ -133,6 +139,9 @@ impl Plan {
                     members.push(i);
                 }
             }
+            if options.quick && members.len() < original.len() {
+                merged.push((sweep.name.clone(), original.len(), members.len()));
+            }
             sweeps.push((sweep.name.clone(), members));
         }
         if configs.len().saturating_mul(seeds) > MAX_TRIALS {
@@ -147,7 +156,22 @@ impl Plan {
             seeds: (0..seeds as u64).collect(),
             configs,
             sweeps,
+            merged,
         })
+    }
+
+    /// One sentence per sweep that quick mode merged: which question it cannot answer.
+    pub fn quick_caveats(&self) -> Vec<String> {
+        self.merged
+            .iter()
+            .map(|(sweep, before, after)| {
+                format!(
+                    "quick mode caps epochs at {QUICK_MAX_EPOCHS}: sweep '{sweep}' has {after} \
+                     configuration(s) left of its {before}, so its question cannot be answered \
+                     in quick mode — run without --quick"
+                )
+            })
+            .collect()
     }
 
     /// Number of trials: unique configurations × seeds.

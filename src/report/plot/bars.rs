@@ -28,14 +28,21 @@ pub struct Bar {
 
 /// Mean with CI error bars against a numeric x (log-scale x if `log_x`, e.g. learning rate or
 /// batch size); tick labels from `Bar::label`. Writes png + svg.
-pub fn error_bars(stem: &Path, labels: &Labels, log_x: bool, bars: &[Bar]) -> Result<()> {
-    render!(stem, draw(labels, log_x, bars))
+pub fn error_bars(
+    stem: &Path,
+    labels: &Labels,
+    log_x: bool,
+    level: f64,
+    bars: &[Bar],
+) -> Result<()> {
+    render!(stem, draw(labels, log_x, level, bars))
 }
 
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     labels: &Labels,
     log_x: bool,
+    level: f64,
     bars: &[Bar],
 ) -> Result<()> {
     let area = frame(root, labels.title)?;
@@ -74,10 +81,13 @@ fn draw<DB: DrawingBackend>(
         .collect();
     x_ticks(root, &ticks, y_px, true)?;
     if any {
-        let note = "marker: mean   bar: confidence interval";
+        let note = format!(
+            "marker: mean   bar: {:.0}% confidence interval",
+            100.0 * level
+        );
         text(
             root,
-            note,
+            &note,
             font(12.0).color(&GREY),
             (SIZE.0 as i32 - 8, SIZE.1 as i32 - 6),
             (HPos::Right, VPos::Bottom),
@@ -173,7 +183,7 @@ mod tests {
             .collect();
         let stem = dir.path().join("lr");
         let lr = labels("test accuracy vs lr", "lr", "test accuracy");
-        error_bars(&stem, &lr, true, &bars).unwrap();
+        error_bars(&stem, &lr, true, 0.95, &bars).unwrap();
         check(&stem, "test accuracy vs lr", "0.001");
         let mut odd = bars.clone();
         odd.push(Bar {
@@ -185,12 +195,12 @@ mod tests {
         });
         odd[0].lo = f64::NAN;
         let stem = dir.path().join("lin");
-        error_bars(&stem, &labels("linear", "x", "y"), false, &odd).unwrap();
+        error_bars(&stem, &labels("linear", "x", "y"), false, 0.95, &odd).unwrap();
         check(&stem, "linear", "zero");
         let stem = dir.path().join("empty");
-        error_bars(&stem, &labels("no bars", "x", "y"), true, &[]).unwrap();
+        error_bars(&stem, &labels("no bars", "x", "y"), true, 0.95, &[]).unwrap();
         check(&stem, "no bars", "no data");
-        error_bars(&stem, &labels("bad log", "x", "y"), true, &odd[3..]).unwrap();
+        error_bars(&stem, &labels("bad log", "x", "y"), true, 0.95, &odd[3..]).unwrap();
         check(&stem, "bad log", "no data");
     }
 }

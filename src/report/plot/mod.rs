@@ -154,19 +154,39 @@ fn text<DB: DrawingBackend>(
         .map_err(fail)
 }
 
-/// White background and the title (shrunk to fit the width); returns the area below it.
+/// White background and the title (shrunk to fit the width); returns the area below it. A
+/// second line of `title` (after a newline) is drawn smaller, as a subtitle (e.g. the data).
 fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
 ) -> Result<DrawingArea<DB, Shift>> {
     root.fill(&WHITE).map_err(fail)?;
+    let (title, subtitle) = match title.split_once('\n') {
+        Some((t, s)) => (t, Some(s)),
+        None => (title, None),
+    };
     let mut size = 22.0;
     while size > 11.0 && text_w(root, title, size) > SIZE.0 as i32 - 30 {
         size -= 1.0;
     }
-    root.margin(6, 0, 0, 0)
+    let below = root
+        .margin(6, 0, 0, 0)
         .titled(title, font(size))
-        .map_err(fail)
+        .map_err(fail)?;
+    match subtitle {
+        Some(sub) => {
+            let at = (SIZE.0 as i32 / 2, 2);
+            text(
+                &below,
+                sub,
+                font(14.0).color(&GREY),
+                at,
+                (HPos::Center, VPos::Top),
+            )?;
+            Ok(below.margin(20, 0, 0, 0))
+        }
+        None => Ok(below),
+    }
 }
 
 /// A grey "no data" note in the middle of the plotting area `(xr, yr)`.
