@@ -111,7 +111,7 @@ pub fn default_criterion_dir() -> PathBuf {
 
 fn load<T: DeserializeOwned>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::io(format!("could not read '{}'", path.display()), e))?;
+        .map_err(|e| Error::input(format!("could not read '{}'", path.display()), e))?;
     serde_json::from_str(&text).map_err(|e| Error::data(path, e.to_string()))
 }
 
@@ -169,7 +169,7 @@ pub fn read_result(dir: &Path) -> Result<CriterionResult> {
 /// Every `new/` folder with a `benchmark.json` below `dir`, in path order.
 fn find_new_dirs(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
     let entries = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(format!("could not list '{}'", dir.display()), e))?;
+        .map_err(|e| Error::input(format!("could not list '{}'", dir.display()), e))?;
     let mut subdirs: Vec<PathBuf> = entries
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))

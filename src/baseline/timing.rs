@@ -114,7 +114,7 @@ impl TimingBaseline {
     /// Reads and validates a baseline file.
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::io(format!("could not read '{}'", path.display()), e))?;
+            .map_err(|e| Error::input(format!("could not read '{}'", path.display()), e))?;
         let baseline: TimingBaseline =
             serde_json::from_str(&text).map_err(|e| Error::data(path, e.to_string()))?;
         if baseline.format != TIMING_FORMAT {

@@ -52,12 +52,12 @@ impl CacheKey {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when the source cannot be found or its metadata read.
+    /// [`Error::Input`] when the source cannot be found or its metadata read.
     pub fn for_source(source: &Path) -> Result<CacheKey> {
         let canonical = fs::canonicalize(source)
-            .map_err(|e| Error::io(format!("could not resolve '{}'", source.display()), e))?;
+            .map_err(|e| Error::input(format!("could not resolve '{}'", source.display()), e))?;
         let meta = fs::metadata(&canonical)
-            .map_err(|e| Error::io(format!("could not stat '{}'", source.display()), e))?;
+            .map_err(|e| Error::input(format!("could not stat '{}'", source.display()), e))?;
         let mtime_nanos = match meta.modified() {
             Ok(t) => match t.duration_since(UNIX_EPOCH) {
                 Ok(d) => d.as_nanos() as i128,

@@ -218,8 +218,9 @@ impl Study {
 
     /// Reads and parses a study file.
     pub fn load(path: &Path) -> Result<Study> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::io(format!("could not read study file '{}'", path.display()), e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::input(format!("could not read study file '{}'", path.display()), e)
+        })?;
         Study::parse(&text, &path.display().to_string())
     }
 

@@ -100,12 +100,16 @@ impl LogContents {
         out
     }
 
-    /// Reads the log at `path`; a missing file is an empty log.
+    /// Reads the log at `path`; a missing file is an empty log, an unreadable one (a
+    /// directory, no permission) is [`Error::Input`]: the user named it.
     pub fn read(path: &Path) -> Result<LogContents> {
         match std::fs::read(path) {
             Ok(bytes) => Ok(LogContents::parse(&bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(LogContents::default()),
-            Err(e) => Err(Error::io(format!("could not read '{}'", path.display()), e)),
+            Err(e) => Err(Error::input(
+                format!("could not read '{}'", path.display()),
+                e,
+            )),
         }
     }
 

@@ -1,0 +1,102 @@
+//! End-to-end checks that hostile input is refused, not silently accepted: each test runs the
+//! `trainbench` binary as a user would and checks the exit code (2 for input the user can
+//! fix) and that the one-line message names what is wrong.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use trainbench::data::{CLASS_NAMES, FEATURE_NAMES};
+
+/// Runs trainbench in `dir`, with its data cache under `dir/cache`.
+fn trainbench(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_trainbench"))
+        .args(args)
+        .current_dir(dir)
+        .env("TRAINBENCH_CACHE", dir.join("cache"))
+        .env_remove("TRAINBENCH_BACKEND")
+        .env_remove("TRAINBENCH_THREADS")
+        .env_remove("TRAINBENCH_SHARD_COUNT")
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("JOB_COMPLETION_INDEX")
+        .output()
+        .expect("runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[track_caller]
+fn assert_code(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// Exit code 2 and exactly one line on stderr, which contains every one of `needles`.
+#[track_caller]
+fn assert_refused(out: &Output, needles: &[&str]) {
+    assert_code(out, 2);
+    let err = stderr(out);
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    for n in needles {
+        assert!(err.contains(n), "expected '{n}' in: {err}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// CSV files
+
+/// A JSC CSV of `rows` distinct rows with a `class` column (names) and, if `one_hot`, the
+/// five one-hot columns agreeing with it.
+fn jsc_csv(rows: usize, one_hot: bool) -> String {
+    let mut s = FEATURE_NAMES.join(",") + ",class";
+    if one_hot {
+        s.push_str(",j_g,j_q,j_w,j_z,j_t");
+    }
+    s.push('\n');
+    for r in 0..rows {
+        let cells: Vec<String> = (0..16)
+            .map(|c| format!("{:.3}", ((r * 31 + c * 7) % 97) as f64 * 0.37 + r as f64))
+            .collect();
+        s.push_str(&cells.join(","));
+        s.push(',');
+        s.push_str(CLASS_NAMES[r % 5]);
+        if one_hot {
+            for k in 0..5 {
+                s.push_str(if k == r % 5 { ",1" } else { ",0" });
+            }
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// Item G: a data file that is missing or malformed is input the user can fix: exit 2.
+#[test]
+fn missing_or_malformed_data_files_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("short.csv"), "a,b\n1,2\n").unwrap();
+    std::fs::write(dir.join("junk.h5"), "not hdf5").unwrap();
+    let mut bad_cell = jsc_csv(20, false);
+    bad_cell = bad_cell.replacen(",q\n", ",x\n", 1);
+    std::fs::write(dir.join("cell.csv"), bad_cell).unwrap();
+    for (file, needle) in [
+        ("missing.csv", "missing.csv"),
+        ("missing.h5", "missing.h5"),
+        ("short.csv", "missing feature column"),
+        ("junk.h5", "junk.h5"),
+        ("cell.csv", "line 3"),
+    ] {
+        let out = trainbench(dir, &["data", "info", file]);
+        assert_refused(&out, &[file, needle]);
+    }
+}
