@@ -15,6 +15,7 @@
 //! part of the last `cargo bench` keeps its older `new/` folder, so clear the criterion
 //! directory before the run a baseline is saved from (see `docs/baselines.md`).
 
+use super::timing::show;
 use crate::{Error, Result};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -145,10 +146,32 @@ pub fn read_result(dir: &Path) -> Result<CriterionResult> {
             ),
         ));
     }
-    if !sample.iters.iter().all(|&n| n > 0.0) {
+    if let Some(i) = sample
+        .iters
+        .iter()
+        .position(|&n| !(n > 0.0 && n.is_finite()))
+    {
         return Err(Error::data(
             sample_path,
-            "an iteration count is not positive",
+            format!(
+                "benchmark '{}': iters[{i}] = {} is not a positive iteration count",
+                bench.full_id,
+                show(sample.iters[i])
+            ),
+        ));
+    }
+    if let Some(i) = sample
+        .times
+        .iter()
+        .position(|&t| !(t > 0.0 && t.is_finite()))
+    {
+        return Err(Error::data(
+            sample_path,
+            format!(
+                "benchmark '{}': times[{i}] = {} is not a positive time in nanoseconds",
+                bench.full_id,
+                show(sample.times[i])
+            ),
         ));
     }
     let per_iteration_s = sample
