@@ -100,3 +100,21 @@ fn missing_or_malformed_data_files_exit_2() {
         assert_refused(&out, &[file, needle]);
     }
 }
+
+/// Item B: a `class` column and one-hot columns that disagree are an error naming the line;
+/// agreeing ones are fine.
+#[test]
+fn class_and_one_hot_columns_must_agree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let good = jsc_csv(40, true);
+    std::fs::write(dir.join("both.csv"), &good).unwrap();
+    assert_code(&trainbench(dir, &["data", "info", "both.csv"]), 0);
+    // Line 4 is row 2 (class w): its one-hot columns say z.
+    let mut lines: Vec<String> = good.lines().map(str::to_string).collect();
+    assert!(lines[3].ends_with(",w,0,0,1,0,0"), "{}", lines[3]);
+    lines[3] = lines[3].replace(",w,0,0,1,0,0", ",w,0,0,0,1,0");
+    std::fs::write(dir.join("disagree.csv"), lines.join("\n") + "\n").unwrap();
+    let out = trainbench(dir, &["data", "info", "disagree.csv"]);
+    assert_refused(&out, &["disagree.csv", "line 4", "class", "j_z"]);
+}
