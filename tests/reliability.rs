@@ -118,3 +118,35 @@ fn class_and_one_hot_columns_must_agree() {
     let out = trainbench(dir, &["data", "info", "disagree.csv"]);
     assert_refused(&out, &["disagree.csv", "line 4", "class", "j_z"]);
 }
+
+/// Item C: the data cache is keyed on the file's content: an edit that keeps the size and
+/// restores the modification time is still seen.
+#[test]
+fn a_same_size_edit_with_the_mtime_restored_is_not_a_cache_hit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let path = dir.join("jets.csv");
+    let text = jsc_csv(60, false);
+    std::fs::write(&path, &text).unwrap();
+    let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let first = trainbench(dir, &["data", "info", "jets.csv"]);
+    assert_code(&first, 0);
+    // Relabel every t jet as g: same size, other class counts.
+    let edited = text.replace(",t\n", ",g\n");
+    assert_eq!(edited.len(), text.len());
+    std::fs::write(&path, &edited).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), mtime);
+    let second = trainbench(dir, &["data", "info", "jets.csv"]);
+    assert_code(&second, 0);
+    assert_ne!(stdout(&first), stdout(&second), "stale cache hit");
+    // What a cold load of the edited file says.
+    std::fs::remove_dir_all(dir.join("cache")).unwrap();
+    let cold = trainbench(dir, &["data", "info", "jets.csv"]);
+    assert_eq!(stdout(&cold), stdout(&second));
+}
