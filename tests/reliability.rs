@@ -2,7 +2,7 @@
 //! `trainbench` binary as a user would and checks the exit code (2 for input the user can
 //! fix) and that the one-line message names what is wrong.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use trainbench::data::{CLASS_NAMES, FEATURE_NAMES};
 
@@ -149,4 +149,59 @@ fn a_same_size_edit_with_the_mtime_restored_is_not_a_cache_hit() {
     std::fs::remove_dir_all(dir.join("cache")).unwrap();
     let cold = trainbench(dir, &["data", "info", "jets.csv"]);
     assert_eq!(stdout(&cold), stdout(&second));
+}
+
+// ---------------------------------------------------------------------------------------
+// Trial logs
+
+/// A study of one configuration × 2 seeds that trains in a second or two.
+fn tiny_study(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            "name = \"{name}\"\nseeds = 2\n[defaults]\nmodel = \"jsc-tiny\"\nepochs = 1\n\
+             batch_size = 256\nlr = 1e-3\ndata = \"synth:2000\"\n[[sweep]]\nname = \"one\"\n\
+             vary = {{ lr = [1e-3] }}\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Runs the tiny study `name` into `dir/<out>`.
+fn run_tiny(dir: &Path, name: &str, out: &str) -> PathBuf {
+    let study = tiny_study(dir, name);
+    let res = trainbench(dir, &["run", study.to_str().unwrap(), "--out", out]);
+    assert_code(&res, 0);
+    dir.join(out)
+}
+
+/// Item D: a complete last record without its newline is kept, not retrained.
+#[test]
+fn a_complete_last_line_without_newline_is_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let run = run_tiny(dir, "tiny", "r");
+    let log = run.join("trials.jsonl");
+    let bytes = std::fs::read(&log).unwrap();
+    assert!(bytes.ends_with(b"\n"));
+    std::fs::write(&log, &bytes[..bytes.len() - 1]).unwrap();
+    let status = trainbench(dir, &["status", "r"]);
+    assert_code(&status, 0);
+    assert!(stdout(&status).contains("2 records"), "{}", stdout(&status));
+    assert!(!stderr(&status).contains("torn"), "{}", stderr(&status));
+    let study = dir.join("tiny.toml");
+    let again = trainbench(dir, &["run", study.to_str().unwrap(), "--out", "r"]);
+    assert_code(&again, 0);
+    assert!(
+        stdout(&again).contains("nothing to do"),
+        "{}",
+        stdout(&again)
+    );
+    assert_eq!(
+        std::fs::read(&log).unwrap(),
+        bytes,
+        "the newline is restored"
+    );
 }
