@@ -154,15 +154,17 @@ fn a_same_size_edit_with_the_mtime_restored_is_not_a_cache_hit() {
 // ---------------------------------------------------------------------------------------
 // Trial logs
 
-/// A study of one configuration × 2 seeds that trains in a second or two.
+/// A study of one configuration × 2 seeds that trains in a second or two; the learning
+/// rate depends on the name, so two such studies have different configurations.
 fn tiny_study(dir: &Path, name: &str) -> PathBuf {
+    let lr = if name == "beta" { "1e-2" } else { "1e-3" };
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(
         &path,
         format!(
             "name = \"{name}\"\nseeds = 2\n[defaults]\nmodel = \"jsc-tiny\"\nepochs = 1\n\
              batch_size = 256\nlr = 1e-3\ndata = \"synth:2000\"\n[[sweep]]\nname = \"one\"\n\
-             vary = {{ lr = [1e-3] }}\n"
+             vary = {{ lr = [{lr}] }}\n"
         ),
     )
     .unwrap();
@@ -204,4 +206,62 @@ fn a_complete_last_line_without_newline_is_kept() {
         bytes,
         "the newline is restored"
     );
+}
+
+fn log_lines(run: &Path) -> Vec<String> {
+    std::fs::read_to_string(run.join("trials.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Item E: merge refuses what is not a trial log, a missing input (creating nothing), and
+/// logs of different studies unless `--allow-mixed-studies`.
+#[test]
+fn merge_refuses_non_logs_missing_inputs_and_mixed_studies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let a = run_tiny(dir, "alpha", "a");
+    let b = run_tiny(dir, "beta", "b");
+    assert_eq!(log_lines(&a).len(), 2);
+
+    // A study file is not a trial log.
+    let out = trainbench(dir, &["merge", "alpha.toml", "--out", "m1"]);
+    assert_refused(&out, &["alpha.toml", "not a trial log"]);
+    assert!(!dir.join("m1").exists());
+    // A missing input, alone or after a good one: nothing is created.
+    let out = trainbench(dir, &["merge", "nowhere", "--out", "m2"]);
+    assert_refused(&out, &["nowhere"]);
+    assert!(!dir.join("m2").exists());
+    let out = trainbench(dir, &["merge", "a", "nowhere", "--out", "m3"]);
+    assert_refused(&out, &["nowhere"]);
+    assert!(!dir.join("m3").exists());
+
+    // Two studies.
+    let out = trainbench(dir, &["merge", "a", "b", "--out", "m4"]);
+    assert_refused(&out, &["alpha", "beta", "--allow-mixed-studies"]);
+    assert!(!dir.join("m4").exists());
+    let out = trainbench(
+        dir,
+        &["merge", "a", "b", "--out", "m4", "--allow-mixed-studies"],
+    );
+    assert_code(&out, 0);
+    assert_eq!(log_lines(&dir.join("m4")).len(), 4);
+    // Into a directory of another study.
+    let before = std::fs::read(b.join("trials.jsonl")).unwrap();
+    let out = trainbench(dir, &["merge", "a", "--out", "b"]);
+    assert_refused(&out, &["alpha", "beta", "--allow-mixed-studies"]);
+    assert_eq!(std::fs::read(b.join("trials.jsonl")).unwrap(), before);
+    // Only a study.toml there (no log yet) counts too.
+    std::fs::create_dir(dir.join("m5")).unwrap();
+    std::fs::copy(b.join("study.toml"), dir.join("m5/study.toml")).unwrap();
+    let out = trainbench(dir, &["merge", "a", "--out", "m5"]);
+    assert_refused(&out, &["alpha", "beta"]);
+    assert!(!dir.join("m5/trials.jsonl").exists());
+    // The same study merges as before.
+    let out = trainbench(dir, &["merge", "a", "--out", "m6"]);
+    assert_code(&out, 0);
+    assert_eq!(log_lines(&dir.join("m6")), log_lines(&a));
 }
