@@ -79,7 +79,7 @@ fn jsc_csv(rows: usize, one_hot: bool) -> String {
     s
 }
 
-/// Item G: a data file that is missing or malformed is input the user can fix: exit 2.
+/// A data file that is missing or malformed is input the user can fix: exit 2.
 #[test]
 fn missing_or_malformed_data_files_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
@@ -101,7 +101,7 @@ fn missing_or_malformed_data_files_exit_2() {
     }
 }
 
-/// Item B: a `class` column and one-hot columns that disagree are an error naming the line;
+/// A `class` column and one-hot columns that disagree are an error naming the line;
 /// agreeing ones are fine.
 #[test]
 fn class_and_one_hot_columns_must_agree() {
@@ -119,7 +119,7 @@ fn class_and_one_hot_columns_must_agree() {
     assert_refused(&out, &["disagree.csv", "line 4", "class", "j_z"]);
 }
 
-/// Item C: the data cache is keyed on the file's content: an edit that keeps the size and
+/// The data cache is keyed on the file's content: an edit that keeps the size and
 /// restores the modification time is still seen.
 #[test]
 fn a_same_size_edit_with_the_mtime_restored_is_not_a_cache_hit() {
@@ -152,6 +152,26 @@ fn a_same_size_edit_with_the_mtime_restored_is_not_a_cache_hit() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Study files
+
+/// A TOML syntax error is one line: `FILE:LINE:COLUMN: message`, exit 2.
+#[test]
+fn a_toml_syntax_error_is_one_line_with_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("x.toml"),
+        "name = \"x\"\n[defaults]\nlr = = 1e-3\n[[sweep]]\nname = \"a\"\nvary = { epochs = [1] }\n",
+    )
+    .unwrap();
+    let out = trainbench(dir, &["run", "x.toml", "--dry-run"]);
+    assert_refused(&out, &["x.toml:3:6: "]);
+    std::fs::create_dir(dir.join("d")).unwrap();
+    let out = trainbench(dir, &["status", "d", "--study", "x.toml"]);
+    assert_refused(&out, &["x.toml:3:6: "]);
+}
+
+// ---------------------------------------------------------------------------------------
 // Trial logs
 
 /// A study of one configuration × 2 seeds that trains in a second or two; the learning
@@ -179,7 +199,7 @@ fn run_tiny(dir: &Path, name: &str, out: &str) -> PathBuf {
     dir.join(out)
 }
 
-/// Item D: a complete last record without its newline is kept, not retrained.
+/// A complete last record without its newline is kept, not retrained.
 #[test]
 fn a_complete_last_line_without_newline_is_kept() {
     let tmp = tempfile::tempdir().unwrap();
@@ -217,7 +237,7 @@ fn log_lines(run: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Item E: merge refuses what is not a trial log, a missing input (creating nothing), and
+/// Merge refuses what is not a trial log, a missing input (creating nothing), and
 /// logs of different studies unless `--allow-mixed-studies`.
 #[test]
 fn merge_refuses_non_logs_missing_inputs_and_mixed_studies() {
