@@ -366,6 +366,95 @@ fn a_missing_benchmark_or_unreadable_file_is_invalid() {
     }
 }
 
+/// `baselines/box/timing.json` of `dir` with `edit` applied, written as `name`.
+fn edited(dir: &Path, name: &str, edit: impl FnOnce(&mut Value)) {
+    let mut v = read_json(&dir.join("baselines/box/timing.json"));
+    edit(&mut v);
+    std::fs::write(dir.join(name), v.to_string()).unwrap();
+}
+
+/// Exit code 2 with one line on stderr that contains every one of `needles`.
+#[track_caller]
+fn assert_refused(out: &Output, needles: &[&str]) {
+    assert_code(out, 2);
+    let stderr = text(out).1;
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    for n in needles {
+        assert!(stderr.contains(n), "expected '{n}' in: {stderr}");
+    }
+}
+
+#[test]
+fn broken_timing_baselines_are_invalid() {
+    let dir = saved();
+    let d = dir.path();
+    let id = "eval/flex/jsc-tiny";
+    edited(d, "empty.json", |v| v["benchmarks"] = json!({}));
+    edited(d, "huge.json", |v| {
+        v["benchmarks"][id]["samples_s"][3] = json!(1e308)
+    });
+    edited(d, "negative.json", |v| {
+        v["benchmarks"][id]["samples_s"][0] = json!(-0.00028)
+    });
+    edited(d, "zero.json", |v| {
+        v["benchmarks"][id]["mean_s"]["estimate"] = json!(0.0)
+    });
+    // Nothing to compare is not a pass.
+    let out = check(d, &["--new", "empty.json"]);
+    assert_code(&out, 2);
+    let out = trainbench(
+        d,
+        &[
+            "baseline",
+            "check-timing",
+            "--against",
+            "empty.json",
+            "--new",
+            "empty.json",
+        ],
+    );
+    assert_refused(&out, &["empty.json", "no benchmarks"]);
+    for (file, value) in [
+        ("huge.json", "1e308"),
+        ("negative.json", "-0.00028"),
+        ("zero.json", "mean_s"),
+    ] {
+        // As the new run, and as the baseline.
+        assert_refused(&check(d, &["--new", file]), &[file, id, value]);
+        let out = trainbench(
+            d,
+            &[
+                "baseline",
+                "check-timing",
+                "--against",
+                file,
+                "--criterion-dir",
+                "crit",
+            ],
+        );
+        assert_refused(&out, &[file, id, value]);
+    }
+    // Criterion results with an impossible time: neither saved nor compared.
+    let sample = d.join("crit/eval/flex/jsc-tiny/new/sample.json");
+    let mut v = read_json(&sample);
+    v["times"][2] = json!(-1000.0);
+    std::fs::write(&sample, v.to_string()).unwrap();
+    let out = trainbench(
+        d,
+        &[
+            "baseline",
+            "save-timing",
+            "--testbed",
+            "box2",
+            "--criterion-dir",
+            "crit",
+        ],
+    );
+    assert_refused(&out, &["sample.json", "times[2]"]);
+    assert!(!d.join("baselines/box2").exists());
+    assert_refused(&check(d, &["--criterion-dir", "crit"]), &["times[2]"]);
+}
+
 #[test]
 fn invalid_arguments_exit_2() {
     let dir = saved();
@@ -434,7 +523,7 @@ fn accuracy_baseline_gate_passes_unchanged_and_flags_regressions() {
         .values_mut()
     {
         let acc = seed["test_acc"].as_f64().unwrap();
-        seed["test_acc"] = json!(acc + 0.5);
+        seed["test_acc"] = json!((acc + 0.5).min(1.0));
     }
     std::fs::write(tmp.path().join("altered.json"), doc.to_string()).unwrap();
     let out = check("altered.json", &[]);
@@ -450,6 +539,38 @@ fn accuracy_baseline_gate_passes_unchanged_and_flags_regressions() {
     assert!(text(&out).1.contains("Some Other CPU"));
     assert_code(&check("other.json", &["--allow-different-machine"]), 1);
     assert_code(&check("missing.json", &[]), 2);
+
+    // Broken baselines are invalid, not passed or judged: no configuration, an accuracy
+    // outside [0, 1], a missing accuracy for a seed that did not diverge.
+    let mut empty = doc.clone();
+    empty["configs"] = json!({});
+    std::fs::write(tmp.path().join("empty.json"), empty.to_string()).unwrap();
+    let seed = doc["configs"][victim]["seeds"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let mut above = doc.clone();
+    above["configs"][victim]["seeds"][&seed]["test_acc"] = json!(1.5);
+    std::fs::write(tmp.path().join("above.json"), above.to_string()).unwrap();
+    let mut below = doc.clone();
+    below["configs"][victim]["seeds"][&seed]["final_val_acc"] = json!(-0.25);
+    std::fs::write(tmp.path().join("below.json"), below.to_string()).unwrap();
+    let mut missing = doc.clone();
+    missing["configs"][victim]["seeds"][&seed]["test_acc"] = Value::Null;
+    std::fs::write(tmp.path().join("null.json"), missing.to_string()).unwrap();
+    let cases: [(&str, &[&str]); 4] = [
+        ("empty.json", &["no configurations"]),
+        ("above.json", &[victim, &seed, "test_acc", "1.5"]),
+        ("below.json", &[victim, &seed, "final_val_acc", "-0.25"]),
+        ("null.json", &[victim, &seed, "test_acc", "diverged"]),
+    ];
+    for (file, needles) in cases {
+        let out = check(file, &["--allow-different-machine"]);
+        assert_refused(&out, &[&[file][..], needles].concat());
+    }
 }
 
 /// A configuration that diverges in more seeds than in its baseline is a regression, even

@@ -117,7 +117,7 @@ impl AccuracyBaseline {
         for c in configs.values_mut() {
             c.test_acc = summarize(&c.test_values(), 0.95);
         }
-        Ok(AccuracyBaseline {
+        let baseline = AccuracyBaseline {
             format: ACCURACY_FORMAT.to_string(),
             testbed: testbed.to_string(),
             study: first.study.clone().unwrap_or_default(),
@@ -126,13 +126,53 @@ impl AccuracyBaseline {
             fingerprint,
             data_fingerprint: first.data.fingerprint.clone(),
             configs,
-        })
+        };
+        baseline.validate()?;
+        Ok(baseline)
+    }
+
+    /// Checks that the baseline can be compared: at least one configuration, each with at
+    /// least one seed, and every accuracy a fraction in [0, 1] — or null (NaN) for a seed
+    /// that diverged. The error ([`Error::Usage`]) names the configuration, seed and value.
+    pub fn validate(&self) -> Result<()> {
+        match self.problem() {
+            Some(why) => Err(Error::Usage(why)),
+            None => Ok(()),
+        }
+    }
+
+    /// What makes the baseline unusable, if anything (see [`AccuracyBaseline::validate`]).
+    fn problem(&self) -> Option<String> {
+        if self.configs.is_empty() {
+            return Some("no configurations: nothing to compare".into());
+        }
+        for (id, c) in &self.configs {
+            if c.seeds.is_empty() {
+                return Some(format!("configuration '{id}' has no seeds"));
+            }
+            for (seed, m) in &c.seeds {
+                for (name, v) in [("test_acc", m.test_acc), ("final_val_acc", m.final_val_acc)] {
+                    let why = if v.is_nan() {
+                        if m.diverged {
+                            continue;
+                        }
+                        format!("{name} is null, which only a diverged seed may have")
+                    } else if (0.0..=1.0).contains(&v) {
+                        continue;
+                    } else {
+                        format!("{name} = {v} is not an accuracy (must lie in [0, 1])")
+                    };
+                    return Some(format!("configuration '{id}', seed {seed}: {why}"));
+                }
+            }
+        }
+        None
     }
 
     /// Reads and validates a baseline file.
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::io(format!("could not read '{}'", path.display()), e))?;
+            .map_err(|e| Error::input(format!("could not read '{}'", path.display()), e))?;
         let b: AccuracyBaseline =
             serde_json::from_str(&text).map_err(|e| Error::data(path, e.to_string()))?;
         if b.format != ACCURACY_FORMAT {
@@ -140,6 +180,9 @@ impl AccuracyBaseline {
                 path,
                 format!("format '{}' is not '{ACCURACY_FORMAT}'", b.format),
             ));
+        }
+        if let Some(why) = b.problem() {
+            return Err(Error::data(path, why));
         }
         Ok(b)
     }
@@ -184,15 +227,20 @@ pub fn accuracy_rule(points: f64, alpha: f64) -> Rule {
     }
 }
 
-/// Compares a new run with the baseline. Invalid ([`Error::Usage`], exit 2): another
-/// machine (unless allowed), another backend, other data, or a baseline configuration
-/// missing from the new run.
+/// Compares a new run with the baseline. Invalid ([`Error::Usage`], exit 2): either side
+/// failing [`AccuracyBaseline::validate`], another machine (unless allowed), another
+/// backend, other data, or a baseline configuration missing from the new run.
 pub fn check_accuracy(
     old: &AccuracyBaseline,
     new: &AccuracyBaseline,
     rule: &Rule,
     allow_different_machine: bool,
 ) -> Result<CheckResult> {
+    for (side, baseline) in [("the baseline", old), ("the new run", new)] {
+        baseline
+            .validate()
+            .map_err(|e| Error::Usage(format!("{side}: {e}")))?;
+    }
     let notes =
         old.fingerprint
             .comparable(&new.fingerprint, &old.testbed, allow_different_machine)?;
@@ -256,5 +304,74 @@ fn mark_divergence(old: &AccuracyBaseline, new: &AccuracyBaseline, result: &mut 
                 o.seeds.len()
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn baseline(seeds: &[(f64, f64, bool)]) -> AccuracyBaseline {
+        let seeds: BTreeMap<String, SeedMetrics> = seeds
+            .iter()
+            .enumerate()
+            .map(|(i, &(test_acc, final_val_acc, diverged))| {
+                let m = SeedMetrics {
+                    test_acc,
+                    final_val_acc,
+                    diverged,
+                };
+                (i.to_string(), m)
+            })
+            .collect();
+        let mut configs = BTreeMap::new();
+        if !seeds.is_empty() {
+            let test_acc = summarize(&[], 0.95);
+            configs.insert("lr=1e-3".to_string(), ConfigAccuracy { seeds, test_acc });
+        }
+        AccuracyBaseline {
+            format: ACCURACY_FORMAT.into(),
+            testbed: "box".into(),
+            study: "s".into(),
+            quick: false,
+            saved_at: String::new(),
+            fingerprint: Fingerprint::collect(vec!["flex".into()]),
+            data_fingerprint: "abc".into(),
+            configs,
+        }
+    }
+
+    #[test]
+    fn accuracies_outside_0_1_or_missing_are_refused() {
+        let nan = f64::NAN;
+        assert!(
+            baseline(&[(0.6, 0.61, false), (nan, nan, true)])
+                .validate()
+                .is_ok()
+        );
+        for (seeds, needle) in [
+            (&[][..], "no configurations"),
+            (
+                &[(1.5, 0.6, false)],
+                "seed 0: test_acc = 1.5 is not an accuracy",
+            ),
+            (
+                &[(0.5, 0.6, false), (0.5, -0.1, false)],
+                "seed 1: final_val_acc = -0.1",
+            ),
+            (&[(nan, 0.6, false)], "seed 0: test_acc is null"),
+            (&[(2.0, nan, true)], "seed 0: test_acc = 2"),
+        ] {
+            let e = baseline(seeds).validate().unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            assert!(e.to_string().contains(needle), "{e}");
+        }
+        let rule = accuracy_rule(1.0, 0.05);
+        let good = baseline(&[(0.6, 0.61, false)]);
+        let e = check_accuracy(&baseline(&[]), &good, &rule, false).unwrap_err();
+        assert!(
+            e.to_string().starts_with("the baseline: no configurations"),
+            "{e}"
+        );
     }
 }

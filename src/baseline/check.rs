@@ -36,7 +36,8 @@ impl CheckResult {
 
 /// Compares `new` with the baseline `old`.
 ///
-/// The comparison is invalid — [`Error::Usage`], exit code 2 — when the machine
+/// The comparison is invalid — [`Error::Usage`], exit code 2 — when either side fails
+/// [`TimingBaseline::validate`] (no benchmarks, an implausible time), when the machine
 /// fingerprints differ (unless `allow_different_machine`), or when a benchmark of the
 /// baseline is missing from the new run. Benchmarks only in the new run are not compared
 /// and are listed in the notes.
@@ -45,6 +46,11 @@ pub fn check_timing(
     new: &TimingBaseline,
     options: &CheckOptions,
 ) -> Result<CheckResult> {
+    for (side, baseline) in [("the baseline", old), ("the new run", new)] {
+        baseline
+            .validate()
+            .map_err(|e| Error::Usage(format!("{side}: {e}")))?;
+    }
     let mut notes = old.fingerprint.comparable(
         &new.fingerprint,
         &old.testbed,
@@ -85,4 +91,60 @@ pub fn check_timing(
         rows: compare(items, &options.rule),
         notes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::baseline::fingerprint::Fingerprint;
+    use crate::baseline::timing::{BenchTiming, Estimate, TIMING_FORMAT};
+
+    fn baseline(samples: &[f64]) -> TimingBaseline {
+        let e = Estimate {
+            estimate: 0.1,
+            ci_low: 0.09,
+            ci_high: 0.11,
+            level: 0.95,
+        };
+        let mut benchmarks = std::collections::BTreeMap::new();
+        if !samples.is_empty() {
+            let b = BenchTiming {
+                mean_s: e,
+                median_s: e,
+                throughput: None,
+                samples_s: samples.to_vec(),
+            };
+            benchmarks.insert("eval/flex/a".to_string(), b);
+        }
+        TimingBaseline {
+            format: TIMING_FORMAT.into(),
+            testbed: "box".into(),
+            saved_at: String::new(),
+            fingerprint: Fingerprint::collect(vec!["flex".into()]),
+            benchmarks,
+        }
+    }
+
+    #[test]
+    fn an_empty_or_implausible_side_is_invalid_not_a_pass() {
+        let options = CheckOptions {
+            rule: Rule::timing(5.0, 0.05),
+            allow_different_machine: false,
+        };
+        let good = baseline(&[0.1, 0.11, 0.09]);
+        assert!(check_timing(&good, &good, &options).is_ok());
+        let empty = baseline(&[]);
+        let e = check_timing(&empty, &empty, &options).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string().starts_with("the baseline: no benchmarks"),
+            "{e}"
+        );
+        let e = check_timing(&good, &baseline(&[0.1, -1.0]), &options).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("the new run: benchmark 'eval/flex/a': samples_s[1] = -1"),
+            "{e}"
+        );
+    }
 }

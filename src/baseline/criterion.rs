@@ -15,6 +15,7 @@
 //! part of the last `cargo bench` keeps its older `new/` folder, so clear the criterion
 //! directory before the run a baseline is saved from (see `docs/baselines.md`).
 
+use super::timing::show;
 use crate::{Error, Result};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -111,7 +112,7 @@ pub fn default_criterion_dir() -> PathBuf {
 
 fn load<T: DeserializeOwned>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::io(format!("could not read '{}'", path.display()), e))?;
+        .map_err(|e| Error::input(format!("could not read '{}'", path.display()), e))?;
     serde_json::from_str(&text).map_err(|e| Error::data(path, e.to_string()))
 }
 
@@ -145,10 +146,32 @@ pub fn read_result(dir: &Path) -> Result<CriterionResult> {
             ),
         ));
     }
-    if !sample.iters.iter().all(|&n| n > 0.0) {
+    if let Some(i) = sample
+        .iters
+        .iter()
+        .position(|&n| !(n > 0.0 && n.is_finite()))
+    {
         return Err(Error::data(
             sample_path,
-            "an iteration count is not positive",
+            format!(
+                "benchmark '{}': iters[{i}] = {} is not a positive iteration count",
+                bench.full_id,
+                show(sample.iters[i])
+            ),
+        ));
+    }
+    if let Some(i) = sample
+        .times
+        .iter()
+        .position(|&t| !(t > 0.0 && t.is_finite()))
+    {
+        return Err(Error::data(
+            sample_path,
+            format!(
+                "benchmark '{}': times[{i}] = {} is not a positive time in nanoseconds",
+                bench.full_id,
+                show(sample.times[i])
+            ),
         ));
     }
     let per_iteration_s = sample
@@ -169,7 +192,7 @@ pub fn read_result(dir: &Path) -> Result<CriterionResult> {
 /// Every `new/` folder with a `benchmark.json` below `dir`, in path order.
 fn find_new_dirs(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
     let entries = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(format!("could not list '{}'", dir.display()), e))?;
+        .map_err(|e| Error::input(format!("could not list '{}'", dir.display()), e))?;
     let mut subdirs: Vec<PathBuf> = entries
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))

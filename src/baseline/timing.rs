@@ -14,6 +14,10 @@ use std::path::Path;
 /// The `format` value of the files this version writes and reads.
 pub const TIMING_FORMAT: &str = "trainbench-timing-baseline/1";
 
+/// The longest time per iteration a baseline may hold, in seconds (about 11.6 days): a
+/// larger value is a unit mix-up or a corrupt file, not a measurement.
+pub const MAX_SECONDS_PER_ITERATION: f64 = 1e6;
+
 /// A saved set of benchmark timings from one testbed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimingBaseline {
@@ -99,7 +103,7 @@ impl TimingBaseline {
     pub fn from_results(testbed: &str, results: Vec<CriterionResult>) -> Result<Self> {
         validate_testbed(testbed)?;
         let backends = backends_in_ids(results.iter().map(|r| r.id.as_str()));
-        Ok(TimingBaseline {
+        let baseline = TimingBaseline {
             format: TIMING_FORMAT.to_string(),
             testbed: testbed.to_string(),
             saved_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -108,13 +112,41 @@ impl TimingBaseline {
                 .into_iter()
                 .map(|r| (r.id.clone(), r.into()))
                 .collect(),
-        })
+        };
+        match baseline.problem() {
+            Some(why) => Err(Error::Usage(format!("criterion's results: {why}"))),
+            None => Ok(baseline),
+        }
+    }
+
+    /// Checks that the baseline can be compared: at least one benchmark, each with at least
+    /// one sample, and every sample, estimate and interval end a time per iteration: finite,
+    /// positive and below [`MAX_SECONDS_PER_ITERATION`]. The error ([`Error::Usage`]) names
+    /// the benchmark and the value.
+    pub fn validate(&self) -> Result<()> {
+        match self.problem() {
+            Some(why) => Err(Error::Usage(why)),
+            None => Ok(()),
+        }
+    }
+
+    /// What makes the baseline unusable, if anything (see [`TimingBaseline::validate`]).
+    fn problem(&self) -> Option<String> {
+        if self.benchmarks.is_empty() {
+            return Some(
+                "no benchmarks: nothing to compare (save the baseline from a `cargo bench` run)"
+                    .into(),
+            );
+        }
+        self.benchmarks
+            .iter()
+            .find_map(|(id, b)| b.problem().map(|why| format!("benchmark '{id}': {why}")))
     }
 
     /// Reads and validates a baseline file.
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::io(format!("could not read '{}'", path.display()), e))?;
+            .map_err(|e| Error::input(format!("could not read '{}'", path.display()), e))?;
         let baseline: TimingBaseline =
             serde_json::from_str(&text).map_err(|e| Error::data(path, e.to_string()))?;
         if baseline.format != TIMING_FORMAT {
@@ -126,15 +158,8 @@ impl TimingBaseline {
                 ),
             ));
         }
-        if let Some((id, _)) = baseline
-            .benchmarks
-            .iter()
-            .find(|(_, b)| b.samples_s.is_empty())
-        {
-            return Err(Error::data(
-                path,
-                format!("benchmark '{id}' has no samples"),
-            ));
+        if let Some(why) = baseline.problem() {
+            return Err(Error::data(path, why));
         }
         Ok(baseline)
     }
@@ -154,6 +179,66 @@ impl TimingBaseline {
         }
         std::fs::write(path, self.to_json())
             .map_err(|e| Error::io(format!("could not write '{}'", path.display()), e))
+    }
+}
+
+impl BenchTiming {
+    /// The first value that is not a plausible time per iteration, if any.
+    fn problem(&self) -> Option<String> {
+        if self.samples_s.is_empty() {
+            return Some("no samples".into());
+        }
+        let estimates = [("mean_s", &self.mean_s), ("median_s", &self.median_s)];
+        let values = estimates
+            .iter()
+            .flat_map(|(name, e)| {
+                [
+                    (format!("{name}.estimate"), e.estimate),
+                    (format!("{name}.ci_low"), e.ci_low),
+                    (format!("{name}.ci_high"), e.ci_high),
+                ]
+            })
+            .chain(
+                self.samples_s
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &x)| (format!("samples_s[{i}]"), x)),
+            );
+        for (name, x) in values {
+            if !(x > 0.0 && x < MAX_SECONDS_PER_ITERATION) {
+                return Some(format!(
+                    "{name} = {} is not a time per iteration (must be > 0 and < {} s)",
+                    show(x),
+                    show(MAX_SECONDS_PER_ITERATION)
+                ));
+            }
+        }
+        for (name, e) in estimates {
+            if !(e.level > 0.0 && e.level < 1.0) {
+                return Some(format!(
+                    "{name}.level = {} is not a confidence level (must lie strictly between 0 \
+                     and 1)",
+                    show(e.level)
+                ));
+            }
+        }
+        match &self.throughput {
+            Some(t) if !(t.per_second.is_finite() && t.per_second >= 0.0) => Some(format!(
+                "throughput.per_second = {} is not a rate",
+                show(t.per_second)
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// A number for an error message: plain in everyday ranges, else in exponent form (`1e308`,
+/// not 309 digits).
+pub(crate) fn show(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-4..1e6).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
     }
 }
 
@@ -216,6 +301,48 @@ mod tests {
         assert_eq!(TimingBaseline::load(&path).unwrap(), b);
         std::fs::write(&path, json.replace(TIMING_FORMAT, "other/9")).unwrap();
         assert!(TimingBaseline::load(&path).is_err());
+    }
+
+    #[test]
+    fn implausible_times_and_empty_baselines_are_refused() {
+        let ok =
+            TimingBaseline::from_results("box", vec![result("eval/flex/a", &[0.1, 0.2])]).unwrap();
+        assert!(ok.validate().is_ok());
+        let empty = TimingBaseline::from_results("box", vec![]).unwrap_err();
+        assert!(empty.to_string().contains("no benchmarks"), "{empty}");
+        assert_eq!(empty.exit_code(), 2);
+        for (times, needle) in [
+            (&[0.1, 1e308][..], "samples_s[1] = 1e308"),
+            (&[-0.5, 0.1], "samples_s[0] = -0.5"),
+            (&[0.1, 0.0], "samples_s[1] = 0 "),
+            (&[0.1, f64::NAN], "samples_s[1] = NaN"),
+            (&[0.1, f64::INFINITY], "samples_s[1] = inf"),
+            (&[2e6], "samples_s[0] = 2e6"),
+            (&[], "no samples"),
+        ] {
+            let e = TimingBaseline::from_results("box", vec![result("eval/flex/a", times)])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("benchmark 'eval/flex/a'") && e.contains(needle),
+                "{e}"
+            );
+        }
+        let mut bad = ok.clone();
+        let b = bad.benchmarks.get_mut("eval/flex/a").unwrap();
+        b.median_s.ci_low = -1e-3;
+        let e = bad.validate().unwrap_err().to_string();
+        assert!(e.contains("median_s.ci_low = -0.001"), "{e}");
+        // On load, the error names the file.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.json");
+        bad.save(&path).unwrap();
+        let e = TimingBaseline::load(&path).unwrap_err();
+        assert!(matches!(e, Error::Data { .. }), "{e:?}");
+        assert!(
+            e.to_string().starts_with(&path.display().to_string()),
+            "{e}"
+        );
     }
 
     #[test]

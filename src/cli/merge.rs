@@ -3,7 +3,7 @@
 use clap::Args;
 use std::path::PathBuf;
 use trainbench::Result;
-use trainbench::study::merge::merge;
+use trainbench::study::merge::{MergeOptions, merge_with};
 
 #[derive(Args)]
 pub struct MergeArgs {
@@ -13,10 +13,16 @@ pub struct MergeArgs {
     /// The directory to merge into (its existing trials are kept)
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// Merge trials of different studies into one log (refused by default)
+    #[arg(long)]
+    allow_mixed_studies: bool,
 }
 
 pub fn run(args: MergeArgs) -> Result<()> {
-    let report = merge(&args.inputs, &args.out)?;
+    let options = MergeOptions {
+        allow_mixed_studies: args.allow_mixed_studies,
+    };
+    let report = merge_with(&args.inputs, &args.out, &options)?;
     for w in &report.warnings {
         errln!("warning: {w}");
     }

@@ -1,17 +1,21 @@
 //! A compact binary cache of loaded datasets.
 //!
 //! Parsing a large CSV or HDF5 file takes seconds; reading its cache takes a fraction of a
-//! second. [`load_cached`] keys each cache file by the source's canonical path, size and
-//! modification time, so an edited source is re-read, and rebuilds any cache it cannot use.
+//! second. [`load_cached`] keys each cache file by the source's canonical path, size and a
+//! 64-bit hash of its content, so any edit to the source is seen — even one that keeps the
+//! size and restores the modification time — and rebuilds any cache it cannot use. The
+//! content hash costs one extra read of the source per load (7–20 ms per 100 MB from the page
+//! cache, see `docs/data.md`), small next to parsing it. It is not cryptographic: it
+//! catches edits, not a deliberately forged collision.
 //!
-//! # File format (version 1, all integers little-endian)
+//! # File format (version 2, all integers little-endian)
 //!
 //! ```text
 //! magic        8 bytes  "TBDSCACH"
-//! version      u32      1
+//! version      u32      2
 //! source path  u32 length + UTF-8 bytes (canonical path of the source)
 //! source size  u64      bytes
-//! source mtime i128     nanoseconds since the Unix epoch (negative before it)
+//! source hash  u64      content hash of the source's bytes (the checksum function below)
 //! n_rows       u64
 //! n_features   u32
 //! names        n_features x (u32 length + UTF-8 bytes)
@@ -19,12 +23,14 @@
 //! labels       n_rows x u8 (each < 5)
 //! checksum     u64      hash of every byte before it
 //! ```
+//!
+//! Version 1 keyed on the source's modification time instead of its content hash; a
+//! version-1 file is treated like any other stale cache and rebuilt.
 
 use std::fs;
-use std::io::Write as _;
+use std::io::{Read, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::UNIX_EPOCH;
 
 use crate::data::dataset::{Dataset, Loaded};
 use crate::error::{Error, Result};
@@ -32,7 +38,7 @@ use crate::error::{Error, Result};
 /// First bytes of every cache file.
 const MAGIC: &[u8; 8] = b"TBDSCACH";
 /// Current format version; any other version is treated as a stale cache.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 /// Extension of cache files.
 const EXTENSION: &str = "tbcache";
 
@@ -43,33 +49,60 @@ pub struct CacheKey {
     pub source: String,
     /// Size of the source in bytes.
     pub size: u64,
-    /// Modification time of the source, in nanoseconds since the Unix epoch.
-    pub mtime_nanos: i128,
+    /// Content hash of the source's bytes ([`hash_file`]).
+    pub content_hash: u64,
 }
 
 impl CacheKey {
-    /// The key of `source` as it is on disk now (canonical path, size, mtime).
+    /// The key of `source` as it is on disk now: canonical path, size and content hash (one
+    /// read of the whole file).
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when the source cannot be found or its metadata read.
+    /// [`Error::Input`] when the source cannot be found or read.
     pub fn for_source(source: &Path) -> Result<CacheKey> {
         let canonical = fs::canonicalize(source)
-            .map_err(|e| Error::io(format!("could not resolve '{}'", source.display()), e))?;
-        let meta = fs::metadata(&canonical)
-            .map_err(|e| Error::io(format!("could not stat '{}'", source.display()), e))?;
-        let mtime_nanos = match meta.modified() {
-            Ok(t) => match t.duration_since(UNIX_EPOCH) {
-                Ok(d) => d.as_nanos() as i128,
-                Err(e) => -(e.duration().as_nanos() as i128),
-            },
-            Err(_) => 0,
-        };
+            .map_err(|e| Error::input(format!("could not resolve '{}'", source.display()), e))?;
+        let (size, content_hash) = hash_file(&canonical)
+            .map_err(|e| Error::input(format!("could not read '{}'", source.display()), e))?;
         Ok(CacheKey {
             source: canonical.to_string_lossy().into_owned(),
-            size: meta.len(),
-            mtime_nanos,
+            size,
+            content_hash,
         })
+    }
+}
+
+/// The size and content hash of the file at `path`, read in 1 MiB blocks.
+///
+/// The hash is the function that checksums cache files, over the source's bytes: four
+/// independent multiply-xor lanes over 8-byte words, several GB/s. Not cryptographic.
+pub fn hash_file(path: &Path) -> std::io::Result<(u64, u64)> {
+    let file = fs::File::open(path)?;
+    hash_reader(file, &mut vec![0; 1 << 20])
+}
+
+/// [`checksum`] of everything `reader` yields, and its length, reading into `buf` (whose
+/// length must be a multiple of 32).
+fn hash_reader(mut reader: impl Read, buf: &mut [u8]) -> std::io::Result<(u64, u64)> {
+    debug_assert!(!buf.is_empty() && buf.len().is_multiple_of(32));
+    let mut lanes = Lanes::new();
+    let mut len = 0u64;
+    loop {
+        let mut filled = 0;
+        while filled < buf.len() {
+            match reader.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        len += filled as u64;
+        let rest = lanes.feed(&buf[..filled]);
+        if filled < buf.len() {
+            return Ok((len, lanes.finish(rest, len)));
+        }
     }
 }
 
@@ -98,11 +131,13 @@ pub fn cache_path(cache_dir: &Path, source: &str) -> PathBuf {
 
 /// Loads `source` through the cache in `cache_dir`.
 ///
-/// If a cache file keyed by the source's canonical path, size and mtime exists and is valid,
-/// it is read; otherwise `build(source)` loads the dataset, the cache is written (atomically:
-/// temp file + rename) and the dataset returned. Stale or corrupt caches are rebuilt, never
-/// fatal; a cache that cannot be written (read-only directory, full disk) only earns a warning
-/// (`could not write data cache: ...`) in [`Loaded::warnings`], for the caller to show.
+/// If a cache file keyed by the source's canonical path, size and content hash exists and is
+/// valid, it is read; otherwise `build(source)` loads the dataset, the cache is written
+/// (atomically: temp file + rename) and the dataset returned. The key is taken before
+/// `build`, so a source edited while it is parsed only costs a rebuild next time. Stale or
+/// corrupt caches (and caches of an older format version) are rebuilt, never fatal; a cache
+/// that cannot be written (read-only directory, full disk) only earns a warning (`could not
+/// write data cache: ...`) in [`Loaded::warnings`], for the caller to show.
 ///
 /// # Errors
 ///
@@ -190,7 +225,7 @@ fn encode(key: &CacheKey, data: &Dataset) -> Vec<u8> {
     buf.extend_from_slice(&VERSION.to_le_bytes());
     put_str(&mut buf, &key.source);
     buf.extend_from_slice(&key.size.to_le_bytes());
-    buf.extend_from_slice(&key.mtime_nanos.to_le_bytes());
+    buf.extend_from_slice(&key.content_hash.to_le_bytes());
     buf.extend_from_slice(&(n_rows as u64).to_le_bytes());
     buf.extend_from_slice(&(n_features as u32).to_le_bytes());
     for name in &data.feature_names {
@@ -270,7 +305,7 @@ pub fn read_cache(path: &Path) -> Result<(CacheKey, Dataset)> {
     let trunc = || bad("truncated");
     let source = r.string().ok_or_else(trunc)?;
     let size = r.u64().ok_or_else(trunc)?;
-    let mtime_nanos = i128::from_le_bytes(r.take(16).ok_or_else(trunc)?.try_into().unwrap());
+    let content_hash = r.u64().ok_or_else(trunc)?;
     let n_rows = usize::try_from(r.u64().ok_or_else(trunc)?).map_err(|_| trunc())?;
     let n_features = r.u32().ok_or_else(trunc)? as usize;
     let mut feature_names = Vec::with_capacity(n_features.min(1024));
@@ -296,7 +331,7 @@ pub fn read_cache(path: &Path) -> Result<(CacheKey, Dataset)> {
         CacheKey {
             source,
             size,
-            mtime_nanos,
+            content_hash,
         },
         Dataset {
             features,
@@ -347,28 +382,50 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
-/// A fast corruption check over the whole file: four independent multiply-xor lanes over
-/// 8-byte words (several GB/s), then the tail bytes and the length. Not cryptographic.
+/// A fast hash for corruption checks and source contents: four independent multiply-xor
+/// lanes over 8-byte words (several GB/s), then the tail bytes and the length. Not
+/// cryptographic.
 fn checksum(bytes: &[u8]) -> u64 {
+    let mut lanes = Lanes::new();
+    let rest = lanes.feed(bytes);
+    lanes.finish(rest, bytes.len() as u64)
+}
+
+/// The four lanes of [`checksum`], fed whole 32-byte blocks.
+struct Lanes([u64; 4]);
+
+impl Lanes {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut lanes = [
-        0x243f_6a88_85a3_08d3u64,
-        0x1319_8a2e_0370_7344,
-        0xa409_3822_299f_31d0,
-        0x082e_fa98_ec4e_6c89,
-    ];
-    let mut blocks = bytes.chunks_exact(32);
-    for block in &mut blocks {
-        for (lane, w) in lanes.iter_mut().zip(block.chunks_exact(8)) {
-            let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
-            *lane = (*lane ^ w).wrapping_mul(K).rotate_left(29);
+
+    fn new() -> Lanes {
+        Lanes([
+            0x243f_6a88_85a3_08d3,
+            0x1319_8a2e_0370_7344,
+            0xa409_3822_299f_31d0,
+            0x082e_fa98_ec4e_6c89,
+        ])
+    }
+
+    /// Mixes in every whole 32-byte block of `bytes`; returns the bytes left over.
+    fn feed<'b>(&mut self, bytes: &'b [u8]) -> &'b [u8] {
+        let mut blocks = bytes.chunks_exact(32);
+        for block in &mut blocks {
+            for (lane, w) in self.0.iter_mut().zip(block.chunks_exact(8)) {
+                let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+                *lane = (*lane ^ w).wrapping_mul(Self::K).rotate_left(29);
+            }
         }
+        blocks.remainder()
     }
-    let mut h = fnv1a(blocks.remainder()) ^ (bytes.len() as u64);
-    for lane in lanes {
-        h = (h ^ lane).wrapping_mul(K).rotate_left(31);
+
+    /// The hash, given the last (< 32) bytes and the total length.
+    fn finish(self, tail: &[u8], len: u64) -> u64 {
+        let mut h = fnv1a(tail) ^ len;
+        for lane in self.0 {
+            h = (h ^ lane).wrapping_mul(Self::K).rotate_left(31);
+        }
+        h ^ (h >> 32)
     }
-    h ^ (h >> 32)
 }
 
 #[cfg(test)]
@@ -376,6 +433,12 @@ mod tests {
     use super::*;
     use std::cell::Cell;
     use std::time::{Duration, SystemTime};
+
+    /// Sets the modification time of `path`.
+    fn set_mtime(path: &Path, t: SystemTime) {
+        let f = fs::File::options().write(true).open(path).unwrap();
+        f.set_modified(t).unwrap();
+    }
 
     fn sample(rows: usize) -> Dataset {
         let features = (0..rows * 16)
@@ -389,7 +452,7 @@ mod tests {
         CacheKey {
             source: "/data/jsc é.csv".to_string(),
             size: 123_456,
-            mtime_nanos: -1_700_000_000_123_456_789,
+            content_hash: 0xfedc_ba98_7654_3210,
         }
     }
 
@@ -501,14 +564,63 @@ mod tests {
         assert_eq!((n.get(), d), (2, sample(7)));
         // Same size, different mtime.
         fs::write(&src, "uvwxyz").unwrap();
-        let f = fs::File::options().write(true).open(&src).unwrap();
-        f.set_modified(SystemTime::now() + Duration::from_secs(3600))
-            .unwrap();
-        drop(f);
+        set_mtime(&src, SystemTime::now() + Duration::from_secs(3600));
         load_cached(&src, &cache, loader(&n)).unwrap();
         assert_eq!(n.get(), 3);
         load_cached(&src, &cache, loader(&n)).unwrap();
         assert_eq!(n.get(), 3);
+        // Same size, mtime restored: the content decides.
+        let mtime = fs::metadata(&src).unwrap().modified().unwrap();
+        fs::write(&src, "uvwxyZ").unwrap();
+        set_mtime(&src, mtime);
+        assert_eq!(fs::metadata(&src).unwrap().modified().unwrap(), mtime);
+        load_cached(&src, &cache, loader(&n)).unwrap();
+        assert_eq!(n.get(), 4);
+        // Touched but unchanged: still a hit.
+        set_mtime(&src, mtime + Duration::from_secs(60));
+        load_cached(&src, &cache, loader(&n)).unwrap();
+        assert_eq!(n.get(), 4);
+    }
+
+    #[test]
+    fn a_cache_of_another_format_version_is_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("data.csv");
+        fs::write(&src, "abcd").unwrap();
+        let cache = dir.path().join("cache");
+        let n = Cell::new(0);
+        load_cached(&src, &cache, loader(&n)).unwrap();
+        let cp = cache_path(&cache, &CacheKey::for_source(&src).unwrap().source);
+        let mut bytes = fs::read(&cp).unwrap();
+        bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
+        fs::write(&cp, &bytes).unwrap();
+        let msg = read_cache(&cp).unwrap_err().to_string();
+        assert!(msg.contains("format version 1, expected 2"), "{msg}");
+        load_cached(&src, &cache, loader(&n)).unwrap();
+        assert_eq!(n.get(), 2);
+        assert!(read_cache(&cp).is_ok());
+    }
+
+    #[test]
+    fn the_streamed_content_hash_is_the_checksum_of_the_bytes() {
+        let bytes: Vec<u8> = (0..1000u32).map(|i| (i * 7 + i / 13) as u8).collect();
+        for len in [0, 1, 31, 32, 33, 64, 95, 96, 97, 500, 1000] {
+            let want = checksum(&bytes[..len]);
+            for buf_len in [32, 64, 96] {
+                let got = hash_reader(&bytes[..len], &mut vec![0; buf_len]).unwrap();
+                assert_eq!(got, (len as u64, want), "len {len}, buffer {buf_len}");
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        fs::write(&p, &bytes).unwrap();
+        assert_eq!(hash_file(&p).unwrap(), (1000, checksum(&bytes)));
+        // One changed byte anywhere changes the hash.
+        for i in [0, 31, 32, 500, 999] {
+            let mut b = bytes.clone();
+            b[i] ^= 1;
+            assert_ne!(checksum(&b), checksum(&bytes), "byte {i}");
+        }
     }
 
     #[test]

@@ -10,8 +10,10 @@
 //!   names), or
 //! * the five one-hot columns `j_g, j_q, j_w, j_z, j_t`, exactly one of which is 1 per row.
 //!
-//! When both are present the `class` column wins. Every problem is reported as
-//! [`Error::Data`] naming the 1-based file line (the header is line 1) and the column.
+//! When both are present, both are read and must agree on every row: a row whose `class`
+//! says one class and whose one-hot columns say another is an error naming the line (a file
+//! with two label sources that disagree has no trustworthy label). Every problem is reported
+//! as [`Error::Data`] naming the 1-based file line (the header is line 1) and the column.
 
 use std::path::Path;
 
@@ -27,6 +29,12 @@ enum LabelSource {
     Class { index: usize, name: String },
     /// The five one-hot columns, in class order.
     OneHot([usize; 5]),
+    /// Both a class column and the five one-hot columns, which must agree.
+    Both {
+        index: usize,
+        name: String,
+        one_hot: [usize; 5],
+    },
 }
 
 /// The header's column names and where the loader finds its values among them.
@@ -169,22 +177,46 @@ impl Row<'_> {
     /// The class index of this row.
     fn label(&self, source: &LabelSource) -> Result<u8> {
         match source {
-            LabelSource::Class { index, name } => parse_class(self.cell(*index))
-                .map_err(|why| self.error(format!("column `{name}`: {why}"))),
-            LabelSource::OneHot(cols) => {
-                let mut values = [0.0f64; 5];
-                for (v, &col) in values.iter_mut().zip(cols) {
-                    *v = self.number(col)?;
+            LabelSource::Class { index, name } => self.class(*index, name),
+            LabelSource::OneHot(cols) => self.one_hot(cols),
+            LabelSource::Both {
+                index,
+                name,
+                one_hot,
+            } => {
+                let class = self.class(*index, name)?;
+                let hot = self.one_hot(one_hot)?;
+                if class != hot {
+                    return Err(self.error(format!(
+                        "column `{name}` says {} ({}) but the one-hot columns say {} (`{}` is 1)",
+                        CLASS_NAMES[class as usize],
+                        show(self.cell(*index)),
+                        CLASS_NAMES[hot as usize],
+                        ONE_HOT_COLUMNS[hot as usize]
+                    )));
                 }
-                one_hot_class(&values).ok_or_else(|| {
-                    self.error(format!(
-                        "columns `{}`: label {values:?} is not exactly one-hot \
-                         (need one 1 and four 0s)",
-                        ONE_HOT_COLUMNS.join("`, `")
-                    ))
-                })
+                Ok(class)
             }
         }
+    }
+
+    /// The class in the class column `index`, called `name`.
+    fn class(&self, index: usize, name: &str) -> Result<u8> {
+        parse_class(self.cell(index)).map_err(|why| self.error(format!("column `{name}`: {why}")))
+    }
+
+    /// The class of the one-hot columns `cols`.
+    fn one_hot(&self, cols: &[usize; 5]) -> Result<u8> {
+        let mut values = [0.0f64; 5];
+        for (v, &col) in values.iter_mut().zip(cols) {
+            *v = self.number(col)?;
+        }
+        one_hot_class(&values).ok_or_else(|| {
+            self.error(format!(
+                "columns `{}`: label {values:?} is not exactly one-hot (need one 1 and four 0s)",
+                ONE_HOT_COLUMNS.join("`, `")
+            ))
+        })
     }
 }
 
@@ -250,25 +282,33 @@ fn find_feature_columns(path: &Path, names: &[String]) -> Result<Vec<usize>> {
     Ok(cols)
 }
 
-/// Where the labels come from: a class column, else the five one-hot columns.
+/// Where the labels come from: a class column, the five one-hot columns, or both.
 fn find_label_columns(path: &Path, names: &[String]) -> Result<LabelSource> {
-    for class in CLASS_COLUMNS {
-        if let Some(i) = names.iter().position(|n| n == class) {
-            return Ok(LabelSource::Class {
-                index: i,
-                name: class.to_string(),
-            });
-        }
-    }
     let found: Vec<Option<usize>> = ONE_HOT_COLUMNS
         .iter()
         .map(|c| names.iter().position(|n| n == c))
         .collect();
-    if found.iter().all(Option::is_some) {
+    let one_hot = found.iter().all(Option::is_some).then(|| {
         let mut cols = [0; 5];
         for (k, c) in found.iter().enumerate() {
             cols[k] = c.unwrap_or(0);
         }
+        cols
+    });
+    for class in CLASS_COLUMNS {
+        if let Some(index) = names.iter().position(|n| n == class) {
+            let name = class.to_string();
+            return Ok(match one_hot {
+                Some(one_hot) => LabelSource::Both {
+                    index,
+                    name,
+                    one_hot,
+                },
+                None => LabelSource::Class { index, name },
+            });
+        }
+    }
+    if let Some(cols) = one_hot {
         return Ok(LabelSource::OneHot(cols));
     }
     let missing: Vec<&str> = ONE_HOT_COLUMNS
@@ -473,6 +513,39 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = write(&dir, "b.csv", &make_csv(&cols(&ONE_HOT_COLUMNS), 17));
         assert_eq!(load_csv(&p).unwrap(), expected(17));
+    }
+
+    #[test]
+    fn class_and_one_hot_columns_must_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = make_csv(&cols(&["class", "j_g", "j_q", "j_w", "j_z", "j_t"]), 8);
+        assert_eq!(
+            load_csv(&write(&dir, "ok.csv", &base)).unwrap(),
+            expected(8)
+        );
+        // Row 2 is class w; its one-hot columns now say t.
+        let text = with_cell(&with_cell(&base, 2, "j_w", "0"), 2, "j_t", "1");
+        let msg = err_msg(load_csv(&write(&dir, "bad.csv", &text)));
+        assert!(msg.contains("line 4"), "{msg}");
+        assert!(msg.contains("`class` says w"), "{msg}");
+        assert!(msg.contains("say t (`j_t` is 1)"), "{msg}");
+        // Both must be valid on their own, too.
+        let text = with_cell(&base, 1, "j_q", "0");
+        let msg = err_msg(load_csv(&write(&dir, "none.csv", &text)));
+        assert!(
+            msg.contains("line 3") && msg.contains("not exactly one-hot"),
+            "{msg}"
+        );
+        let text = with_cell(&base, 1, "class", "9");
+        let msg = err_msg(load_csv(&write(&dir, "nine.csv", &text)));
+        assert!(
+            msg.contains("line 3") && msg.contains("out of range"),
+            "{msg}"
+        );
+        // A partial one-hot set beside a class column is not a label source.
+        let partial = make_csv(&cols(&["class", "j_g"]), 5);
+        let text = with_cell(&partial, 0, "j_g", "0");
+        assert_eq!(load_csv(&write(&dir, "p.csv", &text)).unwrap(), expected(5));
     }
 
     #[test]

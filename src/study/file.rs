@@ -205,21 +205,24 @@ fn parse_list(base: &TrainConfig, key: &str, list: &Value, at: &str) -> Result<V
 }
 
 impl Study {
-    /// Parses a study from TOML text; `origin` names it in errors.
+    /// Parses a study from TOML text; `origin` names it in errors. Every error is one line
+    /// ([`Error::Usage`]): `ORIGIN:LINE:COLUMN: message` for a TOML syntax error,
+    /// `ORIGIN: key.path: message` for an invalid value.
     pub fn parse(text: &str, origin: &str) -> Result<Study> {
         let doc: Table = text
             .parse()
-            .map_err(|e: toml::de::Error| Error::Usage(format!("{origin}: {e}")))?;
+            .map_err(|e: toml::de::Error| syntax_error(origin, text, &e))?;
         Study::from_table(&doc).map_err(|e| match e {
             Error::Usage(m) => Error::Usage(format!("{origin}: {m}")),
             other => other,
         })
     }
 
-    /// Reads and parses a study file.
+    /// Reads and parses a study file; one that cannot be read is [`Error::Input`].
     pub fn load(path: &Path) -> Result<Study> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::io(format!("could not read study file '{}'", path.display()), e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::input(format!("could not read study file '{}'", path.display()), e)
+        })?;
         Study::parse(&text, &path.display().to_string())
     }
 
@@ -287,6 +290,24 @@ impl Study {
     pub fn sweep(&self, name: &str) -> Option<&Sweep> {
         self.sweeps.iter().find(|s| s.name == name)
     }
+}
+
+/// A TOML syntax error as one line: `ORIGIN:LINE:COLUMN: message` (1-based; the column
+/// counts characters), or `ORIGIN: message` when toml gives no position. toml's own display
+/// is five lines (a caret under a quoted source line), which breaks one-line error output.
+fn syntax_error(origin: &str, text: &str, e: &toml::de::Error) -> Error {
+    let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+    let Some(span) = e.span() else {
+        return Error::Usage(format!("{origin}: {message}"));
+    };
+    let mut start = span.start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let before = &text[..start];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    Error::Usage(format!("{origin}:{line}:{column}: {message}"))
 }
 
 #[cfg(test)]
@@ -390,12 +411,30 @@ mod tests {
                 with("[[sweep]]\nname='a'\nvary={lr=[1.0]}\n[[sweep]]\nname='a'\nvary={lr=[1.0]}"),
                 "sweep[1].name: duplicate",
             ),
-            (with("[defaults\n"), "TOML parse error"),
         ];
         for (text, want) in cases {
             let got = err(&text);
             assert!(got.starts_with("s.toml: "), "{got}");
             assert!(got.contains(want), "expected '{want}' in: {got}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_are_one_line_with_line_and_column() {
+        for (text, want) in [
+            ("name = \"t\"\n[defaults]\nlr = = 1e-3\n", "s.toml:3:6: "),
+            ("name = \"t\"\n[defaults\n", "s.toml:2:"),
+            ("name = \"é\" x\n", "s.toml:1:12: "),
+            ("name = \"t\"\r\nx = = 1\r\n", "s.toml:2:5: "),
+            ("name = 't'\nname = 'u'\n", "s.toml:2:1: "),
+        ] {
+            let got = err(text);
+            assert!(
+                got.starts_with(want),
+                "expected '{want}' at the start of: {got}"
+            );
+            assert_eq!(got.lines().count(), 1, "{got}");
+            assert!(got.len() > want.len() + 5, "a message follows: {got}");
         }
     }
 }

@@ -1,11 +1,14 @@
 //! The trial log `DIR/trials.jsonl`: one JSON [`TrialRecord`] per line, appended and fsynced
 //! when its trial ends, never rewritten.
 //!
-//! A line counts only once its terminating newline is on disk. A last line without one is a
-//! torn write (the process died mid-write): reading reports and ignores it, and opening the
-//! log for writing cuts it off, so the next record starts on a fresh line. Any other line
-//! that does not parse is reported and ignored, never fatal. One writer at a time: the file
-//! is locked while a run or merge appends to it.
+//! Each record is written with its newline in one write. A last line without a newline is
+//! either a complete record whose newline is missing (an editor or a tool that strips final
+//! newlines; a copy cut short by exactly one byte) — it is kept, and opening the log for
+//! writing appends the newline, so the next record starts on a fresh line — or, when it does
+//! not parse as a whole record, a torn write (the process died mid-write): reading reports
+//! and ignores it, and opening the log for writing cuts it off, so its trial runs again.
+//! Any other line that does not parse is reported and ignored, never fatal. One writer at a
+//! time: the file is locked while a run or merge appends to it.
 
 use super::plan::config_id;
 use crate::record::TrialRecord;
@@ -66,13 +69,17 @@ impl fmt::Display for TrialKey {
 /// A log as read back: its valid records and what was wrong with the rest.
 #[derive(Debug, Clone, Default)]
 pub struct LogContents {
-    /// Every complete, parseable line, in file order.
+    /// Every complete, parseable line, in file order (a last line without its newline
+    /// included when it parses as a whole record).
     pub records: Vec<TrialRecord>,
-    /// Bytes of a torn last line (no newline), if any.
+    /// Bytes of a torn last line (no newline, not a whole record), if any.
     pub torn_bytes: Option<usize>,
+    /// The last line is a whole record without its newline (kept in `records`).
+    pub unterminated: bool,
     /// Complete lines that did not parse: (1-based line number, reason).
     pub bad_lines: Vec<(usize, String)>,
-    /// Length of the file up to the end of its last complete line.
+    /// Length of the file up to the end of its last complete line or record (without a
+    /// torn tail).
     pub valid_len: u64,
 }
 
@@ -84,9 +91,6 @@ impl LogContents {
             Some(end) => end + 1,
             None => 0,
         };
-        if complete < bytes.len() {
-            out.torn_bytes = Some(bytes.len() - complete);
-        }
         out.valid_len = complete as u64;
         for (i, line) in bytes[..complete].split(|&b| b == b'\n').enumerate() {
             if line.iter().all(u8::is_ascii_whitespace) {
@@ -97,15 +101,30 @@ impl LogContents {
                 Err(e) => out.bad_lines.push((i + 1, e.to_string())),
             }
         }
+        let tail = &bytes[complete..];
+        if !tail.is_empty() {
+            match serde_json::from_slice::<TrialRecord>(tail) {
+                Ok(r) => {
+                    out.records.push(r);
+                    out.unterminated = true;
+                    out.valid_len = bytes.len() as u64;
+                }
+                Err(_) => out.torn_bytes = Some(tail.len()),
+            }
+        }
         out
     }
 
-    /// Reads the log at `path`; a missing file is an empty log.
+    /// Reads the log at `path`; a missing file is an empty log, an unreadable one (a
+    /// directory, no permission) is [`Error::Input`]: the user named it.
     pub fn read(path: &Path) -> Result<LogContents> {
         match std::fs::read(path) {
             Ok(bytes) => Ok(LogContents::parse(&bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(LogContents::default()),
-            Err(e) => Err(Error::io(format!("could not read '{}'", path.display()), e)),
+            Err(e) => Err(Error::input(
+                format!("could not read '{}'", path.display()),
+                e,
+            )),
         }
     }
 
@@ -137,7 +156,8 @@ pub struct TrialLog {
 
 impl TrialLog {
     /// Opens (creating `dir` and the log if needed) and locks `dir/trials.jsonl`, reads it,
-    /// and cuts off a torn last line. Fails if another process holds the log.
+    /// cuts off a torn last line and ends a whole last record that lacks its newline with
+    /// one. Fails if another process holds the log.
     pub fn open(dir: &Path) -> Result<(TrialLog, LogContents)> {
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io(format!("could not create '{}'", dir.display()), e))?;
@@ -164,11 +184,16 @@ impl TrialLog {
         file.seek(SeekFrom::Start(0))
             .and_then(|_| file.read_to_end(&mut bytes))
             .map_err(|e| Error::io(ctx("read"), e))?;
-        let contents = LogContents::parse(&bytes);
+        let mut contents = LogContents::parse(&bytes);
         if contents.torn_bytes.is_some() {
             file.set_len(contents.valid_len)
                 .and_then(|()| file.sync_all())
                 .map_err(|e| Error::io(ctx("cut the torn last line of"), e))?;
+        } else if contents.unterminated {
+            file.write_all(b"\n")
+                .and_then(|()| file.sync_data())
+                .map_err(|e| Error::io(ctx("end the last line of"), e))?;
+            contents.valid_len += 1;
         }
         Ok((TrialLog { path, file }, contents))
     }
@@ -190,9 +215,93 @@ impl TrialLog {
     }
 }
 
+/// Trial records for tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::data::DataSpec;
+    use crate::provenance::Provenance;
+    use crate::record::{DataInfo, TrialRecord};
+    use crate::train::{EpochRecord, TrainConfig, TrainOutcome};
+
+    /// A one-epoch record of configuration `id`, `seed`, in `study`, with test accuracy `acc`.
+    pub(crate) fn record(study: Option<&str>, id: &str, seed: u64, acc: f64) -> TrialRecord {
+        TrialRecord {
+            config: TrainConfig::default(),
+            data: DataInfo {
+                spec: DataSpec::default(),
+                fingerprint: "f".into(),
+                train_rows: 10,
+                val_rows: 1,
+                test_rows: 2,
+            },
+            outcome: TrainOutcome {
+                seed,
+                epochs: vec![EpochRecord {
+                    epoch: 1,
+                    lr: 1e-3,
+                    train_loss: 1.0,
+                    train_acc: acc,
+                    val_loss: 1.0,
+                    val_acc: acc,
+                    train_seconds: 0.5,
+                    eval_seconds: 0.1,
+                }],
+                test_loss: 1.0,
+                test_acc: acc,
+                diverged_at: None,
+                total_seconds: 1.0,
+                replicas: 1,
+            },
+            diverged: false,
+            provenance: Provenance::collect(crate::backend::BackendKind::Flex),
+            study: study.map(str::to_string),
+            config_id: Some(id.into()),
+            quick: false,
+        }
+    }
+
+    /// `records` as log lines, each with its newline.
+    pub(crate) fn lines(records: &[TrialRecord]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for r in records {
+            out.extend(serde_json::to_vec(r).unwrap());
+            out.push(b'\n');
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::testing::{lines, record};
     use super::*;
+
+    #[test]
+    fn a_whole_last_record_without_newline_is_kept() {
+        let two = lines(&[record(None, "a", 0, 0.5), record(None, "a", 1, 0.6)]);
+        let cut = &two[..two.len() - 1];
+        let c = LogContents::parse(cut);
+        assert_eq!(c.records.len(), 2);
+        assert_eq!((c.torn_bytes, c.unterminated), (None, true));
+        assert_eq!(c.valid_len, cut.len() as u64);
+        assert!(c.warnings(Path::new("t.jsonl")).is_empty());
+        // One byte more missing: torn, the trial runs again.
+        let torn = LogContents::parse(&two[..two.len() - 2]);
+        assert_eq!(torn.records.len(), 1);
+        assert!(torn.torn_bytes.is_some() && !torn.unterminated);
+        // Opening for writing ends the line, so the next record starts on its own.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(LOG_FILE), cut).unwrap();
+        let (mut log, contents) = TrialLog::open(dir.path()).unwrap();
+        assert_eq!(contents.records.len(), 2);
+        assert_eq!(contents.valid_len, two.len() as u64);
+        assert_eq!(std::fs::read(log.path()).unwrap(), two);
+        log.append(&record(None, "a", 2, 0.7)).unwrap();
+        drop(log);
+        let back = LogContents::read(&dir.path().join(LOG_FILE)).unwrap();
+        assert_eq!(back.records.len(), 3);
+        assert!(back.bad_lines.is_empty() && !back.unterminated);
+    }
 
     #[test]
     fn torn_and_bad_lines_are_reported_not_fatal() {
