@@ -16,7 +16,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use trainbench::format::duration;
 use trainbench::report::input::{Experiment, read_runs};
-use trainbench::study::merge::merge;
+use trainbench::study::merge::{MergeOptions, merge_with};
 use trainbench::study::{RunDir, Session};
 use trainbench::{Error, Result};
 
@@ -47,6 +47,9 @@ pub fn parse(s: &str) -> Result<usize> {
 pub fn run(session: &Session, jobs: &[Job], threads: usize) -> Result<i32> {
     let started = Instant::now();
     let count = jobs.len();
+    let options = MergeOptions {
+        allow_mixed_studies: session.allow_mixed_studies,
+    };
     let out = &session.dir;
     // An earlier --jobs run killed before its merge (perhaps with another job count) left
     // trials only in its job logs: merge them first, so no job trains them again.
@@ -56,7 +59,7 @@ pub fn run(session: &Session, jobs: &[Job], threads: usize) -> Result<i32> {
         .map(|d| d.path().to_path_buf())
         .collect();
     if !earlier.is_empty() {
-        merge(&earlier, out.path())?;
+        merge_with(&earlier, out.path(), &options)?;
     }
     // Held while the jobs run: no second run may write to `out` meanwhile.
     let (lock, contents) = out.open_log()?;
@@ -64,7 +67,7 @@ pub fn run(session: &Session, jobs: &[Job], threads: usize) -> Result<i32> {
     if !contents.records.is_empty() {
         // Trials already merged into `out` are not trained again by any job.
         for job in jobs {
-            merge(&[out.path().to_path_buf()], job.dir.path())?;
+            merge_with(&[out.path().to_path_buf()], job.dir.path(), &options)?;
         }
     }
     errln!(
@@ -91,7 +94,7 @@ pub fn run(session: &Session, jobs: &[Job], threads: usize) -> Result<i32> {
         .filter(|j| j.dir.log().exists())
         .map(|j| j.dir.path().to_path_buf())
         .collect();
-    let merged = merge(&logged, out.path())?;
+    let merged = merge_with(&logged, out.path(), &options)?;
     for w in &merged.warnings {
         errln!("warning: {w}");
     }

@@ -257,6 +257,7 @@ pub(crate) mod testing {
             study: study.map(str::to_string),
             config_id: Some(id.into()),
             quick: false,
+            group: None,
         }
     }
 

@@ -150,9 +150,9 @@ impl RunDir {
         match std::fs::read_to_string(&path) {
             Ok(text) => serde_json::from_str(&text)
                 .map(Some)
-                .map_err(|e| Error::Other(format!("{}: {e}", path.display()))),
+                .map_err(|e| Error::data(&path, e.to_string())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io(format!("could not read '{}'", path.display()), e)),
+            Err(e) => Err(Error::input(format!("could not read '{}'", path.display()), e)),
         }
     }
 

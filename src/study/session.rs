@@ -65,6 +65,8 @@ pub struct Session {
     pub selection: Vec<Vec<u64>>,
     /// The run directory.
     pub dir: RunDir,
+    /// Whether this run may mix another study's trials into its directory.
+    pub allow_mixed_studies: bool,
     data: PlannedData,
 }
 
@@ -73,7 +75,7 @@ impl Session {
     /// loaded (through its cache) to count its rows, and kept for [`Session::start`].
     pub fn prepare(study_file: &Path, options: SessionOptions) -> Result<Session> {
         let text = std::fs::read_to_string(study_file).map_err(|e| {
-            Error::io(
+            Error::input(
                 format!("could not read study file '{}'", study_file.display()),
                 e,
             )
@@ -106,6 +108,7 @@ impl Session {
             shard: options.shard,
             selection,
             dir,
+            allow_mixed_studies: options.allow_mixed_studies,
             data,
         })
     }
@@ -169,7 +172,10 @@ impl Session {
             .map(|d| d.path().to_path_buf())
             .collect();
         if !jobs.is_empty() {
-            let merged = super::merge::merge(&jobs, self.dir.path())?;
+            let options = super::merge::MergeOptions {
+                allow_mixed_studies: self.allow_mixed_studies,
+            };
+            let merged = super::merge::merge_with(&jobs, self.dir.path(), &options)?;
             if merged.added > 0 {
                 warnings.push(format!(
                     "merged {} trial(s) of an earlier --jobs run from {} into the log",
