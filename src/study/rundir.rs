@@ -152,7 +152,10 @@ impl RunDir {
                 .map(Some)
                 .map_err(|e| Error::data(&path, e.to_string())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::input(format!("could not read '{}'", path.display()), e)),
+            Err(e) => Err(Error::input(
+                format!("could not read '{}'", path.display()),
+                e,
+            )),
         }
     }
 
