@@ -4,13 +4,15 @@
 //! `cargo bench` on one testbed, with the machine's [`Fingerprint`]; [`check_timing`]
 //! compares a fresh run with one. The verdict logic in [`compare`] is generic (any samples,
 //! either direction of "worse"), so other baselines can reuse it. The workflow is described
-//! in `docs/baselines.md`; [`table`] renders a check for the terminal.
+//! in `docs/baselines.md`; [`table`] renders a check for the terminal. [`history`] reads
+//! the committed versions of a testbed's baselines back from git (`trainbench history`).
 
 pub mod accuracy;
 pub mod check;
 pub mod compare;
 pub mod criterion;
 pub mod fingerprint;
+pub mod history;
 pub mod table;
 pub mod timing;
 

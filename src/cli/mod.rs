@@ -29,6 +29,7 @@ macro_rules! errln {
 mod baseline;
 mod data;
 mod dry_run;
+mod history;
 mod interrupt;
 mod jobs;
 mod merge;
@@ -72,6 +73,8 @@ enum Command {
     Report(report::ReportArgs),
     /// Union the trial logs of several run directories (e.g. shards) into one.
     Merge(merge::MergeArgs),
+    /// The committed baselines over git history: steps, largest changes, history.html.
+    History(history::HistoryArgs),
 }
 
 /// Backend selection shared by the commands that train.
@@ -160,6 +163,7 @@ pub fn main() -> i32 {
         Command::Status(args) => status::run(args).map(|()| 0),
         Command::Merge(args) => merge::run(args).map(|()| 0),
         Command::Report(args) => report::run(args).map(|()| 0),
+        Command::History(args) => history::run(args).map(|()| 0),
     };
     match result {
         Ok(code) => code,

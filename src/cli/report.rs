@@ -46,8 +46,9 @@ pub fn print_and_write(report: &Report, records: &[TrialRecord], out: Option<&Pa
     if let Some(dir) = out {
         let figures = write_dir(report, records, dir)?;
         errln!(
-            "wrote {} and {} figures (PNG + SVG)",
+            "wrote {}, {} and {} figures (PNG + SVG)",
             dir.join("report.md").display(),
+            dir.join("report.html").display(),
             figures.len()
         );
     }

@@ -22,8 +22,9 @@ pub fn suffix(sweep: &str) -> String {
     }
 }
 
-/// Mean and CI of `field` per epoch over one configuration's non-diverged trials.
-fn curve(
+/// Mean and CI of `field` per epoch over one configuration's non-diverged trials (also
+/// drawn by report.html, so both show the same curves).
+pub(super) fn curve(
     label: String,
     trials: &[&TrialRecord],
     field: fn(&crate::train::EpochRecord) -> f64,

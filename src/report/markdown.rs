@@ -240,15 +240,42 @@ fn time_unit_note(m: &MetricReport) -> String {
     )
 }
 
-fn lab1_answers(out: &mut String, report: &Report) {
+/// One answer to a Lab 1 question, as plain text: the same words in report.md and
+/// report.html.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    /// The question, e.g. `Q1 — batch size.`
+    pub heading: String,
+    /// The answer: sentences built from the statistics (plain text, no markup).
+    pub text: String,
+    /// The figures it refers to, as file names (`train_acc_BS.png`).
+    pub figures: Vec<String>,
+}
+
+/// The answers to the Lab 1 questions the study's sweeps can answer, in question order
+/// (empty for a study without the Lab 1 sweep names).
+pub fn answers(report: &Report) -> Vec<Answer> {
     let find = |name: &str| report.sweeps.iter().find(|s| s.view.name == name);
+    let answer = |heading: &str, text: String, figures: &[&str]| Answer {
+        heading: heading.to_string(),
+        text,
+        figures: figures.iter().map(|f| f.to_string()).collect(),
+    };
     let mut answers = Vec::new();
     if let Some(s) = find("batch_size") {
-        answers.push(format!(
-            "**Q1 — batch size.** {}{}{} See `train_acc_BS.png`, `val_acc_BS.png`, `time_per_epoch_BS.png`.",
-            finding(s, s.metric(Metric::TestAcc), "test accuracy"),
-            time_range(s),
-            diverged_note(s)
+        answers.push(answer(
+            "Q1 — batch size.",
+            format!(
+                "{}{}{}",
+                finding(s, s.metric(Metric::TestAcc), "test accuracy"),
+                time_range(s),
+                diverged_note(s)
+            ),
+            &[
+                "train_acc_BS.png",
+                "val_acc_BS.png",
+                "time_per_epoch_BS.png",
+            ],
         ));
     }
     let merged = |name: &str| {
@@ -258,28 +285,46 @@ fn lab1_answers(out: &mut String, report: &Report) {
             .find(|c| c.contains(&format!("sweep '{name}'")))
     };
     if let Some(c) = merged("epochs") {
-        answers.push(format!(
-            "**Q2 — maximum epochs.** Not answerable in quick mode: {c}."
+        answers.push(answer(
+            "Q2 — maximum epochs.",
+            format!("Not answerable in quick mode: {c}."),
+            &[],
         ));
     } else if let Some(s) = find("epochs") {
-        answers.push(format!(
-            "**Q2 — maximum epochs.** {} {} See `train_acc_Epoch.png`, `val_acc_Epoch.png`.",
-            finding(s, s.metric(Metric::TestAcc), "test accuracy"),
-            finding(s, s.metric(Metric::TotalSeconds), "total training time (s)"),
+        answers.push(answer(
+            "Q2 — maximum epochs.",
+            format!(
+                "{} {}",
+                finding(s, s.metric(Metric::TestAcc), "test accuracy"),
+                finding(s, s.metric(Metric::TotalSeconds), "total training time (s)"),
+            ),
+            &["train_acc_Epoch.png", "val_acc_Epoch.png"],
         ));
     }
     if let Some(s) = find("learning_rate") {
-        answers.push(format!(
-            "**Q3 — learning rate.** {}{} See `train_acc_LR.png`, `val_acc_LR.png`.",
-            finding(s, s.metric(Metric::TestAcc), "test accuracy"),
-            diverged_note(s)
+        answers.push(answer(
+            "Q3 — learning rate.",
+            format!(
+                "{}{}",
+                finding(s, s.metric(Metric::TestAcc), "test accuracy"),
+                diverged_note(s)
+            ),
+            &["train_acc_LR.png", "val_acc_LR.png"],
         ));
     }
     if let Some(s) = find("bs_x_lr") {
-        answers.push(format!(
-            "**Q3b — learning rate × batch size.** {} Best learning rate per batch size (by mean final validation accuracy): {}. See `heatmap_bs_x_lr.png`.",
-            finding(s, s.metric(Metric::FinalValAcc), "final validation accuracy"),
-            best_lr_per_bs(s)
+        answers.push(answer(
+            "Q3b — learning rate × batch size.",
+            format!(
+                "{} Best learning rate per batch size (by mean final validation accuracy): {}.",
+                finding(
+                    s,
+                    s.metric(Metric::FinalValAcc),
+                    "final validation accuracy"
+                ),
+                best_lr_per_bs(s)
+            ),
+            &["heatmap_bs_x_lr.png"],
         ));
     }
     if let Some(s) = find("model_size") {
@@ -293,23 +338,43 @@ fn lab1_answers(out: &mut String, report: &Report) {
                 Some(format!("{name} {params} params"))
             })
             .collect();
-        answers.push(format!(
-            "**Q4/Q5 — a 10× network.** Sizes: {}. {} See `train_acc_Large.png`, `val_acc_Large.png`.",
-            sizes.join(", "),
-            finding(s, s.metric(Metric::TestAcc), "test accuracy")
+        answers.push(answer(
+            "Q4/Q5 — a 10× network.",
+            format!(
+                "Sizes: {}. {}",
+                sizes.join(", "),
+                finding(s, s.metric(Metric::TestAcc), "test accuracy")
+            ),
+            &["train_acc_Large.png", "val_acc_Large.png"],
         ));
     }
+    answers
+}
+
+/// The sentence under the answers' heading: how verdicts are reached.
+pub fn verdict_note(report: &Report) -> String {
+    format!(
+        "Verdicts compare each configuration with the sweep's best: paired t-tests over the shared seeds (Welch where seeds differ), Holm-adjusted within the sweep, α = {}. \"Indistinguishable\" means the data cannot tell them apart at this sample size, not that they are equal.",
+        report.options.alpha
+    )
+}
+
+fn lab1_answers(out: &mut String, report: &Report) {
+    let answers = answers(report);
     if answers.is_empty() {
         return;
     }
     let _ = writeln!(out, "## Lab 1, answered from the data\n");
-    let _ = writeln!(
-        out,
-        "Verdicts compare each configuration with the sweep's best: paired t-tests over the shared seeds (Welch where seeds differ), Holm-adjusted within the sweep, α = {}. \"Indistinguishable\" means the data cannot tell them apart at this sample size, not that they are equal.\n",
-        report.options.alpha
-    );
+    let _ = writeln!(out, "{}\n", verdict_note(report));
     for a in answers {
-        let _ = writeln!(out, "{a}\n");
+        let figures: Vec<String> = a.figures.iter().map(|f| format!("`{f}`")).collect();
+        let _ = writeln!(
+            out,
+            "**{}** {} See {}.\n",
+            a.heading,
+            a.text,
+            figures.join(", ")
+        );
     }
 }
 

@@ -1,9 +1,11 @@
 //! Reports over trial logs: statistics per sweep ([`analysis`]), rendered as terminal tables
-//! ([`table`]), Markdown ([`markdown`]), JSON (the [`Report`] type itself, serialised), and
-//! figures ([`figures`] → [`plot`]).
+//! ([`table`]), Markdown ([`markdown`]), JSON (the [`Report`] type itself, serialised),
+//! figures ([`figures`] → [`plot`]) and a self-contained HTML page ([`html`], which also
+//! renders the baseline history page).
 
 pub mod analysis;
 pub mod figures;
+pub mod html;
 pub mod input;
 pub mod markdown;
 pub mod plot;
@@ -177,8 +179,8 @@ pub fn views(study: &Study, plan: &Plan) -> Vec<SweepView> {
         .collect()
 }
 
-/// Writes `report.md`, `report.json` and the figures into `dir` (created if missing);
-/// returns the figure stems.
+/// Writes `report.md`, `report.json`, `report.html` and the figures into `dir` (created if
+/// missing); returns the figure stems.
 pub fn write_dir(
     report: &Report,
     records: &[TrialRecord],
@@ -188,6 +190,7 @@ pub fn write_dir(
         .map_err(|e| crate::Error::io(format!("could not create '{}'", dir.display()), e))?;
     let figures = figures::write_all(report, records, dir)?;
     markdown::write(report, &figures, dir)?;
+    html::study::write(report, records, &figures, dir)?;
     let json =
         serde_json::to_string_pretty(report).map_err(|e| crate::Error::Other(e.to_string()))?;
     let path = dir.join("report.json");

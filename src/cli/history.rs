@@ -1,0 +1,76 @@
+//! `trainbench history`: the committed baselines over git history → history.html.
+
+use clap::Args;
+use std::path::PathBuf;
+use trainbench::baseline::history::{HistoryOptions, StepRule, read, render_text};
+use trainbench::report::html::history::write;
+use trainbench::{Error, Result};
+
+#[derive(Args)]
+pub struct HistoryArgs {
+    /// Only this testbed (the folder under BASELINES_DIR) [default: every testbed]
+    #[arg(long, value_name = "NAME")]
+    testbed: Option<String>,
+    /// Write history.html and history.json into DIR
+    #[arg(long, default_value = "target/history", value_name = "DIR")]
+    out: PathBuf,
+    /// Output on stdout: text (versions, steps, largest changes) or json (history.json)
+    #[arg(long, default_value = "text", value_name = "FORMAT")]
+    format: String,
+    /// A folder inside the git repository to read
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    repo: PathBuf,
+    /// Where testbed folders live, relative to the repository's top level
+    #[arg(long, default_value = "baselines", value_name = "DIR")]
+    baselines_dir: PathBuf,
+    /// A step changes a time by at least this many percent (and the CIs do not overlap)
+    #[arg(long, default_value_t = 5.0, value_name = "PCT")]
+    threshold: f64,
+    /// A step changes an accuracy by at least this many points (and the CIs do not overlap)
+    #[arg(long, default_value_t = 1.0, value_name = "POINTS")]
+    accuracy_threshold: f64,
+    /// Rows of the largest-changes table
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    top: usize,
+}
+
+pub fn run(args: HistoryArgs) -> Result<()> {
+    if !matches!(args.format.as_str(), "text" | "json") {
+        return Err(Error::Usage(format!(
+            "unknown format '{}' (text or json)",
+            args.format
+        )));
+    }
+    let positive = |x: f64| x.is_finite() && x > 0.0;
+    if !positive(args.threshold) || !positive(args.accuracy_threshold) {
+        return Err(Error::Usage(
+            "--threshold and --accuracy-threshold must be positive".into(),
+        ));
+    }
+    let options = HistoryOptions {
+        testbed: args.testbed,
+        baselines_dir: args.baselines_dir,
+        rule: StepRule {
+            timing_pct: args.threshold,
+            accuracy_points: args.accuracy_threshold,
+        },
+    };
+    let history = read(&args.repo, &options)?;
+    for n in &history.notes {
+        errln!("note: {n}");
+    }
+    let page = write(&history, args.top, &args.out)?;
+    if args.format == "json" {
+        let json =
+            serde_json::to_string_pretty(&history).map_err(|e| Error::Other(e.to_string()))?;
+        outln!("{json}");
+    } else {
+        print!("{}", render_text(&history, args.top));
+    }
+    errln!(
+        "wrote {} and {}",
+        page.display(),
+        args.out.join("history.json").display()
+    );
+    Ok(())
+}

@@ -1,0 +1,246 @@
+//! `trainbench history` on a git repository the test creates: a timing baseline committed
+//! twice, one benchmark 30% slower in the second version. The step is found and attributed
+//! to the right commit; a shallow clone works with a note; a folder outside git is a clear
+//! error.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output};
+use trainbench::baseline::Fingerprint;
+use trainbench::baseline::history::{HistoryOptions, read};
+use trainbench::baseline::timing::{BenchTiming, Estimate, TIMING_FORMAT, TimingBaseline};
+use trainbench::report::html::page::fetchable_references;
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.org"])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn have_git() -> bool {
+    Command::new("git")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn bench(mean: f64) -> BenchTiming {
+    let e = Estimate {
+        estimate: mean,
+        ci_low: mean * 0.99,
+        ci_high: mean * 1.01,
+        level: 0.95,
+    };
+    BenchTiming {
+        mean_s: e,
+        median_s: e,
+        throughput: None,
+        samples_s: vec![mean; 10],
+    }
+}
+
+fn baseline(a: f64, b: f64) -> TimingBaseline {
+    TimingBaseline {
+        format: TIMING_FORMAT.into(),
+        testbed: "box".into(),
+        saved_at: "2026-01-01T00:00:00Z".into(),
+        fingerprint: Fingerprint {
+            cpu: "CPU".into(),
+            cores: 2,
+            threads: 1,
+            backends: vec!["flex".into()],
+            os: "OS".into(),
+            trainbench_version: "0.1.0".into(),
+            git_sha: None,
+            burn_version: "0.22.1".into(),
+        },
+        benchmarks: BTreeMap::from([
+            ("train_epoch/flex/a".to_string(), bench(a)),
+            ("train_epoch/flex/b".to_string(), bench(b)),
+        ]),
+    }
+}
+
+/// A repository with two versions of baselines/box/timing.json and one unrelated commit in
+/// between; returns the sha of the commit that made benchmark `a` 30% slower.
+fn repo(dir: &Path) -> String {
+    git(dir, &["init", "-q"]);
+    let file = dir.join("baselines/box/timing.json");
+    baseline(0.200, 0.100).save(&file).unwrap();
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-q", "-m", "First baseline"]);
+    std::fs::write(dir.join("README"), "x\n").unwrap();
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-q", "-m", "Unrelated change"]);
+    baseline(0.260, 0.1005).save(&file).unwrap();
+    git(dir, &["commit", "-q", "-am", "Re-baseline: a got slower"]);
+    git(dir, &["rev-parse", "HEAD"])
+}
+
+fn trainbench(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_trainbench"))
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CEILING_DIRECTORIES", dir.parent().unwrap_or(dir))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn a_step_is_found_with_the_commit_that_introduced_it() {
+    if !have_git() {
+        eprintln!("skipped: no git");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sha = repo(dir.path());
+
+    let h = read(dir.path(), &HistoryOptions::default()).unwrap();
+    assert!(!h.shallow);
+    assert_eq!(h.head.sha, sha);
+    assert_eq!(h.files.len(), 1);
+    let f = &h.files[0];
+    assert_eq!(f.path, "baselines/box/timing.json");
+    assert_eq!(f.versions.len(), 2);
+    assert_eq!(f.versions[1].commits_since_previous, Some(2));
+    let steps = h.steps();
+    assert_eq!(steps.len(), 1, "only a moved: {steps:?}");
+    let (_, step) = steps[0];
+    assert_eq!(step.series, "train_epoch/flex/a");
+    assert_eq!(step.commit.sha, sha);
+    assert_eq!(step.commit.subject, "Re-baseline: a got slower");
+    assert_eq!(step.text, "+30.0%");
+    assert!(step.worse && !step.machine_changed);
+    // b moved +0.5% inside overlapping intervals: a change, not a step.
+    let b = f.series.iter().find(|s| s.id.ends_with("/b")).unwrap();
+    assert!(!b.changes[0].step);
+    assert_eq!(h.largest(10).len(), 2);
+
+    // The command: JSON on stdout, history.html + history.json written.
+    let out_dir = dir.path().join("out");
+    let out = trainbench(
+        &[
+            "history",
+            "--format",
+            "json",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["format"], "trainbench-history/1");
+    let changes = &json["files"][0]["series"][0]["changes"][0];
+    assert_eq!(changes["step"], true);
+    assert_eq!(changes["commit"]["sha"], sha.as_str());
+    let html = std::fs::read_to_string(out_dir.join("history.html")).unwrap();
+    assert_eq!(fetchable_references(&html), Vec::<String>::new());
+    assert!(html.contains(&sha[..7]));
+    assert!(html.contains("Re-baseline: a got slower"));
+    assert!(html.contains("+30.0%"));
+    assert!(out_dir.join("history.json").is_file());
+
+    // The text summary names the step and its commit.
+    let out = trainbench(
+        &[
+            "history",
+            "--testbed",
+            "box",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        text.contains("train_epoch/flex/a") && text.contains(&sha[..7]),
+        "{text}"
+    );
+
+    // An unknown testbed is a usage error that says what exists.
+    let out = trainbench(&["history", "--testbed", "nope"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("testbed 'nope'"));
+}
+
+#[test]
+fn a_shallow_clone_says_history_is_missing() {
+    if !have_git() {
+        eprintln!("skipped: no git");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let origin = dir.path().join("origin");
+    std::fs::create_dir(&origin).unwrap();
+    repo(&origin);
+    let url = format!("file://{}", origin.display());
+    git(
+        dir.path(),
+        &["clone", "-q", "--depth", "1", &url, "shallow"],
+    );
+    let clone = dir.path().join("shallow");
+    let out_dir = dir.path().join("out");
+    let out = trainbench(
+        &[
+            "history",
+            "--format",
+            "json",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        &clone,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("shallow clone"), "{stderr}");
+    assert!(stderr.contains("git fetch --unshallow"), "{stderr}");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["shallow"], true);
+    assert_eq!(json["files"][0]["versions"].as_array().unwrap().len(), 1);
+    let html = std::fs::read_to_string(out_dir.join("history.html")).unwrap();
+    assert!(html.contains("shallow clone"));
+}
+
+#[test]
+fn outside_a_git_repository_is_a_clear_error() {
+    if !have_git() {
+        eprintln!("skipped: no git");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = trainbench(&["history"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not inside a git repository"), "{stderr}");
+}
