@@ -17,6 +17,7 @@ use criterion::{
 };
 use std::time::{Duration, Instant};
 use trainbench::backend::{BackendKind, available_cores};
+use trainbench::baseline::criterion::{BenchSettings, default_criterion_dir};
 use trainbench::data::{DataSource, DataSpec, ValMode};
 use trainbench::train::{DeviceSplits, TrainConfig, Trainer, evaluate};
 
@@ -50,6 +51,10 @@ fn bench_data(kind: BackendKind) -> DeviceSplits {
     };
     // Before anything parallel runs (the generator uses rayon's global pool too).
     kind.set_threads(threads()).expect("threads");
+    // The threads of this measurement, for `baseline save-timing` / `check-timing`.
+    BenchSettings { threads: threads() }
+        .write(&default_criterion_dir())
+        .expect("bench settings");
     let splits = spec.prepare().expect("synthetic data");
     DeviceSplits::upload(&splits, &kind.device().expect("backend"))
 }

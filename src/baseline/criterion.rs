@@ -100,6 +100,42 @@ impl From<RawEstimate> for CriterionEstimate {
 
 /// Where criterion writes by default, as criterion itself decides: `$CRITERION_HOME`, else
 /// `$CARGO_TARGET_DIR/criterion`, else `target/criterion`.
+/// What a bench run records about itself next to criterion's results
+/// (`<criterion dir>/trainbench-bench.json`): the backend threads it ran with, so a baseline
+/// saved or checked later records the threads of the measurement, not of the shell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BenchSettings {
+    /// Backend threads of the bench run.
+    pub threads: usize,
+}
+
+/// The file name of [`BenchSettings`] in a criterion directory.
+pub const BENCH_SETTINGS: &str = "trainbench-bench.json";
+
+impl BenchSettings {
+    /// Writes the settings into `dir` (created if missing).
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("could not create '{}'", dir.display()), e))?;
+        let path = dir.join(BENCH_SETTINGS);
+        let json = serde_json::to_string(self).map_err(|e| Error::Other(e.to_string()))?;
+        std::fs::write(&path, json)
+            .map_err(|e| Error::io(format!("could not write '{}'", path.display()), e))
+    }
+
+    /// The settings a bench run left in `dir`, if any.
+    pub fn read(dir: &Path) -> Result<Option<BenchSettings>> {
+        let path = dir.join(BENCH_SETTINGS);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| Error::data(&path, e.to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(format!("could not read '{}'", path.display()), e)),
+        }
+    }
+}
+
 pub fn default_criterion_dir() -> PathBuf {
     if let Some(home) = std::env::var_os("CRITERION_HOME") {
         PathBuf::from(home)

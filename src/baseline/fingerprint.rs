@@ -1,11 +1,16 @@
 //! The testbed fingerprint: what a timing baseline's numbers depend on besides the code.
 //!
-//! Timings are only comparable on the same machine with the same settings, so every
-//! baseline records the fingerprint of the machine it was measured on, and a check refuses
-//! to compare against a baseline from a different machine. The *machine* fields (CPU model,
-//! cores, backend threads, OS) must match; the *software* fields (trainbench and burn
-//! versions) are recorded but may differ — a change of code or library version is exactly
-//! what a check is meant to judge.
+//! Which fields make a comparison invalid depends on its purpose:
+//!
+//! * **Timing** ([`Fingerprint::comparable`]): times are only comparable on the same machine
+//!   with the same settings. The *timing* fields — CPU model, cores, and the backend threads
+//!   the bench run itself recorded — must match. The OS string (a kernel build, say) is
+//!   noted, not refused; the *software* fields (trainbench and burn versions) may differ —
+//!   a change of code or library version is exactly what a check is meant to judge.
+//! * **Accuracy** ([`Fingerprint::accuracy_notes`]): training is deterministic per seed, and
+//!   another CPU, OS or thread count only reorders float sums, so no machine field makes an
+//!   accuracy comparison invalid; they are noted. What does — backend, data fingerprint,
+//!   quick/full — is checked by the accuracy gate itself.
 
 use serde::{Deserialize, Serialize};
 
@@ -34,11 +39,19 @@ impl Fingerprint {
     /// The fingerprint of this machine, for results of the given backends. Threads come
     /// from `TRAINBENCH_THREADS` (as in `benches/training.rs`), else all cores.
     pub fn collect(backends: Vec<String>) -> Fingerprint {
+        Fingerprint::collect_with(backends, None)
+    }
+
+    /// This machine's fingerprint, with the backend threads a bench run recorded (see
+    /// [`crate::baseline::criterion::BenchSettings`]), else `TRAINBENCH_THREADS` or the cores.
+    pub fn collect_with(backends: Vec<String>, threads: Option<usize>) -> Fingerprint {
         let cores = crate::backend::available_cores();
-        let threads = std::env::var("TRAINBENCH_THREADS")
-            .ok()
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(cores);
+        let threads = threads.unwrap_or_else(|| {
+            std::env::var("TRAINBENCH_THREADS")
+                .ok()
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(cores)
+        });
         Fingerprint {
             cpu: crate::provenance::cpu_model(),
             cores,
@@ -68,14 +81,11 @@ impl Fingerprint {
             self.threads.to_string(),
             other.threads.to_string(),
         );
-        field("os", self.os.clone(), other.os.clone());
         out
     }
 
-    /// Whether a run fingerprinted `new` may be compared with a baseline of testbed
-    /// `testbed` fingerprinted `self`: another machine is an invalid comparison
-    /// ([`Error::Usage`](crate::Error::Usage), exit 2) unless `allow_different_machine`.
-    /// Returns the notes for the reader (an allowed machine difference, changed versions).
+    /// A timing comparison with `new`: an error ([`crate::Error::Usage`]) when a timing
+    /// field differs (unless `allow_different_machine`), else notes (OS and versions).
     pub fn comparable(
         &self,
         new: &Fingerprint,
@@ -97,6 +107,7 @@ impl Fingerprint {
                 machine.join("; ")
             ));
         }
+        notes.extend(self.os_note(new));
         let software = self.software_differences(new);
         if !software.is_empty() {
             notes.push(format!("versions changed: {}", software.join(", ")));
@@ -104,7 +115,29 @@ impl Fingerprint {
         Ok(notes)
     }
 
-    /// The software fields that differ from `other` (informational), one line each.
+    /// Notes for an accuracy comparison with `new`: machine fields never invalidate it.
+    pub fn accuracy_notes(&self, new: &Fingerprint) -> Vec<String> {
+        let mut notes = Vec::new();
+        let machine = self.machine_differences(new);
+        if !machine.is_empty() {
+            notes.push(format!(
+                "another machine ({}): accuracies may differ in the last digits (float sums \
+                 in another order); the comparison stands",
+                machine.join("; ")
+            ));
+        }
+        notes.extend(self.os_note(new));
+        let software = self.software_differences(new);
+        if !software.is_empty() {
+            notes.push(format!("versions changed: {}", software.join(", ")));
+        }
+        notes
+    }
+
+    fn os_note(&self, new: &Fingerprint) -> Option<String> {
+        (self.os != new.os).then(|| format!("os: '{}' → '{}'", self.os, new.os))
+    }
+
     pub fn software_differences(&self, other: &Fingerprint) -> Vec<String> {
         let mut out = Vec::new();
         if self.trainbench_version != other.trainbench_version {
@@ -167,5 +200,13 @@ mod tests {
         let d = a.machine_differences(&b);
         assert_eq!(d.len(), 2, "{d:?}");
         assert!(d[0].starts_with("cpu:"));
+        // A kernel build string alone invalidates nothing: a note for timing and accuracy.
+        let mut k = a.clone();
+        k.os = format!("{} (Linux 6.18.44-fc-v769)", a.os);
+        assert!(a.comparable(&k, "t", false).is_ok());
+        assert!(a.accuracy_notes(&k).iter().any(|n| n.starts_with("os:")));
+        // Another CPU makes a timing check invalid, an accuracy check only noted.
+        assert!(a.comparable(&b, "t", false).is_err());
+        assert!(!a.accuracy_notes(&b).is_empty());
     }
 }

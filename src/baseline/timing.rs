@@ -99,15 +99,20 @@ impl From<CriterionResult> for BenchTiming {
 }
 
 impl TimingBaseline {
-    /// A baseline of `results`, measured on this machine now.
-    pub fn from_results(testbed: &str, results: Vec<CriterionResult>) -> Result<Self> {
+    /// A baseline of `results`, measured on this machine now with `threads` backend threads
+    /// (as the bench run recorded them; `None`: `TRAINBENCH_THREADS` or the cores).
+    pub fn from_results(
+        testbed: &str,
+        results: Vec<CriterionResult>,
+        threads: Option<usize>,
+    ) -> Result<Self> {
         validate_testbed(testbed)?;
         let backends = backends_in_ids(results.iter().map(|r| r.id.as_str()));
         let baseline = TimingBaseline {
             format: TIMING_FORMAT.to_string(),
             testbed: testbed.to_string(),
             saved_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            fingerprint: Fingerprint::collect(backends),
+            fingerprint: Fingerprint::collect_with(backends, threads),
             benchmarks: results
                 .into_iter()
                 .map(|r| (r.id.clone(), r.into()))
@@ -287,6 +292,7 @@ mod tests {
                 result("train_epoch/flex/jsc-tiny/bs64", &[0.2, 0.21]),
                 result("eval/flex/jsc-tiny", &[0.1, 0.11]),
             ],
+            None,
         )
         .unwrap();
         assert_eq!(b.fingerprint.backends, vec!["flex"]);
@@ -306,9 +312,10 @@ mod tests {
     #[test]
     fn implausible_times_and_empty_baselines_are_refused() {
         let ok =
-            TimingBaseline::from_results("box", vec![result("eval/flex/a", &[0.1, 0.2])]).unwrap();
+            TimingBaseline::from_results("box", vec![result("eval/flex/a", &[0.1, 0.2])], None)
+                .unwrap();
         assert!(ok.validate().is_ok());
-        let empty = TimingBaseline::from_results("box", vec![]).unwrap_err();
+        let empty = TimingBaseline::from_results("box", vec![], None).unwrap_err();
         assert!(empty.to_string().contains("no benchmarks"), "{empty}");
         assert_eq!(empty.exit_code(), 2);
         for (times, needle) in [
@@ -320,7 +327,7 @@ mod tests {
             (&[2e6], "samples_s[0] = 2e6"),
             (&[], "no samples"),
         ] {
-            let e = TimingBaseline::from_results("box", vec![result("eval/flex/a", times)])
+            let e = TimingBaseline::from_results("box", vec![result("eval/flex/a", times)], None)
                 .unwrap_err()
                 .to_string();
             assert!(

@@ -2,7 +2,9 @@
 
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
-use trainbench::baseline::criterion::{default_criterion_dir, read_dir};
+use trainbench::baseline::criterion::{
+    BENCH_SETTINGS, BenchSettings, default_criterion_dir, read_dir,
+};
 use trainbench::baseline::{
     AccuracyBaseline, Change, CheckOptions, CheckResult, Rule, TimingBaseline, accuracy_rule,
     check_accuracy, check_timing, table,
@@ -117,7 +119,9 @@ fn save_timing(args: SaveTimingArgs) -> Result<()> {
         .testbed
         .unwrap_or_else(trainbench::provenance::hostname);
     let dir = args.criterion_dir.unwrap_or_else(default_criterion_dir);
-    let baseline = TimingBaseline::from_results(&testbed, read_dir(&dir)?)?;
+    let results = read_dir(&dir)?;
+    let threads = bench_threads(&dir)?;
+    let baseline = TimingBaseline::from_results(&testbed, results, threads)?;
     let path = args.baselines_dir.join(&testbed).join("timing.json");
     baseline.save(&path)?;
     let fp = &baseline.fingerprint;
@@ -132,6 +136,19 @@ fn save_timing(args: SaveTimingArgs) -> Result<()> {
         fp.threads
     );
     Ok(())
+}
+
+/// The backend threads the bench run recorded in `dir`, or a note that it did not.
+fn bench_threads(dir: &std::path::Path) -> Result<Option<usize>> {
+    let settings = BenchSettings::read(dir)?;
+    if settings.is_none() {
+        errln!(
+            "note: {} has no {BENCH_SETTINGS} (a bench run of an older trainbench?): threads \
+             taken from TRAINBENCH_THREADS or the cores",
+            dir.display()
+        );
+    }
+    Ok(settings.map(|s| s.threads))
 }
 
 /// Any failure to read either side makes the comparison invalid (exit 2).
@@ -153,7 +170,8 @@ fn check_timing_cmd(args: CheckTimingArgs) -> Result<()> {
                 .clone()
                 .unwrap_or_else(default_criterion_dir);
             let results = read_dir(&dir).map_err(invalid)?;
-            TimingBaseline::from_results(&old.testbed, results)?
+            let threads = bench_threads(&dir).map_err(invalid)?;
+            TimingBaseline::from_results(&old.testbed, results, threads)?
         }
     };
     let options = CheckOptions {
