@@ -10,6 +10,8 @@ pub mod input;
 pub mod markdown;
 pub mod plot;
 pub mod table;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use crate::record::TrialRecord;
 use crate::study::params::value_of;
