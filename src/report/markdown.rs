@@ -5,10 +5,12 @@ use super::Report;
 use super::analysis::{Metric, MetricReport, SweepReport, Verdict};
 use super::figures::suffix;
 use super::table::{label, metric_ci, verdict};
-use crate::format::{MISSING, num, num_ci, p_value, pct_ci};
+use crate::format::{num, num_ci, p_value, pct_ci};
 use crate::model::ModelSpec;
 use std::fmt::Write;
 use std::path::Path;
+
+mod q3b;
 
 fn sweep_table(out: &mut String, sweep: &SweepReport, level: f64) {
     let test = sweep.metric(Metric::TestAcc);
@@ -212,9 +214,19 @@ fn lab1_answers(out: &mut String, report: &Report) {
     }
     if let Some(s) = find("bs_x_lr") {
         answers.push(format!(
-            "**Q3b — learning rate × batch size.** {} Best learning rate per batch size (by mean final validation accuracy): {}. See `heatmap_bs_x_lr.png`.",
-            finding(s, s.metric(Metric::FinalValAcc), "final validation accuracy"),
-            best_lr_per_bs(s)
+            "**Q3b — learning rate × batch size.** {}{} {} See `heatmap_bs_x_lr.png`{}.",
+            q3b::answer(s, report.options.alpha),
+            q3b::best_lr_per_bs(s),
+            finding(
+                s,
+                s.metric(Metric::FinalValAcc),
+                "final validation accuracy"
+            ),
+            if s.lr_scaling.is_some() {
+                ", `lr_opt_vs_bs_bs_x_lr.png`"
+            } else {
+                ""
+            }
         ));
     }
     if let Some(s) = find("model_size") {
@@ -246,37 +258,6 @@ fn lab1_answers(out: &mut String, report: &Report) {
     for a in answers {
         let _ = writeln!(out, "{a}\n");
     }
-}
-
-fn best_lr_per_bs(s: &SweepReport) -> String {
-    let params = &s.view.params;
-    let (Some(bi), Some(li)) = (
-        params.iter().position(|p| p == "batch_size"),
-        params.iter().position(|p| p == "lr"),
-    ) else {
-        return MISSING.into();
-    };
-    let m = s.metric(Metric::FinalValAcc);
-    let mut best: Vec<(String, String, f64)> = Vec::new();
-    for c in &s.view.configs {
-        let Some(mean) = m
-            .summary(&c.config_id)
-            .filter(|x| x.summary.n > 0)
-            .map(|x| x.summary.mean)
-        else {
-            continue;
-        };
-        let (bs, lr) = (c.values[bi].clone(), c.values[li].clone());
-        match best.iter_mut().find(|(b, ..)| *b == bs) {
-            Some(entry) if mean > entry.2 => *entry = (bs, lr, mean),
-            Some(_) => {}
-            None => best.push((bs, lr, mean)),
-        }
-    }
-    best.iter()
-        .map(|(bs, lr, mean)| format!("bs {bs} → lr {lr} ({:.2}%)", 100.0 * mean))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// The whole `report.md`. `figures` are the stems written next to it (relative names are
