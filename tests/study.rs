@@ -450,7 +450,7 @@ fn dry_run_lists_every_sweep_and_the_trial_count() {
         assert!(out.contains(&format!("sweep {sweep}:")), "{sweep}: {out}");
     }
     assert!(
-        out.contains("27 unique configs × 10 seeds = 270 trials"),
+        out.contains("42 unique configs × 10 seeds = 420 trials"),
         "{out}"
     );
     let quick = text(&ok(&["run", LAB1, "--dry-run", "--quick"]).stdout);
