@@ -570,6 +570,7 @@ fn report_on_the_smoke_study_writes_tables_markdown_json_and_figures() {
     let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
     assert!(md.contains("## Sweep `bs_x_lr`") && md.contains("Q1 — batch size"));
     assert!(md.contains("The grid cannot resolve how the optimal learning rate scales"));
+    assert!(md.contains("The best single configuration by mean final validation accuracy"));
     for stem in [
         "train_acc_BS",
         "val_acc_BS",

@@ -217,11 +217,7 @@ fn lab1_answers(out: &mut String, report: &Report) {
             "**Q3b — learning rate × batch size.** {}{} {} See `heatmap_bs_x_lr.png`{}.",
             q3b::answer(s, report.options.alpha),
             q3b::best_lr_per_bs(s),
-            finding(
-                s,
-                s.metric(Metric::FinalValAcc),
-                "final validation accuracy"
-            ),
+            q3b::best_config(s),
             if s.lr_scaling.is_some() {
                 ", `lr_opt_vs_bs_bs_x_lr.png`"
             } else {

@@ -3,9 +3,10 @@
 //! linear and square-root rules), and the optimum per batch size — from a sweep's
 //! [`Interaction`](crate::report::bs_lr::Interaction) and [`LrScaling`].
 
-use crate::format::{num, p_value, sci, sci_ci};
-use crate::report::analysis::SweepReport;
+use crate::format::{num, p_value, pct_ci, sci, sci_ci};
+use crate::report::analysis::{Metric, SweepReport, Verdict};
 use crate::report::bs_lr::{LrOptimum, LrScaling, ScalingVerdict};
+use crate::report::table::label;
 use std::fmt::Write;
 
 /// The interaction test and the scaling exponent, in two sentences a student can quote.
@@ -152,6 +153,33 @@ fn scaling_sentence(l: &LrScaling) -> String {
         )
     };
     format!("The optimal learning rate scales as batch size^k with {k}: {verdict}.{note}")
+}
+
+/// "The best single configuration by mean final validation accuracy is …: 71.32% [71.11,
+/// 71.53] (10 seeds); 12 of the other 34 are statistically indistinguishable from it." —
+/// short, because the sweep's table and comparisons follow in the report.
+pub(super) fn best_config(s: &SweepReport) -> String {
+    let m = s.metric(Metric::FinalValAcc);
+    let Some(best) = &m.best else {
+        return String::new();
+    };
+    let Some(summary) = m.summary(best).map(|b| &b.summary) else {
+        return String::new();
+    };
+    let same = m
+        .comparisons
+        .iter()
+        .filter(|c| c.verdict == Verdict::Indistinguishable)
+        .count();
+    format!(
+        "The best single configuration by mean final validation accuracy is {}: {} ({} \
+         seeds); {} of the other {} are statistically indistinguishable from it.",
+        label(s, best),
+        pct_ci(summary),
+        summary.n,
+        same,
+        m.comparisons.len()
+    )
 }
 
 /// "batch size 32" or "batch sizes 256, 512".
