@@ -112,6 +112,26 @@ pub fn num(x: f64, decimals: usize) -> String {
     }
 }
 
+/// A positive quantity spanning decades (a learning rate) with two significant digits in
+/// exponent form: `0.00316` → `3.2e-3`.
+pub fn sci(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.1e}")
+    } else {
+        MISSING.into()
+    }
+}
+
+/// `3.2e-3 [2.1e-3, 4.5e-3]`: a value and its interval, each via [`sci`]; the value alone
+/// when the interval is missing.
+pub fn sci_ci(x: f64, lo: f64, hi: f64) -> String {
+    if lo.is_finite() && hi.is_finite() {
+        format!("{} [{}, {}]", sci(x), sci(lo), sci(hi))
+    } else {
+        sci(x)
+    }
+}
+
 /// `71.23% [70.91, 71.55]` for an accuracy summary (fractions in, percent out).
 pub fn pct_ci(s: &Summary) -> String {
     if s.n == 0 {
@@ -168,6 +188,10 @@ mod tests {
         assert_eq!(pct(0.71234), "71.23%");
         assert_eq!(change(0.301), "+30.1%");
         assert_eq!(signed_points(-1.2), "-1.20 pts");
+        assert_eq!(sci(0.00316), "3.2e-3");
+        assert_eq!(sci(0.1), "1.0e-1");
+        assert_eq!(sci_ci(3e-3, 2e-3, 4.5e-3), "3.0e-3 [2.0e-3, 4.5e-3]");
+        assert_eq!(sci_ci(3e-3, f64::NAN, f64::NAN), "3.0e-3");
         for missing in [
             pct(f64::NAN),
             p_value(f64::NAN),
@@ -175,6 +199,7 @@ mod tests {
             num(f64::NAN, 3),
             points(f64::NAN),
             seconds_si(f64::NAN),
+            sci(f64::NAN),
         ] {
             assert_eq!(missing, MISSING);
         }

@@ -450,7 +450,7 @@ fn dry_run_lists_every_sweep_and_the_trial_count() {
         assert!(out.contains(&format!("sweep {sweep}:")), "{sweep}: {out}");
     }
     assert!(
-        out.contains("27 unique configs × 10 seeds = 270 trials"),
+        out.contains("42 unique configs × 10 seeds = 420 trials"),
         "{out}"
     );
     let quick = text(&ok(&["run", LAB1, "--dry-run", "--quick"]).stdout);
@@ -522,7 +522,7 @@ fn report_on_the_smoke_study_writes_tables_markdown_json_and_figures() {
         String::from_utf8_lossy(&out.stderr)
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["schema_version"], 2);
     let sweeps = json["sweeps"].as_array().unwrap();
     assert_eq!(sweeps.len(), 3);
     let metric = &sweeps[0]["metrics"][1];
@@ -560,14 +560,24 @@ fn report_on_the_smoke_study_writes_tables_markdown_json_and_figures() {
             "comparison lacks {key}"
         );
     }
+    // The batch size × learning rate sweep carries the interaction test and the scaling fit
+    // (a 2 × 2 grid: the optimum is at an edge, so the exponent is unresolved).
+    let bs_lr = &sweeps[1];
+    assert_eq!(bs_lr["name"], "bs_x_lr");
+    assert_eq!(bs_lr["interaction"]["effects"][2]["term"], "batch_size:lr");
+    assert_eq!(bs_lr["lr_scaling"]["verdict"], "unresolved");
+    assert!(sweeps[0].get("interaction").is_none());
     let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
     assert!(md.contains("## Sweep `bs_x_lr`") && md.contains("Q1 — batch size"));
+    assert!(md.contains("The grid cannot resolve how the optimal learning rate scales"));
+    assert!(md.contains("The best single configuration by mean final validation accuracy"));
     for stem in [
         "train_acc_BS",
         "val_acc_BS",
         "train_acc_Large",
         "val_acc_Large",
         "heatmap_bs_x_lr",
+        "lr_opt_vs_bs_bs_x_lr",
         "time_per_epoch_BS",
     ] {
         let png = std::fs::read(rep.join(format!("{stem}.png"))).unwrap();

@@ -244,6 +244,14 @@ pub struct SweepReport {
     pub view: SweepView,
     /// One entry per metric, in [`Metric::ALL`] order.
     pub metrics: Vec<MetricReport>,
+    /// For a batch size × learning rate sweep: do the two interact (absent otherwise, and in
+    /// reports written before schema version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interaction: Option<super::bs_lr::Interaction>,
+    /// For a batch size × learning rate sweep: the optimal learning rate per batch size and
+    /// its scaling exponent (absent otherwise, and in reports before schema version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr_scaling: Option<super::bs_lr::LrScaling>,
 }
 
 impl SweepReport {
@@ -563,6 +571,8 @@ pub fn analyse_sweep(
     // accuracy; its test accuracy is what is reported (the test set selects nothing).
     let val = analyse_metric(view, &trials, Metric::FinalValAcc, None, options);
     let selected = val.best.clone();
+    let (interaction, lr_scaling) =
+        super::bs_lr::analyse(view, records, options.level, options.target);
     SweepReport {
         view: view.clone(),
         metrics: Metric::ALL
@@ -572,18 +582,21 @@ pub fn analyse_sweep(
                 _ => analyse_metric(view, &trials, m, selected.as_deref(), options),
             })
             .collect(),
+        interaction,
+        lr_scaling,
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::data::DataSpec;
     use crate::provenance::Provenance;
     use crate::record::DataInfo;
     use crate::train::{EpochRecord, TrainConfig, TrainOutcome};
 
-    fn record(id: &str, seed: u64, acc: f64, diverged: bool) -> TrialRecord {
+    /// A two-epoch trial of configuration `id` with test accuracy `acc` (NaN if `diverged`).
+    pub(crate) fn record(id: &str, seed: u64, acc: f64, diverged: bool) -> TrialRecord {
         let epoch = |e: usize, val_acc: f64| EpochRecord {
             epoch: e,
             lr: 1e-3,

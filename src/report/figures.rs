@@ -1,10 +1,15 @@
 //! Which figures a report has, and the numbers behind them (curves with CI bands, error
-//! bars, the batch-size × learning-rate heatmap). Drawing is [`super::plot`]'s.
+//! bars, the batch-size × learning-rate heatmap, the optimal learning rate against batch
+//! size). Drawing is [`super::plot`]'s.
 
 use super::Report;
 use super::analysis::{Metric, SweepReport, by_config};
-use super::plot::{Bar, Curve, Grid, Labels, error_bars, heatmap, learning_curves};
+use super::plot::{
+    Bar, Curve, Grid, Labels, RefLine, Scaling, ScalingPoint, error_bars, heatmap, learning_curves,
+    scaling_plot,
+};
 use crate::Result;
+use crate::format::num;
 use crate::record::TrialRecord;
 use crate::stats::summarize;
 use std::collections::HashMap;
@@ -114,6 +119,7 @@ pub fn write_all(report: &Report, records: &[TrialRecord], dir: &Path) -> Result
         written.extend(sweep_curves(sweep, &trials, level, dir, &sub)?);
         written.extend(sweep_bars(sweep, dir, level, &sub)?);
         written.extend(bs_lr_heatmap(sweep, dir, &sub)?);
+        written.extend(lr_opt_vs_bs(sweep, level, dir, &sub)?);
     }
     Ok(written)
 }
@@ -278,6 +284,84 @@ fn bs_lr_heatmap(sweep: &SweepReport, dir: &Path, sub: &str) -> Result<Option<Pa
         fmt: &|v| format!("{:.1}%", 100.0 * v),
     };
     heatmap(&stem, &labels, &grid)?;
+    Ok(Some(stem))
+}
+
+/// The optimal learning rate per batch size with its interval on log-log axes, the fitted
+/// power law, and the linear and square-root rules drawn through the middle batch size's
+/// estimate, for a sweep with an `lr_scaling` analysis.
+fn lr_opt_vs_bs(sweep: &SweepReport, level: f64, dir: &Path, sub: &str) -> Result<Option<PathBuf>> {
+    let Some(l) = &sweep.lr_scaling else {
+        return Ok(None);
+    };
+    let points: Vec<ScalingPoint> = l
+        .optima
+        .iter()
+        .filter_map(|o| {
+            Some(ScalingPoint {
+                label: o.batch_size.clone(),
+                x: o.batch_size.parse().ok()?,
+                y: o.lr_opt,
+                lo: o.ci_low,
+                hi: o.ci_high,
+                hollow: o.at_edge,
+            })
+        })
+        .collect();
+    let mut lines = Vec::new();
+    if let Some(mid) = points.get(points.len() / 2).filter(|p| p.y.is_finite()) {
+        if l.k.is_finite() {
+            // The fitted line passes through (mean log bs, mean log lr_opt).
+            let x =
+                10f64.powf(points.iter().map(|p| p.x.log10()).sum::<f64>() / points.len() as f64);
+            lines.push(RefLine {
+                label: format!(
+                    "fit: k = {} [{}, {}]",
+                    num(l.k, 2),
+                    num(l.k_ci_low, 2),
+                    num(l.k_ci_high, 2)
+                ),
+                slope: l.k,
+                through: (x, 10f64.powf(l.log10_intercept + l.k * x.log10())),
+                dashed: false,
+            });
+        }
+        for (label, slope) in [
+            ("linear rule (k = 1)", 1.0),
+            ("square-root rule (k = 0.5)", 0.5),
+        ] {
+            lines.push(RefLine {
+                label: label.into(),
+                slope,
+                through: (mid.x, mid.y),
+                dashed: true,
+            });
+        }
+    }
+    let grid: Vec<f64> = sweep
+        .interaction
+        .iter()
+        .flat_map(|i| i.lrs.iter().filter_map(|v| v.parse().ok()))
+        .collect();
+    let stem = dir.join(format!("lr_opt_vs_bs_{}", suffix(&sweep.view.name)));
+    let labels = Labels {
+        title: &format!(
+            "optimal learning rate vs batch size — sweep {} ({:.0}% bootstrap CI over seeds)\n{sub}",
+            sweep.view.name,
+            100.0 * level
+        ),
+        x: "batch size",
+        y: "optimal learning rate",
+    };
+    let points_label = format!("optimum of test accuracy ({:.0}% CI)", 100.0 * level);
+    let scaling = Scaling {
+        points: &points,
+        lines: &lines,
+        guides: &grid,
+        points_label: &points_label,
+        note: "grey lines: learning rates tried; rules drawn through the middle batch size",
+    };
+    scaling_plot(&stem, &labels, &scaling)?;
     Ok(Some(stem))
 }
 

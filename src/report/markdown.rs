@@ -5,10 +5,12 @@ use super::Report;
 use super::analysis::{Metric, MetricReport, SweepReport, Verdict};
 use super::figures::suffix;
 use super::table::{label, metric_ci, time_header, verdict};
-use crate::format::{MISSING, num, num_ci, p_value, pct_ci};
+use crate::format::{num, num_ci, p_value, pct_ci};
 use crate::model::ModelSpec;
 use std::fmt::Write;
 use std::path::Path;
+
+mod q3b;
 
 fn sweep_table(out: &mut String, sweep: &SweepReport, level: f64) {
     let test = sweep.metric(Metric::TestAcc);
@@ -313,18 +315,19 @@ pub fn answers(report: &Report) -> Vec<Answer> {
         ));
     }
     if let Some(s) = find("bs_x_lr") {
+        let mut figures = vec!["heatmap_bs_x_lr.png"];
+        if s.lr_scaling.is_some() {
+            figures.push("lr_opt_vs_bs_bs_x_lr.png");
+        }
         answers.push(answer(
             "Q3b — learning rate × batch size.",
             format!(
-                "{} Best learning rate per batch size (by mean final validation accuracy): {}.",
-                finding(
-                    s,
-                    s.metric(Metric::FinalValAcc),
-                    "final validation accuracy"
-                ),
-                best_lr_per_bs(s)
+                "{}{} {}",
+                q3b::answer(s, report.options.alpha),
+                q3b::best_lr_per_bs(s),
+                q3b::best_config(s),
             ),
-            &["heatmap_bs_x_lr.png"],
+            &figures,
         ));
     }
     if let Some(s) = find("model_size") {
@@ -376,37 +379,6 @@ fn lab1_answers(out: &mut String, report: &Report) {
             figures.join(", ")
         );
     }
-}
-
-fn best_lr_per_bs(s: &SweepReport) -> String {
-    let params = &s.view.params;
-    let (Some(bi), Some(li)) = (
-        params.iter().position(|p| p == "batch_size"),
-        params.iter().position(|p| p == "lr"),
-    ) else {
-        return MISSING.into();
-    };
-    let m = s.metric(Metric::FinalValAcc);
-    let mut best: Vec<(String, String, f64)> = Vec::new();
-    for c in &s.view.configs {
-        let Some(mean) = m
-            .summary(&c.config_id)
-            .filter(|x| x.summary.n > 0)
-            .map(|x| x.summary.mean)
-        else {
-            continue;
-        };
-        let (bs, lr) = (c.values[bi].clone(), c.values[li].clone());
-        match best.iter_mut().find(|(b, ..)| *b == bs) {
-            Some(entry) if mean > entry.2 => *entry = (bs, lr, mean),
-            Some(_) => {}
-            None => best.push((bs, lr, mean)),
-        }
-    }
-    best.iter()
-        .map(|(bs, lr, mean)| format!("bs {bs} → lr {lr} ({:.2}%)", 100.0 * mean))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// The whole `report.md`. `figures` are the stems written next to it (relative names are

@@ -1,9 +1,11 @@
-//! Reports over trial logs: statistics per sweep ([`analysis`]), rendered as terminal tables
-//! ([`table`]), Markdown ([`markdown`]), JSON (the [`Report`] type itself, serialised),
-//! figures ([`figures`] → [`plot`]) and a self-contained HTML page ([`html`], which also
-//! renders the baseline history page).
+//! Reports over trial logs: statistics per sweep ([`analysis`]; for a batch size × learning
+//! rate sweep also [`bs_lr`]), rendered as terminal tables ([`table`]), Markdown
+//! ([`markdown`]), JSON (the [`Report`] type itself, serialised), figures ([`figures`] →
+//! [`plot`]) and a self-contained HTML page ([`html`], which also renders the baseline
+//! history page).
 
 pub mod analysis;
+pub mod bs_lr;
 pub mod figures;
 pub mod html;
 pub mod input;
@@ -20,7 +22,7 @@ use analysis::{AnalysisOptions, ConfigView, SweepReport, SweepView, analyse_swee
 use serde::{Deserialize, Serialize};
 
 /// Version of the JSON report schema (see docs/report-schema.md).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Everything a report says, in the order it says it. Serialised as-is for `--format json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

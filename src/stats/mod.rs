@@ -1,5 +1,7 @@
 //! Pure statistics on `&[f64]`: descriptive summaries, two-sample and paired tests, effect
-//! sizes, multiple-comparison correction and a seeded bootstrap.
+//! sizes, multiple-comparison correction, a seeded bootstrap, the two-way repeated-measures
+//! ANOVA ([`rm_anova_two_way`]) and the peak of a response curve with the slope of that peak
+//! across a second factor ([`peak_scaling`]).
 //!
 //! This module knows nothing about trials, files or I/O; every function takes plain slices.
 //!
@@ -24,18 +26,23 @@
 //!   infinity comes back as NaN).
 //!
 //! Reference values in the unit tests come from scipy 1.17.1, statsmodels 0.15.0, numpy 2.4.6
-//! and pingouin 0.7.0; each test names the call that produced its numbers.
+//! and pingouin 0.7.0; each test names the call that produced its numbers
+//! (scripts/stats_reference.py, scripts/anova_reference.py).
 
+mod anova;
 mod bootstrap;
 mod effect;
 mod hypothesis;
 mod multiple;
+mod peak;
 mod summary;
 
+pub use anova::{AnovaTerm, RmAnova, rm_anova_two_way};
 pub use bootstrap::bootstrap_mean_diff_ci;
 pub use effect::{hedges_correction, hedges_g, prob_superiority};
 pub use hypothesis::{TestResult, paired_t_test, welch_test};
 pub use multiple::holm;
+pub use peak::{Peak, PeakEstimate, PeakOptions, PeakScaling, peak_scaling, quadratic_peak};
 pub use summary::{Summary, iqm, mean, median, quantile, sample_variance, summarize};
 
 /// Errors for calls whose inputs are structurally wrong (as opposed to merely degenerate data,
@@ -49,6 +56,15 @@ pub enum StatsError {
         left: usize,
         /// Length of the second slice.
         right: usize,
+    },
+    /// A table of `subjects × cells` values received a length that is not a whole number of
+    /// subjects.
+    #[error("expected whole subjects of {cells} cells, got {len} values")]
+    Shape {
+        /// Length of the slice.
+        len: usize,
+        /// Cells per subject.
+        cells: usize,
     },
 }
 

@@ -99,7 +99,7 @@ fn draw<DB: DrawingBackend>(
 }
 
 /// The x axis range over the positions `xs`: the data with a little room either side.
-fn x_span(xs: impl Iterator<Item = f64>) -> (f64, f64) {
+pub(super) fn x_span(xs: impl Iterator<Item = f64>) -> (f64, f64) {
     let (x0, x1, _) = range(xs, (0.0, 1.0));
     let pad = if x1 - x0 < 0.01 {
         0.5

@@ -1,24 +1,27 @@
 //! Figure rendering for reports: learning curves with CI bands, error bars against a
-//! hyperparameter, and annotated heatmaps. Every figure is written twice, as `<stem>.png`
-//! (900×600) and `<stem>.svg`.
+//! hyperparameter, annotated heatmaps, and log-log scaling plots with reference lines. Every
+//! figure is written twice, as `<stem>.png` (900×600) and `<stem>.svg`.
 //!
 //! Text is rendered with the DejaVu Sans font compiled into the binary (crate `dejavu`,
 //! registered with plotters' `ab_glyph` support), so PNGs render identically on machines
 //! without system fonts. Colours are the Okabe–Ito palette (lines, markers) and viridis
 //! (heatmap), both colour-blind safe. Values are drawn as given — no rescaling.
 //!
-//! One file per figure kind (`curves.rs`, `bars.rs`, `heatmap.rs`); this file holds
-//! what they share: the fonts, the output paths, text helpers, the title frame, axis ranges,
-//! and [`Labels`] (title and axis descriptions, which every figure takes) with `Plane`, the
-//! x–y chart and mesh style that the curves and error bars have in common.
+//! One file per figure kind (`curves.rs`, `bars.rs`, `heatmap.rs`, `scaling.rs`); this file
+//! holds what they share: the fonts, the output paths, text helpers, the title frame, axis
+//! ranges, and [`Labels`] (title and axis descriptions, which every figure takes) with
+//! `Plane`, the x–y chart and mesh style that the curves, error bars and scaling plots have in
+//! common.
 
 mod bars;
 mod curves;
 mod heatmap;
+mod scaling;
 
 pub use bars::{Bar, error_bars};
 pub use curves::{Curve, learning_curves};
 pub use heatmap::{Grid, heatmap};
+pub use scaling::{RefLine, Scaling, ScalingPoint, scaling_plot};
 
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
@@ -286,6 +289,16 @@ impl Plane<'_> {
         &self,
         area: &'b DrawingArea<DB, Shift>,
     ) -> Result<Chart<'b, DB>> {
+        let yd = decimals(self.y.1 - self.y.0);
+        self.draw_with(area, &|y: &f64| format!("{y:.yd$}"))
+    }
+
+    /// [`Plane::draw`] with the y tick labels written by `y_label` (e.g. `10^y` on a log axis).
+    fn draw_with<'b, DB: DrawingBackend>(
+        &self,
+        area: &'b DrawingArea<DB, Shift>,
+        y_label: &dyn Fn(&f64) -> String,
+    ) -> Result<Chart<'b, DB>> {
         let mut chart = ChartBuilder::on(area)
             .margin(12)
             .margin_right(self.margin_right)
@@ -293,8 +306,6 @@ impl Plane<'_> {
             .y_label_area_size(72)
             .build_cartesian_2d(self.x.0..self.x.1, self.y.0..self.y.1)
             .map_err(fail)?;
-        let yd = decimals(self.y.1 - self.y.0);
-        let y_label = |y: &f64| format!("{y:.yd$}");
         let mut mesh = chart.configure_mesh();
         mesh.x_desc(self.labels.x)
             .y_desc(self.labels.y)
@@ -302,7 +313,7 @@ impl Plane<'_> {
             .axis_desc_style(font(16.0))
             .light_line_style(WHITE)
             .bold_line_style(LIGHT)
-            .y_label_formatter(&y_label);
+            .y_label_formatter(y_label);
         match self.x_ticks {
             Some(n) => mesh.x_labels(n).x_label_formatter(&whole),
             None => mesh.disable_x_mesh().x_labels(0),

@@ -1,0 +1,291 @@
+//! Q3b of Lab 1 in words: whether batch size and learning rate interact, how the optimal
+//! learning rate scales with batch size (k, its interval, and where it sits against the
+//! linear and square-root rules), and the optimum per batch size — from a sweep's
+//! [`Interaction`](crate::report::bs_lr::Interaction) and [`LrScaling`].
+
+use crate::format::{num, p_value, pct_ci, sci, sci_ci};
+use crate::report::analysis::{Metric, SweepReport, Verdict};
+use crate::report::bs_lr::{LrOptimum, LrScaling, ScalingVerdict};
+use crate::report::table::label;
+use std::fmt::Write;
+
+/// The interaction test and the scaling exponent, in two sentences a student can quote.
+pub(super) fn answer(s: &SweepReport, alpha: f64) -> String {
+    let mut text = String::new();
+    if let Some(i) = &s.interaction
+        && let Some(e) = i.interaction()
+    {
+        let a = &e.anova;
+        let stats = format!(
+            "two-way repeated-measures ANOVA of test accuracy over {} seeds: interaction \
+             F({}, {}) = {}, Greenhouse–Geisser ε = {}, p = {}, partial η² = {}",
+            i.seeds,
+            num(a.df1, 0),
+            num(a.df2, 0),
+            num(a.f, 2),
+            num(a.eps_gg, 2),
+            p_value(a.p_gg),
+            num(a.partial_eta_sq, 2)
+        );
+        let _ = if a.p_gg < alpha {
+            write!(
+                text,
+                "Batch size and learning rate interact: the effect of the learning rate on \
+                 test accuracy differs between batch sizes ({stats})."
+            )
+        } else if a.p_gg.is_finite() {
+            write!(
+                text,
+                "No interaction between batch size and learning rate was detected ({stats}): \
+                 the data do not show the learning rate's effect changing with batch size, \
+                 which is not proof that it does not."
+            )
+        } else {
+            write!(
+                text,
+                "The interaction of batch size and learning rate could not be tested ({} \
+                 complete seeds).",
+                i.seeds
+            )
+        };
+        let mut dropped = Vec::new();
+        if i.dropped_seeds > 0 {
+            dropped.push(format!("{} seed(s) missing a cell", i.dropped_seeds));
+        }
+        if !i.dropped_lrs.is_empty() {
+            dropped.push(format!(
+                "learning rate(s) {} (a cell with values for fewer than half the seeds)",
+                i.dropped_lrs.join(", ")
+            ));
+        }
+        if !dropped.is_empty() {
+            let _ = write!(text, " Left out: {}.", dropped.join("; "));
+        }
+    }
+    if let Some(l) = &s.lr_scaling {
+        let _ = write!(text, " {}", scaling_sentence(l));
+    }
+    text.trim_start().to_string()
+}
+
+/// "The optimal learning rate scales as batch size^k with k = … [CI]: consistent with …".
+fn scaling_sentence(l: &LrScaling) -> String {
+    let k = format!(
+        "k = {} [{}, {}] ({:.0}% bootstrap CI over {} seeds)",
+        num(l.k, 2),
+        num(l.k_ci_low, 2),
+        num(l.k_ci_high, 2),
+        100.0 * l.level,
+        l.seeds
+    );
+    let rules = "the square-root rule (k = 0.5) and the linear rule (k = 1)";
+    let edge: Vec<&LrOptimum> = l.optima.iter().filter(|o| o.at_edge).collect();
+    let verdict = match l.verdict {
+        ScalingVerdict::Unresolved if edge.is_empty() => {
+            return format!(
+                "The scaling exponent of the optimal learning rate could not be estimated ({k})."
+            );
+        }
+        ScalingVerdict::Unresolved => {
+            let top = |o: &&LrOptimum| o.lr_opt >= l.lr_max * (1.0 - 1e-9);
+            let bss = |f: &dyn Fn(&&LrOptimum) -> bool| {
+                edge.iter()
+                    .filter(|o| f(o))
+                    .map(|o| o.batch_size.as_str())
+                    .collect::<Vec<_>>()
+            };
+            let (high, low) = (bss(&top), bss(&|o| !top(o)));
+            let mut where_ = Vec::new();
+            if !high.is_empty() {
+                where_.push(format!(
+                    "at the largest learning rate tried ({}) for {}",
+                    sci(l.lr_max),
+                    batch_sizes(&high)
+                ));
+            }
+            if !low.is_empty() {
+                where_.push(format!(
+                    "at the smallest ({}) for {}",
+                    sci(l.lr_min),
+                    batch_sizes(&low)
+                ));
+            }
+            return format!(
+                "The grid cannot resolve how the optimal learning rate scales with batch size: \
+                 the best test accuracy sits {}, so the optimum may lie beyond the grid \
+                 (k = {} fitted anyway; widen the learning-rate grid).",
+                where_.join(" and "),
+                num(l.k, 2)
+            );
+        }
+        ScalingVerdict::Both => format!(
+            "the interval contains both {rules}, so this grid and these seeds cannot tell them apart"
+        ),
+        ScalingVerdict::Linear => {
+            "consistent with the linear rule (k = 1) and not with the square-root rule (k = 0.5)"
+                .into()
+        }
+        ScalingVerdict::SquareRoot => {
+            "consistent with the square-root rule (k = 0.5) and not with the linear rule (k = 1)"
+                .into()
+        }
+        ScalingVerdict::BelowSquareRoot if l.k_ci_low <= 0.0 => format!(
+            "below both {rules}, and the interval contains 0: no detectable movement of the \
+             optimum with batch size"
+        ),
+        ScalingVerdict::BelowSquareRoot => format!("below both {rules}"),
+        ScalingVerdict::Between => format!("between {rules}, excluding both"),
+        ScalingVerdict::AboveLinear => format!("steeper than both {rules}"),
+    };
+    let censored: Vec<&str> = l
+        .optima
+        .iter()
+        .filter(|o| o.ci_low <= l.lr_min * (1.0 + 1e-9) || o.ci_high >= l.lr_max * (1.0 - 1e-9))
+        .map(|o| o.batch_size.as_str())
+        .collect();
+    let note = if censored.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " The interval of the optimum reaches the edge of the grid for {}, so k's \
+             interval may be too narrow on that side.",
+            batch_sizes(&censored)
+        )
+    };
+    format!("The optimal learning rate scales as batch size^k with {k}: {verdict}.{note}")
+}
+
+/// "The best single configuration by mean final validation accuracy is …: 71.32% [71.11,
+/// 71.53] (10 seeds); 12 of the other 34 are statistically indistinguishable from it." —
+/// short, because the sweep's table and comparisons follow in the report.
+pub(super) fn best_config(s: &SweepReport) -> String {
+    let m = s.metric(Metric::FinalValAcc);
+    let Some(best) = &m.best else {
+        return String::new();
+    };
+    let Some(summary) = m.summary(best).map(|b| &b.summary) else {
+        return String::new();
+    };
+    let same = m
+        .comparisons
+        .iter()
+        .filter(|c| c.verdict == Verdict::Indistinguishable)
+        .count();
+    format!(
+        "The best single configuration by mean final validation accuracy is {}: {} ({} \
+         seeds); {} of the other {} are statistically indistinguishable from it.",
+        label(s, best),
+        pct_ci(summary),
+        summary.n,
+        same,
+        m.comparisons.len()
+    )
+}
+
+/// "batch size 32" or "batch sizes 256, 512".
+fn batch_sizes(list: &[&str]) -> String {
+    match list {
+        [one] => format!("batch size {one}"),
+        many => format!("batch sizes {}", many.join(", ")),
+    }
+}
+
+/// " Optimal learning rate per batch size (…): bs 32 → 3.2e-3 [2.1e-3, 4.5e-3]; …." — the
+/// fitted optima with their intervals; empty when there are none.
+pub(super) fn best_lr_per_bs(s: &SweepReport) -> String {
+    let Some(l) = &s.lr_scaling else {
+        return String::new();
+    };
+    let list: Vec<String> = l
+        .optima
+        .iter()
+        .map(|o| {
+            format!(
+                "bs {} → {}{}",
+                o.batch_size,
+                sci_ci(o.lr_opt, o.ci_low, o.ci_high),
+                if o.at_edge { " (edge of the grid)" } else { "" }
+            )
+        })
+        .collect();
+    format!(
+        " Optimal learning rate per batch size ({:.0}% bootstrap CI; the vertex of a quadratic \
+         in log lr through the best grid learning rate and its two neighbours): {}.",
+        100.0 * l.level,
+        list.join("; ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::analysis::Metric;
+
+    fn optimum(bs: &str, lr: f64, at_edge: bool) -> LrOptimum {
+        LrOptimum {
+            batch_size: bs.into(),
+            lr_opt: lr,
+            ci_low: lr / 1.4,
+            ci_high: (lr * 1.4).min(1e-1),
+            best_grid_lr: "3e-3".into(),
+            at_edge,
+            edge_share: 0.0,
+        }
+    }
+
+    fn scaling(lo: f64, hi: f64, optima: Vec<LrOptimum>) -> LrScaling {
+        let at_edge = optima.iter().any(|o| o.at_edge);
+        LrScaling {
+            metric: Metric::TestAcc,
+            method: String::new(),
+            level: 0.95,
+            resamples: 2000,
+            seeds: 10,
+            dropped_seeds: 0,
+            dropped_lrs: Vec::new(),
+            lr_min: 1e-5,
+            lr_max: 1e-1,
+            optima,
+            k: (lo + hi) / 2.0,
+            k_ci_low: lo,
+            k_ci_high: hi,
+            log10_intercept: -4.0,
+            verdict: ScalingVerdict::of(lo, hi, at_edge),
+        }
+    }
+
+    /// The exponent sentence names k, its interval and where it sits against both rules.
+    #[test]
+    fn the_scaling_sentence_states_k_with_its_interval_against_both_rules() {
+        let inside = vec![optimum("32", 1e-3, false), optimum("512", 4e-3, false)];
+        let s = scaling_sentence(&scaling(0.41, 0.83, inside.clone()));
+        assert_eq!(
+            s,
+            "The optimal learning rate scales as batch size^k with k = 0.62 [0.41, 0.83] \
+             (95% bootstrap CI over 10 seeds): consistent with the square-root rule (k = 0.5) \
+             and not with the linear rule (k = 1)."
+        );
+        let s = scaling_sentence(&scaling(0.3, 1.2, inside.clone()));
+        assert!(s.contains("cannot tell them apart"), "{s}");
+        let s = scaling_sentence(&scaling(-0.2, 0.3, inside));
+        assert!(s.contains("contains 0"), "{s}");
+        // A CI reaching the top of the grid is called out.
+        let s = scaling_sentence(&scaling(0.7, 1.3, vec![optimum("512", 8e-2, false)]));
+        assert!(s.contains("linear rule (k = 1) and not") && s.contains("batch size 512"));
+    }
+
+    #[test]
+    fn an_optimum_at_the_edge_of_the_grid_makes_the_exponent_unresolved() {
+        let edge = vec![
+            optimum("32", 1e-2, false),
+            optimum("256", 1e-1, true),
+            optimum("512", 1e-1, true),
+        ];
+        let s = scaling_sentence(&scaling(0.1, 0.9, edge));
+        assert!(
+            s.starts_with("The grid cannot resolve")
+                && s.contains("largest learning rate tried (1.0e-1) for batch sizes 256, 512"),
+            "{s}"
+        );
+    }
+}
