@@ -27,7 +27,7 @@ pub struct RunArgs {
     /// Run only this sweep (repeatable)
     #[arg(long = "sweep", value_name = "NAME")]
     pub(super) sweeps: Vec<String>,
-    /// A look in about 12 s (Lab 1, 2 cores): 3 seeds, at most ~100k rows, at most 5 epochs;
+    /// A look in about 20 s (Lab 1, 2 cores): 3 seeds, at most ~100k rows, at most 5 epochs;
     /// recorded as quick. The epochs cap merges an epochs sweep (said in the output)
     #[arg(long)]
     pub(super) quick: bool,
