@@ -685,22 +685,31 @@ fn answers_section(report: &Report, drawn: &BTreeSet<String>) -> String {
     out
 }
 
-/// The whole `report.html`. `figures` are the stems [`crate::report::figures::write_all`] wrote (those this
-/// page does not draw itself are inlined from their SVG files).
-pub fn render(
+/// The figures of the page: those drawn here per sweep, and those inlined from SVG files.
+struct PageFigures {
+    /// Per sweep, the (stem, html) of each figure this page draws itself.
+    per_sweep: Vec<Vec<(String, String)>>,
+    /// The stems of every figure drawn here.
+    drawn: BTreeSet<String>,
+    /// The (stem, html) of each written figure this page does not draw, inlined from its SVG.
+    extra: Vec<(String, String)>,
+}
+
+/// Draws each sweep's figures and inlines the written ones this page does not draw.
+fn page_figures(
     report: &Report,
     records: &[TrialRecord],
     figures: &[PathBuf],
-) -> crate::Result<String> {
+) -> crate::Result<PageFigures> {
     let trials = by_config(records);
     let level = report.options.level;
-    let drawn_per_sweep: Vec<Vec<(String, String)>> = report
+    let per_sweep: Vec<Vec<(String, String)>> = report
         .sweeps
         .iter()
         .enumerate()
         .map(|(si, s)| sweep_figures(s, si, &trials, level))
         .collect();
-    let drawn: BTreeSet<String> = drawn_per_sweep
+    let drawn: BTreeSet<String> = per_sweep
         .iter()
         .flatten()
         .map(|(stem, _)| stem.clone())
@@ -712,8 +721,15 @@ pub fn render(
             extra.push(inlined(stem)?);
         }
     }
+    Ok(PageFigures {
+        per_sweep,
+        drawn,
+        extra,
+    })
+}
 
-    let mut body = String::new();
+/// The title and its badges (quick/full, divergences, backends, CI level).
+fn title_badges(report: &Report) -> String {
     let mode = if report.quick {
         "<span class=\"badge quick\" id=\"mode\">quick run — a first look, not for conclusions</span>"
     } else {
@@ -730,15 +746,19 @@ pub fn render(
             report.trials
         )
     };
-    let _ = write!(
-        body,
-        "<header><h1>trainbench report: {}</h1><div class=\"badges\">{mode}{diverged}<span class=\"badge\">{}</span><span class=\"badge\">{:.0}% CIs over seeds</span></div>",
+    format!(
+        "<h1>trainbench report: {}</h1><div class=\"badges\">{mode}{diverged}<span class=\"badge\">{}</span><span class=\"badge\">{:.0}% CIs over seeds</span></div>",
         escape(&report.study),
         escape(&report.backends.join(", ")),
-        100.0 * level
-    );
+        100.0 * report.options.level
+    )
+}
+
+/// The lead paragraphs: what the trials are, the data, and the quick-mode caveats.
+fn leads(report: &Report) -> String {
+    let mut out = String::new();
     let _ = write!(
-        body,
+        out,
         "<p class=\"lead\">{} trials ({} diverged) on {}{}. Intervals are {:.0}% Student-t confidence intervals over seeds. \
          Seeds of one configuration train together as replicas, so they share one wall time: a replica group is one timing measurement, and times get intervals and tests only from at least 2 groups. \
          The best configuration of a sweep is selected on mean final validation accuracy and reported with its test accuracy.</p>",
@@ -750,17 +770,17 @@ pub fn render(
         } else {
             ""
         },
-        100.0 * level
+        100.0 * report.options.level
     );
     if let Some(d) = &report.data {
         let _ = write!(
-            body,
+            out,
             "<p class=\"lead\" id=\"data\">Data: {}.</p>",
             escape(&d.describe())
         );
         if d.synthetic {
             let _ = write!(
-                body,
+                out,
                 "<p class=\"lead\" id=\"synthetic\"><strong>{}</strong></p>",
                 escape(crate::report::SYNTHETIC_WARNING)
             );
@@ -768,48 +788,67 @@ pub fn render(
     }
     for c in &report.caveats {
         let _ = write!(
-            body,
+            out,
             "<p class=\"lead caveat\"><strong>Not answerable in quick mode:</strong> {}.</p>",
             escape(c)
         );
     }
-    body.push_str("<nav class=\"toc\">");
+    out
+}
+
+/// The table of contents: the answers (when there are any), the provenance, each sweep.
+fn toc(report: &Report) -> String {
+    let mut out = String::from("<nav class=\"toc\">");
     if !answers(report).is_empty() {
-        body.push_str("<a href=\"#answers\">Lab 1 answers</a>");
+        out.push_str("<a href=\"#answers\">Lab 1 answers</a>");
     }
-    body.push_str("<a href=\"#provenance\">Provenance</a>");
+    out.push_str("<a href=\"#provenance\">Provenance</a>");
     for s in &report.sweeps {
         let _ = write!(
-            body,
+            out,
             "<a href=\"#sweep-{}\">sweep {}</a>",
             attr(&s.view.name),
             escape(&s.view.name)
         );
     }
-    body.push_str("</nav></header>");
-    body.push_str(&answers_section(report, &drawn));
-    body.push_str(&provenance(report, records));
-    for (si, (sweep, figs)) in report.sweeps.iter().zip(&drawn_per_sweep).enumerate() {
-        let _ = write!(
-            body,
-            "<section class=\"sweep\" id=\"sweep-{}\"><h2>Sweep <code>{}</code></h2>\
-             <p class=\"note\">Varies {}. Click a column header to sort; hover or click a row to highlight its configuration in the figures.</p>",
-            attr(&sweep.view.name),
-            escape(&sweep.view.name),
-            escape(&sweep.view.params.join(" × "))
-        );
-        body.push_str(&sweep_table(si, sweep, level));
-        body.push_str(&comparison_table(si, sweep, sweep.metric(Metric::TestAcc)));
-        body.push_str("<div class=\"figs\">");
-        for (_, html) in figs {
-            body.push_str(html);
-        }
-        let sfx = format!("_{}", suffix(&sweep.view.name));
-        for (_, html) in extra.iter().filter(|(n, _)| n.ends_with(&sfx)) {
-            body.push_str(html);
-        }
-        body.push_str("</div></section>");
+    out.push_str("</nav>");
+    out
+}
+
+/// One sweep's section: its configurations, the comparisons with its best, its figures
+/// (drawn here, then those inlined whose stem ends with the sweep's suffix).
+fn sweep_section(
+    si: usize,
+    sweep: &SweepReport,
+    drawn: &[(String, String)],
+    extra: &[(String, String)],
+    level: f64,
+) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<section class=\"sweep\" id=\"sweep-{}\"><h2>Sweep <code>{}</code></h2>\
+         <p class=\"note\">Varies {}. Click a column header to sort; hover or click a row to highlight its configuration in the figures.</p>",
+        attr(&sweep.view.name),
+        escape(&sweep.view.name),
+        escape(&sweep.view.params.join(" × "))
+    );
+    out.push_str(&sweep_table(si, sweep, level));
+    out.push_str(&comparison_table(si, sweep, sweep.metric(Metric::TestAcc)));
+    out.push_str("<div class=\"figs\">");
+    for (_, html) in drawn {
+        out.push_str(html);
     }
+    let sfx = format!("_{}", suffix(&sweep.view.name));
+    for (_, html) in extra.iter().filter(|(n, _)| n.ends_with(&sfx)) {
+        out.push_str(html);
+    }
+    out.push_str("</div></section>");
+    out
+}
+
+/// The inlined figures that belong to no sweep, in a section of their own (empty when none).
+fn other_figures(report: &Report, extra: &[(String, String)]) -> String {
     let others: Vec<&(String, String)> = extra
         .iter()
         .filter(|(n, _)| {
@@ -819,13 +858,38 @@ pub fn render(
                 .any(|s| n.ends_with(&format!("_{}", suffix(&s.view.name))))
         })
         .collect();
+    let mut out = String::new();
     if !others.is_empty() {
-        body.push_str("<section id=\"other-figures\"><h2>Other figures</h2><div class=\"figs\">");
+        out.push_str("<section id=\"other-figures\"><h2>Other figures</h2><div class=\"figs\">");
         for (_, html) in others {
-            body.push_str(html);
+            out.push_str(html);
         }
-        body.push_str("</div></section>");
+        out.push_str("</div></section>");
     }
+    out
+}
+
+/// The whole `report.html`. `figures` are the stems [`crate::report::figures::write_all`] wrote (those this
+/// page does not draw itself are inlined from their SVG files).
+pub fn render(
+    report: &Report,
+    records: &[TrialRecord],
+    figures: &[PathBuf],
+) -> crate::Result<String> {
+    let figs = page_figures(report, records, figures)?;
+    let level = report.options.level;
+    let mut body = String::new();
+    body.push_str("<header>");
+    body.push_str(&title_badges(report));
+    body.push_str(&leads(report));
+    body.push_str(&toc(report));
+    body.push_str("</header>");
+    body.push_str(&answers_section(report, &figs.drawn));
+    body.push_str(&provenance(report, records));
+    for (si, (sweep, drawn)) in report.sweeps.iter().zip(&figs.per_sweep).enumerate() {
+        body.push_str(&sweep_section(si, sweep, drawn, &figs.extra, level));
+    }
+    body.push_str(&other_figures(report, &figs.extra));
     let _ = write!(
         body,
         "<footer>Generated by trainbench {} from the same analysis as report.json (schema {}); \
