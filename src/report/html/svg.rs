@@ -372,12 +372,10 @@ fn title(tip: &str) -> String {
     }
 }
 
-/// A chart of series as a `<figure>`: caption, inline SVG, legend.
-pub fn chart(c: &Chart) -> String {
-    let all = || c.series.iter().flat_map(|s| s.points.iter());
-    let xs: Vec<f64> = all().map(|p| p.x).collect();
-    let x_log = c.x.log && xs.iter().all(|x| *x > 0.0);
-    let xscale = if c.x.categorical {
+/// The x scale of a chart over its points' x values: categories with half a category of
+/// room at both ends, points only with half the mean gap, lines covering the values.
+fn x_scale(c: &Chart, xs: &[f64], x_log: bool) -> Scale {
+    if c.x.categorical {
         let last = xs
             .iter()
             .copied()
@@ -388,40 +386,51 @@ pub fn chart(c: &Chart) -> String {
             hi: last + 0.5,
         }
     } else if !c.marks.line {
-        // Points only: half the mean gap between values of room at both ends.
-        let mut u: Vec<f64> = xs
-            .iter()
-            .map(|&x| if x_log { x.ln() } else { x })
-            .filter(|x| x.is_finite())
-            .collect();
-        u.sort_by(f64::total_cmp);
-        u.dedup();
-        let (a, b) = (
-            u.first().copied().unwrap_or(0.0),
-            u.last().copied().unwrap_or(1.0),
-        );
-        let pad = if u.len() > 1 {
-            0.5 * (b - a) / (u.len() - 1) as f64
-        } else {
-            0.5
-        };
-        if x_log {
-            Scale::Log {
-                lo: (a - pad).exp(),
-                hi: (b + pad).exp(),
-            }
-        } else {
-            Scale::Linear {
-                lo: a - pad,
-                hi: b + pad,
-            }
-        }
+        padded_scale(xs, x_log)
     } else {
         Scale::covering(xs.iter().copied(), x_log)
+    }
+}
+
+/// Points only: half the mean gap between values of room at both ends.
+fn padded_scale(xs: &[f64], x_log: bool) -> Scale {
+    let mut u: Vec<f64> = xs
+        .iter()
+        .map(|&x| if x_log { x.ln() } else { x })
+        .filter(|x| x.is_finite())
+        .collect();
+    u.sort_by(f64::total_cmp);
+    u.dedup();
+    let (a, b) = (
+        u.first().copied().unwrap_or(0.0),
+        u.last().copied().unwrap_or(1.0),
+    );
+    let pad = if u.len() > 1 {
+        0.5 * (b - a) / (u.len() - 1) as f64
+    } else {
+        0.5
     };
-    let ys = all().flat_map(|p| [p.mean, p.lo, p.hi]);
+    if x_log {
+        Scale::Log {
+            lo: (a - pad).exp(),
+            hi: (b + pad).exp(),
+        }
+    } else {
+        Scale::Linear {
+            lo: a - pad,
+            hi: b + pad,
+        }
+    }
+}
+
+/// The plot area of a chart: margins sized for its y tick labels (narrower when `small`).
+fn chart_frame(c: &Chart, xscale: Scale, small: bool) -> Frame {
+    let ys = c
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .flat_map(|p| [p.mean, p.lo, p.hi]);
     let (w, h) = c.size;
-    let small = c.class.split(' ').any(|c| c == "small");
     let yscale = Scale::covering(ys, false);
     let (ylo, yhi) = yscale.bounds();
     let (yt, ystep) = nice_ticks(ylo, yhi, 6);
@@ -430,7 +439,7 @@ pub fn chart(c: &Chart) -> String {
         .map(|v| (c.y.tick)(*v, ystep).chars().count())
         .max()
         .unwrap_or(4) as f64;
-    let frame = Frame {
+    Frame {
         w,
         h,
         left: widest * if small { 6.0 } else { 6.6 } + if small { 14.0 } else { 34.0 },
@@ -439,7 +448,95 @@ pub fn chart(c: &Chart) -> String {
         bottom: if small { 24.0 } else { 44.0 },
         x: xscale,
         y: yscale,
+    }
+}
+
+/// The band and the line of one run of finite points of a series.
+fn run_marks(out: &mut String, frame: &Frame, run: &[Point], marks: Marks, style: usize) {
+    let (colour, dash) = style_of(style);
+    if marks.band && run.len() > 1 && run.iter().any(|p| p.hi > p.lo) {
+        let upper = run
+            .iter()
+            .map(|p| format!("{:.1},{:.1}", frame.px(p.x), frame.py(p.hi)));
+        let lower = run
+            .iter()
+            .rev()
+            .map(|p| format!("{:.1},{:.1}", frame.px(p.x), frame.py(p.lo)));
+        let _ = write!(
+            out,
+            "<polygon class=\"band\" fill=\"{colour}\" points=\"{}\"/>",
+            upper.chain(lower).collect::<Vec<_>>().join(" ")
+        );
+    }
+    if marks.line && run.len() > 1 {
+        let pts: Vec<String> = run
+            .iter()
+            .map(|p| format!("{:.1},{:.1}", frame.px(p.x), frame.py(p.mean)))
+            .collect();
+        let _ = write!(
+            out,
+            "<polyline class=\"line\" stroke=\"{colour}\" stroke-dasharray=\"{dash}\" points=\"{}\"/>",
+            pts.join(" ")
+        );
+    }
+}
+
+/// The whisker (when drawn) and the hoverable dot of one point.
+fn point_marks(out: &mut String, frame: &Frame, p: &Point, whiskers: bool, colour: &str) {
+    let (px, py) = (frame.px(p.x), frame.py(p.mean));
+    if whiskers && p.hi > p.lo {
+        let (a, b) = (frame.py(p.lo), frame.py(p.hi));
+        let _ = write!(
+            out,
+            "<path class=\"whisker\" stroke=\"{colour}\" d=\"M{px:.1} {a:.1}V{b:.1}M{:.1} {a:.1}h10M{:.1} {b:.1}h10\"/>",
+            px - 5.0,
+            px - 5.0
+        );
+    }
+    let class = if p.mark { "pt mark" } else { "pt" };
+    let _ = write!(
+        out,
+        "<circle class=\"{class}\" cx=\"{px:.1}\" cy=\"{py:.1}\" r=\"{}\" fill=\"{colour}\">{}</circle>",
+        if p.mark { 5 } else { 4 },
+        title(&p.tip)
+    );
+}
+
+/// One series as an SVG group: bands and lines per run, then a dot per finite point.
+fn series_group(out: &mut String, frame: &Frame, s: &Series, marks: Marks) {
+    let (colour, _) = style_of(s.style);
+    let key = if s.key.is_empty() {
+        String::new()
+    } else {
+        format!(" data-cfg=\"{}\"", attr(&s.key))
     };
+    let _ = write!(
+        out,
+        "<g class=\"series\"{key}><title>{}</title>",
+        escape(&s.label)
+    );
+    for run in runs(&s.points) {
+        run_marks(out, frame, run, marks, s.style);
+    }
+    for p in s.points.iter().filter(|p| p.mean.is_finite()) {
+        point_marks(out, frame, p, marks.whiskers, colour);
+    }
+    out.push_str("</g>");
+}
+
+/// A chart of series as a `<figure>`: caption, inline SVG, legend.
+pub fn chart(c: &Chart) -> String {
+    let xs: Vec<f64> = c
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .map(|p| p.x)
+        .collect();
+    let x_log = c.x.log && xs.iter().all(|x| *x > 0.0);
+    let xscale = x_scale(c, &xs, x_log);
+    let (w, h) = c.size;
+    let small = c.class.split(' ').any(|c| c == "small");
+    let frame = chart_frame(c, xscale, small);
     let xt = x_ticks(&c.x, xscale, num_tick, if small { 5 } else { 12 });
     let mut out = String::new();
     let _ = write!(
@@ -453,64 +550,7 @@ pub fn chart(c: &Chart) -> String {
     );
     frame.axes(&mut out, &xt, &c.y, &c.x.label, !small);
     for s in c.series {
-        let (colour, dash) = style_of(s.style);
-        let key = if s.key.is_empty() {
-            String::new()
-        } else {
-            format!(" data-cfg=\"{}\"", attr(&s.key))
-        };
-        let _ = write!(
-            out,
-            "<g class=\"series\"{key}><title>{}</title>",
-            escape(&s.label)
-        );
-        for run in runs(&s.points) {
-            if c.marks.band && run.len() > 1 && run.iter().any(|p| p.hi > p.lo) {
-                let upper = run
-                    .iter()
-                    .map(|p| format!("{:.1},{:.1}", frame.px(p.x), frame.py(p.hi)));
-                let lower = run
-                    .iter()
-                    .rev()
-                    .map(|p| format!("{:.1},{:.1}", frame.px(p.x), frame.py(p.lo)));
-                let _ = write!(
-                    out,
-                    "<polygon class=\"band\" fill=\"{colour}\" points=\"{}\"/>",
-                    upper.chain(lower).collect::<Vec<_>>().join(" ")
-                );
-            }
-            if c.marks.line && run.len() > 1 {
-                let pts: Vec<String> = run
-                    .iter()
-                    .map(|p| format!("{:.1},{:.1}", frame.px(p.x), frame.py(p.mean)))
-                    .collect();
-                let _ = write!(
-                    out,
-                    "<polyline class=\"line\" stroke=\"{colour}\" stroke-dasharray=\"{dash}\" points=\"{}\"/>",
-                    pts.join(" ")
-                );
-            }
-        }
-        for p in s.points.iter().filter(|p| p.mean.is_finite()) {
-            let (px, py) = (frame.px(p.x), frame.py(p.mean));
-            if c.marks.whiskers && p.hi > p.lo {
-                let (a, b) = (frame.py(p.lo), frame.py(p.hi));
-                let _ = write!(
-                    out,
-                    "<path class=\"whisker\" stroke=\"{colour}\" d=\"M{px:.1} {a:.1}V{b:.1}M{:.1} {a:.1}h10M{:.1} {b:.1}h10\"/>",
-                    px - 5.0,
-                    px - 5.0
-                );
-            }
-            let class = if p.mark { "pt mark" } else { "pt" };
-            let _ = write!(
-                out,
-                "<circle class=\"{class}\" cx=\"{px:.1}\" cy=\"{py:.1}\" r=\"{}\" fill=\"{colour}\">{}</circle>",
-                if p.mark { 5 } else { 4 },
-                title(&p.tip)
-            );
-        }
-        out.push_str("</g>");
+        series_group(&mut out, &frame, s, c.marks);
     }
     out.push_str("</svg>");
     if c.marks.legend {
