@@ -397,14 +397,42 @@ fn parse_version(text: &str) -> std::result::Result<Parsed, String> {
     }
 }
 
-/// Reads one file's history: its versions (oldest first) and series.
-fn file_history(
+/// A file's readable versions, oldest first, with their parsed values and the file's kind.
+struct ReadVersions {
+    versions: Vec<Version>,
+    parsed: Vec<Parsed>,
+    kind: Option<Kind>,
+}
+
+/// The parsed text of `path` at `commit`; `None` (with a note) when unreadable or unparsable.
+fn read_version(
     root: &Path,
     path: &str,
-    testbed: &str,
-    rule: &StepRule,
+    commit: &Commit,
     notes: &mut Vec<String>,
-) -> Result<Option<FileHistory>> {
+) -> Option<Parsed> {
+    let text = match git(root, &["show", &format!("{}:{path}", commit.sha)]) {
+        Ok(t) => t,
+        Err(e) => {
+            notes.push(format!(
+                "{path} at {}: not readable ({e}); skipped",
+                commit.short
+            ));
+            return None;
+        }
+    };
+    match parse_version(&text) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            notes.push(format!("{path} at {}: {e}; skipped", commit.short));
+            None
+        }
+    }
+}
+
+/// Reads every committed version of `path`, oldest first; skips (with a note) versions that
+/// cannot be read or change the file's kind.
+fn read_versions(root: &Path, path: &str, notes: &mut Vec<String>) -> Result<ReadVersions> {
     let mut commits = parse_log(&git(
         root,
         &["log", LOG_FORMAT, "--diff-filter=ACMRT", "--", path],
@@ -414,22 +442,8 @@ fn file_history(
     let mut parsed: Vec<Parsed> = Vec::new();
     let mut kind = None;
     for commit in commits {
-        let text = match git(root, &["show", &format!("{}:{path}", commit.sha)]) {
-            Ok(t) => t,
-            Err(e) => {
-                notes.push(format!(
-                    "{path} at {}: not readable ({e}); skipped",
-                    commit.short
-                ));
-                continue;
-            }
-        };
-        let p = match parse_version(&text) {
-            Ok(p) => p,
-            Err(e) => {
-                notes.push(format!("{path} at {}: {e}; skipped", commit.short));
-                continue;
-            }
+        let Some(p) = read_version(root, path, &commit, notes) else {
+            continue;
         };
         if kind.is_some_and(|k| k != p.kind) {
             notes.push(format!("{path} at {}: changed kind; skipped", commit.short));
@@ -457,60 +471,98 @@ fn file_history(
         });
         parsed.push(p);
     }
-    let Some(kind) = kind else {
+    Ok(ReadVersions {
+        versions,
+        parsed,
+        kind,
+    })
+}
+
+/// What the series of one file are built from: the file, its kind, versions and the rule.
+struct SeriesContext<'a> {
+    path: &'a str,
+    kind: Kind,
+    rule: &'a StepRule,
+    versions: &'a [Version],
+    parsed: &'a [Parsed],
+}
+
+impl SeriesContext<'_> {
+    /// The series `id`: its points over the versions that have it, and the changes between them.
+    fn series(&self, id: &str) -> Series {
+        let points: Vec<Point> = self
+            .parsed
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let &(estimate, ci_low, ci_high) = p.values.get(id)?;
+                Some(Point {
+                    version: i,
+                    estimate,
+                    ci_low,
+                    ci_high,
+                })
+            })
+            .collect();
+        let changes = points
+            .windows(2)
+            .map(|w| self.change(id, w[0], w[1]))
+            .collect();
+        Series {
+            id: id.to_string(),
+            points,
+            changes,
+        }
+    }
+
+    /// The change of series `id` from point `a` to the next point `b`.
+    fn change(&self, id: &str, a: Point, b: Point) -> Change {
+        let (kind, rule) = (self.kind, self.rule);
+        let v = &self.versions[b.version];
+        let machine_changed =
+            (a.version + 1..=b.version).any(|i| !self.versions[i].machine_changes.is_empty());
+        Change {
+            file: self.path.to_string(),
+            series: id.to_string(),
+            before: a,
+            after: b,
+            commit: v.commit.clone(),
+            text: kind.change(a.estimate, b.estimate),
+            size: rule.size(kind, &a, &b),
+            disjoint: disjoint(&a, &b),
+            step: rule.is_step(kind, &a, &b),
+            worse: kind.worse(a.estimate, b.estimate),
+            machine_changed,
+        }
+    }
+}
+
+/// Reads one file's history: its versions (oldest first) and series.
+fn file_history(
+    root: &Path,
+    path: &str,
+    testbed: &str,
+    rule: &StepRule,
+    notes: &mut Vec<String>,
+) -> Result<Option<FileHistory>> {
+    let read = read_versions(root, path, notes)?;
+    let Some(kind) = read.kind else {
         return Ok(None);
     };
-    let ids: BTreeSet<&String> = parsed.iter().flat_map(|p| p.values.keys()).collect();
-    let series = ids
-        .into_iter()
-        .map(|id| {
-            let points: Vec<Point> = parsed
-                .iter()
-                .enumerate()
-                .filter_map(|(i, p)| {
-                    let &(estimate, ci_low, ci_high) = p.values.get(id)?;
-                    Some(Point {
-                        version: i,
-                        estimate,
-                        ci_low,
-                        ci_high,
-                    })
-                })
-                .collect();
-            let changes = points
-                .windows(2)
-                .map(|w| {
-                    let (a, b) = (w[0], w[1]);
-                    let v = &versions[b.version];
-                    let machine_changed = (a.version + 1..=b.version)
-                        .any(|i| !versions[i].machine_changes.is_empty());
-                    Change {
-                        file: path.to_string(),
-                        series: id.clone(),
-                        before: a,
-                        after: b,
-                        commit: v.commit.clone(),
-                        text: kind.change(a.estimate, b.estimate),
-                        size: rule.size(kind, &a, &b),
-                        disjoint: disjoint(&a, &b),
-                        step: rule.is_step(kind, &a, &b),
-                        worse: kind.worse(a.estimate, b.estimate),
-                        machine_changed,
-                    }
-                })
-                .collect();
-            Series {
-                id: id.clone(),
-                points,
-                changes,
-            }
-        })
-        .collect();
+    let ids: BTreeSet<&String> = read.parsed.iter().flat_map(|p| p.values.keys()).collect();
+    let cx = SeriesContext {
+        path,
+        kind,
+        rule,
+        versions: &read.versions,
+        parsed: &read.parsed,
+    };
+    let series = ids.into_iter().map(|id| cx.series(id)).collect();
     Ok(Some(FileHistory {
         path: path.to_string(),
         testbed: testbed.to_string(),
         kind,
-        versions,
+        versions: read.versions,
         series,
     }))
 }
