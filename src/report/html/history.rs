@@ -10,7 +10,9 @@
 
 use super::page::{Td, attr, escape, facts, shell, table};
 use super::svg::{self, Chart, Marks, Point, Series, XAxis, YAxis};
-use crate::baseline::history::{Change, Commit, FileHistory, History, Kind};
+use crate::baseline::history::{
+    Change, Commit, FileHistory, History, Kind, Point as HistoryPoint, Series as HistorySeries,
+};
 use crate::format::MISSING;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -197,70 +199,54 @@ fn versions_table(f: &FileHistory) -> String {
     table("versions", &headers, &rows)
 }
 
-/// The small chart of one series over the file's versions.
-fn series_chart(f: &FileHistory, fi: usize, si: usize) -> String {
-    let s = &f.series[si];
-    let points: Vec<Point> = s
-        .points
-        .iter()
-        .map(|p| {
-            let v = &f.versions[p.version];
-            let change = s.changes.iter().find(|c| c.after.version == p.version);
-            let ci = if p.ci_low.is_finite() && p.ci_high.is_finite() {
-                format!("[{}, {}]", f.kind.value(p.ci_low), f.kind.value(p.ci_high))
-            } else {
-                "(no interval)".into()
-            };
-            let mut tip = format!(
-                "{} · {}\n{}\n{}: {} {ci}",
-                v.commit.short,
-                short_date(&v.commit.date),
-                v.commit.subject,
-                match f.kind {
-                    Kind::Timing => "mean time",
-                    Kind::Accuracy => "mean test accuracy",
-                },
-                f.kind.value(p.estimate)
-            );
-            if let Some(c) = change {
-                let _ = write!(
-                    tip,
-                    "\n{} vs previous version{}",
-                    c.text,
-                    if c.step { " — a step" } else { "" }
-                );
-            }
-            Point {
-                x: p.version as f64,
-                mean: p.estimate,
-                lo: if p.ci_low.is_finite() {
-                    p.ci_low
-                } else {
-                    p.estimate
-                },
-                hi: if p.ci_high.is_finite() {
-                    p.ci_high
-                } else {
-                    p.estimate
-                },
-                tip,
-                mark: change.is_some_and(|c| c.step),
-            }
-        })
-        .collect();
-    let series = [Series {
-        label: s.id.clone(),
-        key: String::new(),
-        style: 0,
-        points,
-    }];
-    let ticks = f
-        .versions
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (i as f64, v.commit.short.chars().take(7).collect()))
-        .collect();
-    let steps = s.changes.iter().filter(|c| c.step).count();
+/// The chart point of one version's value: its whisker ends, hover text and step mark.
+fn chart_point(f: &FileHistory, s: &HistorySeries, p: &HistoryPoint) -> Point {
+    let v = &f.versions[p.version];
+    let change = s.changes.iter().find(|c| c.after.version == p.version);
+    let ci = if p.ci_low.is_finite() && p.ci_high.is_finite() {
+        format!("[{}, {}]", f.kind.value(p.ci_low), f.kind.value(p.ci_high))
+    } else {
+        "(no interval)".into()
+    };
+    let mut tip = format!(
+        "{} · {}\n{}\n{}: {} {ci}",
+        v.commit.short,
+        short_date(&v.commit.date),
+        v.commit.subject,
+        match f.kind {
+            Kind::Timing => "mean time",
+            Kind::Accuracy => "mean test accuracy",
+        },
+        f.kind.value(p.estimate)
+    );
+    if let Some(c) = change {
+        let _ = write!(
+            tip,
+            "\n{} vs previous version{}",
+            c.text,
+            if c.step { " — a step" } else { "" }
+        );
+    }
+    Point {
+        x: p.version as f64,
+        mean: p.estimate,
+        lo: if p.ci_low.is_finite() {
+            p.ci_low
+        } else {
+            p.estimate
+        },
+        hi: if p.ci_high.is_finite() {
+            p.ci_high
+        } else {
+            p.estimate
+        },
+        tip,
+        mark: change.is_some_and(|c| c.step),
+    }
+}
+
+/// A series chart's title: its id, the version it first appears in, its number of steps.
+fn chart_title(f: &FileHistory, s: &HistorySeries, steps: usize) -> String {
     let mut title = s.id.clone();
     if let Some(first) = s.points.first().filter(|p| p.version > 0) {
         let _ = write!(
@@ -276,9 +262,29 @@ fn series_chart(f: &FileHistory, fi: usize, si: usize) -> String {
             if steps == 1 { "" } else { "s" }
         );
     }
+    title
+}
+
+/// The small chart of one series over the file's versions.
+fn series_chart(f: &FileHistory, fi: usize, si: usize) -> String {
+    let s = &f.series[si];
+    let points: Vec<Point> = s.points.iter().map(|p| chart_point(f, s, p)).collect();
+    let series = [Series {
+        label: s.id.clone(),
+        key: String::new(),
+        style: 0,
+        points,
+    }];
+    let ticks = f
+        .versions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i as f64, v.commit.short.chars().take(7).collect()))
+        .collect();
+    let steps = s.changes.iter().filter(|c| c.step).count();
     svg::chart(&Chart {
         id: &chart_id(fi, si),
-        title: &title,
+        title: &chart_title(f, s, steps),
         x: XAxis {
             label: "commit".into(),
             log: false,
@@ -307,16 +313,11 @@ fn series_chart(f: &FileHistory, fi: usize, si: usize) -> String {
     })
 }
 
-/// The whole `history.html`; `top` is the length of the largest-changes table.
-pub fn render(h: &History, top: usize) -> String {
-    let testbeds: Vec<&str> = {
-        let mut t: Vec<&str> = h.files.iter().map(|f| f.testbed.as_str()).collect();
-        t.dedup();
-        t
-    };
-    let mut body = String::new();
+/// The page header: title and badges, the lead, the notes as banners, the table of contents.
+fn header(h: &History, testbeds: &[&str]) -> String {
+    let mut out = String::new();
     let _ = write!(
-        body,
+        out,
         "<header><h1>Baseline history: {}</h1><div class=\"badges\"><span class=\"badge\">HEAD <code>{}</code></span><span class=\"badge\">{} file{}</span>{}</div>",
         escape(&testbeds.join(", ")),
         escape(&h.head.short),
@@ -329,7 +330,7 @@ pub fn render(h: &History, top: usize) -> String {
         }
     );
     let _ = write!(
-        body,
+        out,
         "<p class=\"lead\">Every committed version of the baselines in <code>{}</code>, read from git at {} ({}, “{}”). \
          Each chart is one benchmark (or configuration) over the commits that re-saved its file: the estimate with its confidence interval; hover a point for the commit.</p>",
         escape(&h.repo),
@@ -338,31 +339,42 @@ pub fn render(h: &History, top: usize) -> String {
         escape(&h.head.subject)
     );
     for n in &h.notes {
-        let _ = write!(body, "<div class=\"banner\">{}</div>", escape(n));
+        let _ = write!(out, "<div class=\"banner\">{}</div>", escape(n));
     }
-    body.push_str(
+    out.push_str(
         "<nav class=\"toc\"><a href=\"#steps\">Steps</a><a href=\"#largest\">Largest changes</a>",
     );
     for (fi, f) in h.files.iter().enumerate() {
-        let _ = write!(body, "<a href=\"#file-{fi}\">{}</a>", escape(&f.path));
+        let _ = write!(out, "<a href=\"#file-{fi}\">{}</a>", escape(&f.path));
     }
-    body.push_str("</nav></header>");
+    out.push_str("</nav></header>");
+    out
+}
 
+/// The steps section: the rule and the table of detected steps.
+fn steps_section(h: &History) -> String {
     let steps = h.steps();
+    let mut out = String::new();
     let _ = write!(
-        body,
+        out,
         "<section id=\"steps\"><h2>Steps</h2><p class=\"note\">Rule: {}. A step is attributed to the commit that saved the new value; the code change behind it lies in the commits since the previous version (“commits in range”).</p>",
         escape(&h.rule.describe())
     );
     if steps.is_empty() {
-        body.push_str("<p>No steps: no change between consecutive versions meets the rule.</p>");
+        out.push_str("<p>No steps: no change between consecutive versions meets the rule.</p>");
     } else {
-        body.push_str(&changes_table(h, &steps));
+        out.push_str(&changes_table(h, &steps));
     }
-    body.push_str("</section>");
+    out.push_str("</section>");
+    out
+}
+
+/// The largest-changes section: the `top` largest changes, steps or not.
+fn largest_section(h: &History, top: usize) -> String {
     let largest = h.largest(top);
+    let mut out = String::new();
     let _ = write!(
-        body,
+        out,
         "<section id=\"largest\"><h2>Largest changes</h2><p class=\"note\">The {} largest changes between consecutive versions, by size relative to the rule's threshold ({}% for times, {} accuracy point{} for accuracies), steps or not.</p>",
         largest.len(),
         h.rule.timing_pct,
@@ -374,42 +386,61 @@ pub fn render(h: &History, top: usize) -> String {
         }
     );
     if largest.is_empty() {
-        body.push_str("<p>No changes yet: every file has a single version.</p>");
+        out.push_str("<p>No changes yet: every file has a single version.</p>");
     } else {
-        body.push_str(&changes_table(h, &largest));
+        out.push_str(&changes_table(h, &largest));
     }
-    body.push_str("</section>");
+    out.push_str("</section>");
+    out
+}
 
+/// One baseline file's section: what it holds, its versions, a small chart per series.
+fn file_section(fi: usize, f: &FileHistory) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<section class=\"file\" id=\"file-{fi}\"><h2><code>{}</code></h2>",
+        escape(&f.path)
+    );
+    out.push_str(&facts(&[
+        (
+            "holds",
+            match f.kind {
+                Kind::Timing => format!(
+                    "{} benchmarks: criterion's mean time per iteration with its bootstrap CI",
+                    f.series.len()
+                ),
+                Kind::Accuracy => format!(
+                    "{} configurations: mean test accuracy over seeds with its Student-t CI",
+                    f.series.len()
+                ),
+            },
+        ),
+        ("testbed", f.testbed.clone()),
+        ("versions", f.versions.len().to_string()),
+    ]));
+    out.push_str("<h3>Versions</h3>");
+    out.push_str(&versions_table(f));
+    out.push_str("<div class=\"figs small\">");
+    for si in 0..f.series.len() {
+        out.push_str(&series_chart(f, fi, si));
+    }
+    out.push_str("</div></section>");
+    out
+}
+
+/// The whole `history.html`; `top` is the length of the largest-changes table.
+pub fn render(h: &History, top: usize) -> String {
+    let testbeds: Vec<&str> = {
+        let mut t: Vec<&str> = h.files.iter().map(|f| f.testbed.as_str()).collect();
+        t.dedup();
+        t
+    };
+    let mut body = header(h, &testbeds);
+    body.push_str(&steps_section(h));
+    body.push_str(&largest_section(h, top));
     for (fi, f) in h.files.iter().enumerate() {
-        let _ = write!(
-            body,
-            "<section class=\"file\" id=\"file-{fi}\"><h2><code>{}</code></h2>",
-            escape(&f.path)
-        );
-        body.push_str(&facts(&[
-            (
-                "holds",
-                match f.kind {
-                    Kind::Timing => format!(
-                        "{} benchmarks: criterion's mean time per iteration with its bootstrap CI",
-                        f.series.len()
-                    ),
-                    Kind::Accuracy => format!(
-                        "{} configurations: mean test accuracy over seeds with its Student-t CI",
-                        f.series.len()
-                    ),
-                },
-            ),
-            ("testbed", f.testbed.clone()),
-            ("versions", f.versions.len().to_string()),
-        ]));
-        body.push_str("<h3>Versions</h3>");
-        body.push_str(&versions_table(f));
-        body.push_str("<div class=\"figs small\">");
-        for si in 0..f.series.len() {
-            body.push_str(&series_chart(f, fi, si));
-        }
-        body.push_str("</div></section>");
+        body.push_str(&file_section(fi, f));
     }
     let _ = write!(
         body,
