@@ -182,99 +182,171 @@ pub fn rm_anova_two_way(values: &[f64], a: usize, b: usize) -> Result<RmAnova, S
             ab: AnovaTerm::NAN,
         });
     }
-    let nf = n as f64;
-    let (af, bf) = (a as f64, b as f64);
-    let at = |r: &[f64], i: usize, j: usize| r[i * b + j];
-
-    // Marginal means: grand, per subject, per cell, per A level, per B level, per (A, subject)
-    // and per (B, subject).
-    let grand = rows.iter().flat_map(|r| r.iter()).sum::<f64>() / (nf * af * bf);
-    let subj: Vec<f64> = rows
-        .iter()
-        .map(|r| r.iter().sum::<f64>() / (af * bf))
-        .collect();
-    let a_subj: Vec<Vec<f64>> = rows
-        .iter()
-        .map(|r| {
-            (0..a)
-                .map(|i| (0..b).map(|j| at(r, i, j)).sum::<f64>() / bf)
-                .collect()
-        })
-        .collect();
-    let b_subj: Vec<Vec<f64>> = rows
-        .iter()
-        .map(|r| {
-            (0..b)
-                .map(|j| (0..a).map(|i| at(r, i, j)).sum::<f64>() / af)
-                .collect()
-        })
-        .collect();
-    let cell: Vec<f64> = (0..a * b)
-        .map(|c| rows.iter().map(|r| r[c]).sum::<f64>() / nf)
-        .collect();
-    let a_mean: Vec<f64> = (0..a)
-        .map(|i| a_subj.iter().map(|m| m[i]).sum::<f64>() / nf)
-        .collect();
-    let b_mean: Vec<f64> = (0..b)
-        .map(|j| b_subj.iter().map(|m| m[j]).sum::<f64>() / nf)
-        .collect();
-
-    let sq = |x: f64| x * x;
-    let ss_a = nf * bf * a_mean.iter().map(|&m| sq(m - grand)).sum::<f64>();
-    let ss_b = nf * af * b_mean.iter().map(|&m| sq(m - grand)).sum::<f64>();
-    let mut ss_ab = 0.0;
-    for i in 0..a {
-        for j in 0..b {
-            ss_ab += sq(cell[i * b + j] - a_mean[i] - b_mean[j] + grand);
-        }
-    }
-    ss_ab *= nf;
-    let (mut ss_as, mut ss_bs, mut ss_abs) = (0.0, 0.0, 0.0);
-    for (s, r) in rows.iter().enumerate() {
-        for i in 0..a {
-            ss_as += bf * sq(a_subj[s][i] - a_mean[i] - subj[s] + grand);
-        }
-        for j in 0..b {
-            ss_bs += af * sq(b_subj[s][j] - b_mean[j] - subj[s] + grand);
-        }
-        for i in 0..a {
-            for j in 0..b {
-                // Residual: the cell's deviation after removing every lower-order effect.
-                let fitted = cell[i * b + j] + a_subj[s][i] - a_mean[i] + b_subj[s][j]
-                    - b_mean[j]
-                    - (subj[s] - grand);
-                ss_abs += sq(at(r, i, j) - fitted);
-            }
-        }
-    }
-
-    let (da, db, ds) = (af - 1.0, bf - 1.0, nf - 1.0);
-    let ha = helmert(a);
-    let hb = helmert(b);
-    // Contrast scores per subject: A on the A means, B on the B means, A×B on the cells.
-    let za: Vec<Vec<f64>> = a_subj.iter().map(|m| apply(&ha, m)).collect();
-    let zb: Vec<Vec<f64>> = b_subj.iter().map(|m| apply(&hb, m)).collect();
-    let zab: Vec<Vec<f64>> = rows
-        .iter()
-        .map(|r| {
-            ha.iter()
-                .flat_map(|ca| {
-                    hb.iter().map(move |cb| {
-                        (0..a)
-                            .map(|i| ca[i] * (0..b).map(|j| cb[j] * at(r, i, j)).sum::<f64>())
-                            .sum::<f64>()
-                    })
-                })
-                .collect()
-        })
-        .collect();
+    let m = Means::new(&rows, a, b);
+    let ss = m.sums_of_squares();
+    let (da, db, ds) = (a as f64 - 1.0, b as f64 - 1.0, n as f64 - 1.0);
+    let [eps_a, eps_b, eps_ab] = m.gg_epsilons();
     Ok(RmAnova {
         subjects: n,
         dropped_subjects: dropped,
-        a: AnovaTerm::new(ss_a, da, ss_as, da * ds, gg_epsilon(&za)),
-        b: AnovaTerm::new(ss_b, db, ss_bs, db * ds, gg_epsilon(&zb)),
-        ab: AnovaTerm::new(ss_ab, da * db, ss_abs, da * db * ds, gg_epsilon(&zab)),
+        a: AnovaTerm::new(ss.a, da, ss.a_subj, da * ds, eps_a),
+        b: AnovaTerm::new(ss.b, db, ss.b_subj, db * ds, eps_b),
+        ab: AnovaTerm::new(ss.ab, da * db, ss.ab_subj, da * db * ds, eps_ab),
     })
+}
+
+/// The sums of squares of the effects and of their interactions with the subjects.
+struct SumsOfSquares {
+    a: f64,
+    b: f64,
+    ab: f64,
+    a_subj: f64,
+    b_subj: f64,
+    ab_subj: f64,
+}
+
+/// The complete subjects' rows of an `a × b` design with their marginal means.
+struct Means<'r> {
+    rows: &'r [&'r [f64]],
+    a: usize,
+    b: usize,
+    /// Grand mean.
+    grand: f64,
+    /// Per subject.
+    subj: Vec<f64>,
+    /// Per (subject, A level), averaged over B.
+    a_subj: Vec<Vec<f64>>,
+    /// Per (subject, B level), averaged over A.
+    b_subj: Vec<Vec<f64>>,
+    /// Per cell `i·b + j`, over subjects.
+    cell: Vec<f64>,
+    /// Per A level.
+    a_mean: Vec<f64>,
+    /// Per B level.
+    b_mean: Vec<f64>,
+}
+
+impl<'r> Means<'r> {
+    /// Marginal means: grand, per subject, per cell, per A level, per B level, per (A,
+    /// subject) and per (B, subject). `rows` must not be empty.
+    fn new(rows: &'r [&'r [f64]], a: usize, b: usize) -> Self {
+        let nf = rows.len() as f64;
+        let (af, bf) = (a as f64, b as f64);
+        let at = |r: &[f64], i: usize, j: usize| r[i * b + j];
+        let grand = rows.iter().flat_map(|r| r.iter()).sum::<f64>() / (nf * af * bf);
+        let subj: Vec<f64> = rows
+            .iter()
+            .map(|r| r.iter().sum::<f64>() / (af * bf))
+            .collect();
+        let a_subj: Vec<Vec<f64>> = rows
+            .iter()
+            .map(|r| {
+                (0..a)
+                    .map(|i| (0..b).map(|j| at(r, i, j)).sum::<f64>() / bf)
+                    .collect()
+            })
+            .collect();
+        let b_subj: Vec<Vec<f64>> = rows
+            .iter()
+            .map(|r| {
+                (0..b)
+                    .map(|j| (0..a).map(|i| at(r, i, j)).sum::<f64>() / af)
+                    .collect()
+            })
+            .collect();
+        let cell: Vec<f64> = (0..a * b)
+            .map(|c| rows.iter().map(|r| r[c]).sum::<f64>() / nf)
+            .collect();
+        let a_mean: Vec<f64> = (0..a)
+            .map(|i| a_subj.iter().map(|m| m[i]).sum::<f64>() / nf)
+            .collect();
+        let b_mean: Vec<f64> = (0..b)
+            .map(|j| b_subj.iter().map(|m| m[j]).sum::<f64>() / nf)
+            .collect();
+        Means {
+            rows,
+            a,
+            b,
+            grand,
+            subj,
+            a_subj,
+            b_subj,
+            cell,
+            a_mean,
+            b_mean,
+        }
+    }
+
+    /// The textbook decomposition of the balanced table (Maxwell & Delaney, ch. 12).
+    fn sums_of_squares(&self) -> SumsOfSquares {
+        let (a, b, grand) = (self.a, self.b, self.grand);
+        let (nf, af, bf) = (self.rows.len() as f64, a as f64, b as f64);
+        let (subj, a_subj, b_subj) = (&self.subj, &self.a_subj, &self.b_subj);
+        let (cell, a_mean, b_mean) = (&self.cell, &self.a_mean, &self.b_mean);
+        let sq = |x: f64| x * x;
+        let ss_a = nf * bf * a_mean.iter().map(|&m| sq(m - grand)).sum::<f64>();
+        let ss_b = nf * af * b_mean.iter().map(|&m| sq(m - grand)).sum::<f64>();
+        let mut ss_ab = 0.0;
+        for i in 0..a {
+            for j in 0..b {
+                ss_ab += sq(cell[i * b + j] - a_mean[i] - b_mean[j] + grand);
+            }
+        }
+        ss_ab *= nf;
+        let (mut ss_as, mut ss_bs, mut ss_abs) = (0.0, 0.0, 0.0);
+        for (s, r) in self.rows.iter().enumerate() {
+            for i in 0..a {
+                ss_as += bf * sq(a_subj[s][i] - a_mean[i] - subj[s] + grand);
+            }
+            for j in 0..b {
+                ss_bs += af * sq(b_subj[s][j] - b_mean[j] - subj[s] + grand);
+            }
+            for i in 0..a {
+                for j in 0..b {
+                    // Residual: the cell's deviation after removing every lower-order effect.
+                    let fitted = cell[i * b + j] + a_subj[s][i] - a_mean[i] + b_subj[s][j]
+                        - b_mean[j]
+                        - (subj[s] - grand);
+                    ss_abs += sq(r[i * b + j] - fitted);
+                }
+            }
+        }
+        SumsOfSquares {
+            a: ss_a,
+            b: ss_b,
+            ab: ss_ab,
+            a_subj: ss_as,
+            b_subj: ss_bs,
+            ab_subj: ss_abs,
+        }
+    }
+
+    /// The Greenhouse–Geisser ε of A, B and A×B, from contrast scores per subject: A on the
+    /// A means, B on the B means, A×B on the cells (Helmert contrasts, their Kronecker
+    /// product for A×B).
+    fn gg_epsilons(&self) -> [f64; 3] {
+        let (a, b) = (self.a, self.b);
+        let ha = helmert(a);
+        let hb = helmert(b);
+        let za: Vec<Vec<f64>> = self.a_subj.iter().map(|m| apply(&ha, m)).collect();
+        let zb: Vec<Vec<f64>> = self.b_subj.iter().map(|m| apply(&hb, m)).collect();
+        let zab: Vec<Vec<f64>> = self
+            .rows
+            .iter()
+            .map(|r| {
+                ha.iter()
+                    .flat_map(|ca| {
+                        hb.iter().map(move |cb| {
+                            (0..a)
+                                .map(|i| ca[i] * (0..b).map(|j| cb[j] * r[i * b + j]).sum::<f64>())
+                                .sum::<f64>()
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        [gg_epsilon(&za), gg_epsilon(&zb), gg_epsilon(&zab)]
+    }
 }
 
 /// The `(k − 1) × k` orthonormal Helmert contrasts: row `r` (1-based) is `1/√(r(r+1))` on
