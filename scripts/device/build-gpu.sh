@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
     --cpu) kind=cpu ;;
     --with-cuda-runtime) runtime=(--with-cuda-runtime) ;;
     --dist) dist=$2; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "build-gpu: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -67,7 +67,7 @@ exe = [m["executable"] for m in map(json.loads, sys.stdin)
        if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "training"
        and "bench" in m["target"]["kind"] and m.get("executable")]
 print(exe[-1] if exe else "")')
-[ -n "$bench" ] && [ -x "$bench" ] || { say "no bench executable found"; exit 1; }
+if [ -z "$bench" ] || [ ! -x "$bench" ]; then say "no bench executable found"; exit 1; fi
 
 rm -rf "$dist"
 mkdir -p "$dist"
@@ -87,6 +87,7 @@ strip --strip-all "$dist/trainbench" "$dist/training"
   [ -z "$(git status --porcelain --untracked-files=no)" ] || sha="$sha-dirty"
   echo "trainbench_git=$sha"
   echo "built_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  # shellcheck disable=SC1091
   echo "built_on=$(. /etc/os-release && echo "$PRETTY_NAME"), $(ldd --version | head -n 1)"
   echo "rustc=$(rustc -V)"
   echo "glibc_needed=$(objdump -T "$dist/trainbench" "$dist/training" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -n 1)"

@@ -32,6 +32,8 @@
 #   cpu-ref         replicas for jsc-tiny on this machine's CPU: flex and tch, 1 thread
 #   bench-replicas-10x  criterion group replicas for jsc-toy-10x
 # then, always: timing.json (trainbench baseline save-timing), summary.md, the tarball.
+# The steps are bash -c strings, single-quoted so that they print as they run:
+# shellcheck disable=SC2016
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -45,7 +47,7 @@ backend=""
 torch_lib=""
 testbed=""
 dry=0
-usage() { sed -n '2,36p' "$0"; }
+usage() { sed -n '2,34p' "$0"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift ;;
@@ -74,6 +76,7 @@ fi
 mkdir -p "$out" || exit 2
 out=$(cd "$out" && pwd)
 dist=$(cd "$dist" 2>/dev/null && pwd) || { echo "cuda-check: no folder $dist (build it with scripts/device/build-gpu.sh)" >&2; exit 2; }
+chmod +x "$dist/trainbench" "$dist/training" 2>/dev/null # in case a copy lost the mode
 work=$(mktemp -d "${TMPDIR:-/tmp}/cuda-check.XXXXXX") || exit 2
 # 15 s are kept for timing.json, the summary and the tarball.
 reserve=15
@@ -187,8 +190,9 @@ main() {
     fi'
 
   step ldd 30 '
-    ldd "$DIST/trainbench" "$DIST/training" | grep -E "^/|torch|c10|cuda|cudnn|cublas|gomp|not found"
-    ! ldd "$DIST/trainbench" "$DIST/training" | grep -q "not found"'
+    found=$(ldd "$DIST/trainbench" "$DIST/training" 2>&1)
+    grep -E "^/|torch|c10|cuda|cudnn|cublas|gomp|not found" <<<"$found"
+    ! grep -q "not found" <<<"$found"'
 
   step train 120 '
     "$DIST/trainbench" train --backend "$BACKEND" --model jsc-tiny --batch-size 256 --lr 1e-3 \
