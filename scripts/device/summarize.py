@@ -7,7 +7,9 @@ Reads every `<dir>/**/new/{benchmark.json,estimates.json}` (criterion 0.8's layo
 src/baseline/criterion.rs) and prints, per backend found:
   - train_epoch: one epoch of 50,000 rows per model x batch size (ms, and rows/s);
   - replicas: 10 seeds one after another vs as one replica group (ms per 10 seed-epochs,
-    and the speedup).
+    and the speedup);
+  - with several backends (cuda-check.sh's cpu-ref step), per model of the replicas group:
+    ms per seed-epoch, one seed and as replicas, side by side.
 Mean of criterion's estimate; with `--quick` that rests on 2 samples, so read it as +-5%.
 """
 import json
@@ -35,6 +37,13 @@ def load(root):
             elements = tp["Elements"]
         results[bench["full_id"]] = (est["mean"]["point_estimate"] / 1e9, elements)
     return results
+
+
+MODELS = ["jsc-tiny", "jsc-toy", "jsc-tiny-10x", "jsc-toy-10x"]  # benches/training.rs
+
+
+def order(model):
+    return (MODELS.index(model) if model in MODELS else len(MODELS), model)
 
 
 def ms(s):
@@ -69,7 +78,7 @@ def main(argv):
             reps.setdefault(m[1], {}).setdefault((m[2], int(m[3])), {})[m[4]] = (secs, elements)
     for backend, cells in sorted(epoch.items()):
         sizes = sorted({bs for _, bs in cells})
-        models = sorted({m for m, _ in cells}, key=lambda m: (m.replace("-10x", "~"), m))
+        models = sorted({m for m, _ in cells}, key=order)
         print(f"### train_epoch, {backend}: one epoch of 50,000 rows, ms (rows/s)\n")
         print("| model | " + " | ".join(f"bs {bs}" for bs in sizes) + " |")
         print("|---|" + "---|" * len(sizes))
@@ -94,6 +103,24 @@ def main(argv):
             print(f"| {model} | {bs} | {ms(seq[0]) if seq else ''} | "
                   f"{ms(rep[0]) if rep else ''} | {speed} |")
         print()
+    # Side by side: per model of the replicas group, ms per seed-epoch, one seed at a time
+    # (sequential / 10) and as replicas (replicas / 10), for every backend measured.
+    backends = sorted(reps)
+    models = sorted({m for cells in reps.values() for m, _ in cells}, key=order)
+    if len(backends) > 1:
+        for model in models:
+            print(f"### {model}: ms per seed-epoch (50,000 rows), one seed / as 10 replicas\n")
+            print("| batch | " + " | ".join(f"{b} one seed | {b} replicas" for b in backends) + " |")
+            print("|---|" + "---|---|" * len(backends))
+            sizes = sorted({bs for cells in reps.values() for m, bs in cells if m == model})
+            for bs in sizes:
+                row = []
+                for b in backends:
+                    modes = reps[b].get((model, bs), {})
+                    for mode in ("sequential", "replicas"):
+                        row.append(ms(modes[mode][0] / 10) if mode in modes else "")
+                print(f"| {bs} | " + " | ".join(row) + " |")
+            print()
     other = sorted(i for i in results if not i.startswith(("train_epoch/", "replicas/")))
     if other:
         print("### other benchmarks, ms\n")
