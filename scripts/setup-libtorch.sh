@@ -8,7 +8,8 @@
 #                                      to build here a binary that runs on the GPU machine against
 #                                      its own PyTorch 2.11.0+cu130 (docs/performance.md); with
 #                                      --with-cuda-runtime also the nvidia-* CUDA 13 libraries it
-#                                      loads, so that binary also runs here (CPU only, ~3 GB more)
+#                                      loads, so that binary also runs here (CPU only; 1.5 GB
+#                                      more to download, 2.2 GB unpacked)
 #
 # Everything is cached under ${TRAINBENCH_CACHE:-~/.cache/trainbench}; a second run reuses it
 # and only prints the line to use. The last line printed on stdout is always the one
@@ -32,7 +33,7 @@ while [ $# -gt 0 ]; do
     --torch) [ $# -ge 2 ] || { echo "setup-libtorch: --torch needs a version (2.9 or 2.11)" >&2; exit 2; }
              torch=$2; shift ;;
     --torch=*) torch=${1#--torch=} ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "setup-libtorch: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -57,7 +58,10 @@ if [ "$mode" = link-only ]; then
   # (same git sha) as the one installed there; its libraries get no rpath from our build.rs.
   LINK_VERSION=2.11.0
   dest="$CACHE/libtorch-$LINK_VERSION-cu130-link"
-  wheels="$CACHE/wheels"
+  # Wheels are downloaded into a temporary folder and deleted once unpacked.
+  work=$(mktemp -d "$CACHE/tmp.XXXXXX")
+  trap 'rm -rf "$work"' EXIT
+  wheels="$work/wheels"
   pip_download() {
     # pip matches manylinux tags exactly when --platform is given: name every glibc from
     # 2.12 to 2.28 (the torch wheel's), as the nvidia-* wheels use several of them.
@@ -120,7 +124,7 @@ PY
              nvidia-cufft==12.0.0.61 nvidia-cufile==1.15.1.6 nvidia-curand==10.4.0.35
              nvidia-cusparse==12.6.3.3 nvidia-nvjitlink==13.0.88 nvidia-cudnn-cu13==9.19.0.56
              nvidia-cusparselt-cu13==0.8.0 nvidia-nccl-cu13==2.28.9 nvidia-nvshmem-cu13==3.4.5)
-    say "downloading the CUDA 13 runtime wheels torch $LINK_VERSION loads (~3 GB): ${runtime[*]}"
+    say "downloading the CUDA 13 runtime wheels torch $LINK_VERSION loads (~1.5 GB): ${runtime[*]}"
     pip_download "${runtime[@]}"
     say "extracting their libraries into $dest/nvidia"
     rm -rf "$dest/nvidia"
@@ -150,7 +154,7 @@ PY
     for d in "$dest"/nvidia/*/lib; do libs="$libs:$d"; done
     say "to run the binary here (CPU only; CUDA not available): export LD_LIBRARY_PATH=$libs"
   else
-    say "to run the binary here as well, add --with-cuda-runtime (the CUDA 13 libraries, ~3 GB)"
+    say "to run the binary here as well, add --with-cuda-runtime (the CUDA 13 libraries, 2.2 GB)"
   fi
   say "then: cargo build --release --features tch (build.rs links libtorch_cuda, no rpath);"
   say "scripts/device/build-gpu.sh does all of it and packs dist/gpu/ for the GPU machine"
