@@ -590,48 +590,21 @@ pub fn analyse_sweep(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::data::DataSpec;
-    use crate::provenance::Provenance;
-    use crate::record::DataInfo;
-    use crate::train::{EpochRecord, TrainConfig, TrainOutcome};
 
     /// A two-epoch trial of configuration `id` with test accuracy `acc` (NaN if `diverged`).
+    /// The shared two-epoch fixture, diverged at epoch 1 (NaN losses and test metrics) when
+    /// `diverged`.
     pub(crate) fn record(id: &str, seed: u64, acc: f64, diverged: bool) -> TrialRecord {
-        let epoch = |e: usize, val_acc: f64| EpochRecord {
-            epoch: e,
-            lr: 1e-3,
-            train_loss: if diverged { f64::NAN } else { 1.0 },
-            train_acc: val_acc,
-            val_loss: 1.0,
-            val_acc,
-            train_seconds: 0.5,
-            eval_seconds: 0.1,
-        };
-        TrialRecord {
-            config: TrainConfig::default(),
-            data: DataInfo {
-                spec: DataSpec::default(),
-                fingerprint: "f".into(),
-                train_rows: 10,
-                val_rows: 1,
-                test_rows: 2,
-            },
-            outcome: TrainOutcome {
-                seed,
-                epochs: vec![epoch(1, acc - 0.1), epoch(2, acc)],
-                test_loss: 1.0,
-                test_acc: if diverged { f64::NAN } else { acc },
-                diverged_at: diverged.then_some(1),
-                total_seconds: 1.0,
-                replicas: 1,
-            },
-            diverged,
-            provenance: Provenance::collect(crate::backend::BackendKind::Flex),
-            study: Some("t".into()),
-            config_id: Some(id.into()),
-            quick: false,
-            group: None,
+        let mut r = crate::report::testing::record(id, seed, acc);
+        if diverged {
+            for e in &mut r.outcome.epochs {
+                e.train_loss = f64::NAN;
+            }
+            r.outcome.test_acc = f64::NAN;
+            r.outcome.diverged_at = Some(1);
+            r.diverged = true;
         }
+        r
     }
 
     fn view() -> SweepView {
