@@ -188,6 +188,31 @@ fn not_compiled(backend: &str, feature: &str) -> Error {
     ))
 }
 
+/// Opens a backend: `name` (e.g. `flex`, `tch-cuda:1`; default: flex, else the first
+/// compiled in) with `threads` threads (default: all available cores; more than the cores is
+/// refused: they only slow training down), and returns it with its device.
+pub fn open(name: Option<&str>, threads: Option<usize>) -> Result<(BackendKind, Device)> {
+    let kind = match name {
+        Some(b) => b.parse()?,
+        None => BackendKind::default_compiled()?,
+    };
+    let cores = available_cores();
+    let threads = match threads {
+        Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
+        Some(n) if n > cores => {
+            return Err(Error::Usage(format!(
+                "--threads {n}: this machine has {cores} core(s) available; more threads \
+                 than cores only slow training down (LibTorch's workers spin)"
+            )));
+        }
+        Some(n) => n,
+        None => cores,
+    };
+    let device = kind.device()?;
+    kind.set_threads(threads)?;
+    Ok((kind, device))
+}
+
 /// The number of CPU cores available to this process.
 pub fn available_cores() -> usize {
     std::thread::available_parallelism()

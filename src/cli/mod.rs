@@ -28,7 +28,6 @@ macro_rules! errln {
 
 mod baseline;
 mod data;
-mod dry_run;
 mod history;
 mod interrupt;
 mod jobs;
@@ -41,9 +40,9 @@ mod status;
 mod train;
 
 use clap::{Args, Parser, Subcommand};
+use trainbench::Result;
 use trainbench::backend::BackendKind;
 use trainbench::data::{DataSource, DataSpec, ValMode};
-use trainbench::{Error, Result};
 
 /// trainbench: training-hyperparameter studies of the MASE Lab 1 networks, with error bars.
 #[derive(Parser)]
@@ -92,25 +91,7 @@ pub struct BackendArgs {
 impl BackendArgs {
     /// Resolves the backend, sets its threads and returns it with its device.
     pub fn open(&self) -> Result<(BackendKind, burn::prelude::Device)> {
-        let kind = match &self.backend {
-            Some(b) => b.parse()?,
-            None => BackendKind::default_compiled()?,
-        };
-        let cores = trainbench::backend::available_cores();
-        let threads = match self.threads {
-            Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
-            Some(n) if n > cores => {
-                return Err(Error::Usage(format!(
-                    "--threads {n}: this machine has {cores} core(s) available; more threads \
-                     than cores only slow training down (LibTorch's workers spin)"
-                )));
-            }
-            Some(n) => n,
-            None => cores,
-        };
-        let device = kind.device()?;
-        kind.set_threads(threads)?;
-        Ok((kind, device))
+        trainbench::backend::open(self.backend.as_deref(), self.threads)
     }
 }
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use trainbench::data::DataSource;
 use trainbench::format::duration;
 use trainbench::report::input::{Experiment, RunInput};
-use trainbench::study::{Plan, PlanOptions, Ready, Replicas, Session, SessionOptions, Shard};
+use trainbench::study::{PlanOptions, Ready, Replicas, Session, SessionOptions, Shard};
 use trainbench::{Error, Result};
 
 #[derive(Args)]
@@ -142,20 +142,12 @@ pub fn run(args: RunArgs) -> Result<i32> {
         ));
     }
     let session = Session::prepare(&args.study, args.session_options()?)?;
-    // More processes than cores, or than trials to train, only cost memory and start-up.
-    let cores = trainbench::backend::available_cores();
-    let jobs = if jobs > cores.min(session.selected()).max(1) {
-        let bounded = cores.min(session.selected()).max(1);
-        errln!(
-            "note: --jobs {jobs} bounded to {bounded} ({cores} core(s), {} trial(s))",
-            session.selected()
-        );
-        bounded
-    } else {
-        jobs
-    };
+    let (jobs, note) = session.bounded_jobs(jobs);
+    if let Some(note) = note {
+        errln!("note: {note}");
+    }
     if args.dry_run {
-        super::dry_run::print_plan(&session, jobs);
+        out!("{}", trainbench::report::plan::render(&session, jobs));
         return Ok(0);
     }
     // Opened here even for --jobs, so that a missing backend or device is one error up front.
@@ -176,12 +168,11 @@ pub fn run(args: RunArgs) -> Result<i32> {
     }
     errln!("preparing data {} ...", session.data_spec().source);
     let selected = session.selected();
-    let shard = session.shard;
     let mut ready = session.start(backend, &device)?;
     for w in &ready.warnings {
         errln!("warning: {w}");
     }
-    errln!("{}", header(&ready, selected, shard));
+    errln!("{}", ready.describe());
     if ready.groups.is_empty() {
         outln!(
             "nothing to do: all {selected} trials are in {}",
@@ -220,33 +211,6 @@ pub fn run(args: RunArgs) -> Result<i32> {
         return Ok(130);
     }
     finish(ready, args.job).map(|()| 0)
-}
-
-/// The line that says what this run will do.
-fn header(ready: &Ready, selected: usize, shard: Option<Shard>) -> String {
-    let plan: &Plan = ready.plan();
-    format!(
-        "{}{}: {} configs × {} seeds = {} trials{}; {} already in {}, {} to run in {} group(s) \
-         (replicas {}), est. {} | data {} train rows, fingerprint {} | backend {}, {} threads",
-        plan.name,
-        if plan.quick { " (QUICK)" } else { "" },
-        plan.configs.len(),
-        plan.seeds.len(),
-        plan.trials(),
-        shard
-            .map(|s| format!(", shard {s}: {selected}"))
-            .unwrap_or_default(),
-        selected - ready.to_run(),
-        ready.log_path().display(),
-        ready.to_run(),
-        ready.groups.len(),
-        ready.replicas(),
-        duration(ready.estimate()),
-        ready.info.train_rows,
-        ready.info.fingerprint,
-        ready.provenance.backend,
-        ready.provenance.threads,
-    )
 }
 
 /// Closes the log and, unless this process is one job of a `--jobs` run, prints and writes

@@ -10,6 +10,7 @@ pub mod figures;
 pub mod html;
 pub mod input;
 pub mod markdown;
+pub mod plan;
 pub mod plot;
 pub mod table;
 #[cfg(test)]

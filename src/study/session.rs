@@ -150,6 +150,22 @@ impl Session {
             .fold(0.0, f64::max)
     }
 
+    /// `jobs` bounded by the cores and the trials selected (more processes than either only
+    /// cost memory and start-up), with a note when it was lowered.
+    pub fn bounded_jobs(&self, jobs: usize) -> (usize, Option<String>) {
+        let cores = crate::backend::available_cores();
+        let bound = cores.min(self.selected()).max(1);
+        if jobs > bound {
+            let note = format!(
+                "--jobs {jobs} bounded to {bound} ({cores} core(s), {} trial(s))",
+                self.selected()
+            );
+            (bound, Some(note))
+        } else {
+            (jobs, None)
+        }
+    }
+
     /// The plan options to save in the run directory.
     pub fn meta(&self) -> RunMeta {
         RunMeta {
@@ -203,6 +219,8 @@ impl Session {
             self.plan.quick,
         ));
         let mut ready = Ready {
+            selected: self.selection.iter().map(Vec::len).sum(),
+            shard: self.shard,
             study: self.study,
             plan: self.plan,
             replicas: self.replicas,
@@ -345,6 +363,8 @@ pub struct RunSummary {
 
 /// A started run: the log locked, the data on the device, the pending groups known.
 pub struct Ready {
+    selected: usize,
+    shard: Option<Shard>,
     study: Study,
     plan: Plan,
     replicas: Replicas,
@@ -369,6 +389,35 @@ pub struct Ready {
 }
 
 impl Ready {
+    /// The line that says what this run will do: plan, trials already in the log and to
+    /// run, groups, estimate, data and backend.
+    pub fn describe(&self) -> String {
+        let plan = &self.plan;
+        format!(
+            "{}{}: {} configs × {} seeds = {} trials{}; {} already in {}, {} to run in {} \
+             group(s) (replicas {}), est. {} | data {} train rows, fingerprint {} | backend {}, \
+             {} threads",
+            plan.name,
+            if plan.quick { " (QUICK)" } else { "" },
+            plan.configs.len(),
+            plan.seeds.len(),
+            plan.trials(),
+            self.shard
+                .map(|s| format!(", shard {s}: {}", self.selected))
+                .unwrap_or_default(),
+            self.selected - self.to_run(),
+            self.log_path().display(),
+            self.to_run(),
+            self.groups.len(),
+            self.replicas,
+            crate::format::duration(self.estimate()),
+            self.info.train_rows,
+            self.info.fingerprint,
+            self.provenance.backend,
+            self.provenance.threads,
+        )
+    }
+
     /// The plan.
     pub fn plan(&self) -> &Plan {
         &self.plan

@@ -1,13 +1,17 @@
-//! `trainbench run --dry-run`: the plan as one table per sweep, with estimated costs.
+//! The plan of a study run as `--dry-run` prints it: one table per sweep with each
+//! configuration's trials and estimated time, then the totals (and the `--jobs` wall time).
 
+use crate::format::duration;
+use crate::study::Session;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use trainbench::format::duration;
-use trainbench::study::Session;
+use std::fmt::Write;
 
 /// The `--dry-run` output: one table per sweep, then the totals.
-pub fn print_plan(session: &Session, jobs: usize) {
+pub fn render(session: &Session, jobs: usize) -> String {
+    let mut out = String::new();
     let (plan, rows, shard) = (&session.plan, session.rows(), session.shard);
-    outln!(
+    let _ = writeln!(
+        out,
         "study {}{}: data {} ({} val), ~{} train / {} val / {} test rows; {} seeds per config; \
          replicas {}",
         plan.name,
@@ -25,7 +29,7 @@ pub fn print_plan(session: &Session, jobs: usize) {
         session.replicas,
     );
     for c in plan.quick_caveats() {
-        outln!("note: {c}");
+        let _ = writeln!(out, "note: {c}");
     }
     let costs = session.config_estimates();
     for (name, members) in &plan.sweeps {
@@ -49,14 +53,16 @@ pub fn print_plan(session: &Session, jobs: usize) {
                 others.join(", "),
             ]);
         }
-        outln!(
+        let _ = writeln!(
+            out,
             "\nsweep {name}: {} configs, {trials} trials{}",
             members.len(),
             shard.map(|s| format!(" in shard {s}")).unwrap_or_default()
         );
-        outln!("{table}");
+        let _ = writeln!(out, "{table}");
     }
-    outln!(
+    let _ = writeln!(
+        out,
         "\ntotal: {} unique configs × {} seeds = {} trials{}; estimated {} (Flex on 2 cores; \
          an estimate, see docs/studies.md)",
         plan.configs.len(),
@@ -68,9 +74,11 @@ pub fn print_plan(session: &Session, jobs: usize) {
         duration(costs.iter().sum()),
     );
     if jobs > 1 {
-        outln!(
+        let _ = writeln!(
+            out,
             "with --jobs {jobs}: about {} wall (the slowest of {jobs} slices trained at once)",
             duration(session.estimate_parallel(jobs))
         );
     }
+    out
 }
