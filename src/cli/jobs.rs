@@ -14,10 +14,11 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use trainbench::backend::BackendKind;
 use trainbench::format::duration;
 use trainbench::report::input::{Experiment, read_runs};
 use trainbench::study::merge::{MergeOptions, merge_with};
-use trainbench::study::{RunDir, Session};
+use trainbench::study::{LogContents, RunDir, Session};
 use trainbench::{Error, Result};
 
 /// One job of a `--jobs` run: its run directory and its command line (after the program
@@ -42,9 +43,9 @@ pub fn parse(s: &str) -> Result<usize> {
     }
 }
 
-/// Runs `session` as the `jobs` child processes and merges their logs into the session's
-/// run directory. Returns the exit code (0, or 130 when interrupted).
-pub fn run(session: &Session, jobs: &[Job], threads: usize) -> Result<i32> {
+/// Runs `session` as the `jobs` child processes on `backend` and merges their logs into the
+/// session's run directory. Returns the exit code (0, or 130 when interrupted).
+pub fn run(session: &Session, backend: BackendKind, jobs: &[Job], threads: usize) -> Result<i32> {
     let started = Instant::now();
     let count = jobs.len();
     let options = MergeOptions {
@@ -112,7 +113,15 @@ pub fn run(session: &Session, jobs: &[Job], threads: usize) -> Result<i32> {
         merged.added,
         out.log().display()
     );
-    let input = read_runs(&[out.path().to_path_buf()], None, &Experiment::default())?;
+    // The report is about this run's experiment: the backend, and the data the jobs trained.
+    let experiment = Experiment {
+        backend: Some(backend.to_string()),
+        fingerprint: jobs.iter().find_map(|j| {
+            let log = LogContents::read(&j.dir.log()).ok()?;
+            log.records.last().map(|r| r.data.fingerprint.clone())
+        }),
+    };
+    let input = read_runs(&[out.path().to_path_buf()], None, &experiment)?;
     super::report::report_run(&input, out.path())?;
     Ok(0)
 }

@@ -164,7 +164,7 @@ pub fn run(args: RunArgs) -> Result<i32> {
                 Job { dir, args }
             })
             .collect();
-        return jobs::run(&session, &specs, threads);
+        return jobs::run(&session, backend, &specs, threads);
     }
     errln!("preparing data {} ...", session.data_spec().source);
     let selected = session.selected();
