@@ -2,48 +2,18 @@
 //! batch-size sweep of two configurations over three seeds.
 
 use super::analysis::{ConfigView, SweepView};
-use crate::data::DataSpec;
-use crate::provenance::Provenance;
-use crate::record::{DataInfo, TrialRecord};
-use crate::train::{EpochRecord, TrainConfig, TrainOutcome};
+use crate::record::TrialRecord;
 
-/// A two-epoch trial of configuration `id` and `seed` whose accuracies end at `acc`.
+/// A two-epoch trial of configuration `id` and `seed` whose accuracies end at `acc`: the trial
+/// log's one-epoch fixture with an epoch before it at `acc - 0.1`.
 pub(crate) fn record(id: &str, seed: u64, acc: f64) -> TrialRecord {
-    let epoch = |e: usize, acc: f64| EpochRecord {
-        epoch: e,
-        lr: 1e-3,
-        train_loss: 1.0,
-        train_acc: acc,
-        val_loss: 1.0,
-        val_acc: acc,
-        train_seconds: 0.5,
-        eval_seconds: 0.1,
-    };
-    TrialRecord {
-        config: TrainConfig::default(),
-        data: DataInfo {
-            spec: DataSpec::default(),
-            fingerprint: "f".into(),
-            train_rows: 10,
-            val_rows: 1,
-            test_rows: 2,
-        },
-        outcome: TrainOutcome {
-            seed,
-            epochs: vec![epoch(1, acc - 0.1), epoch(2, acc)],
-            test_loss: 1.0,
-            test_acc: acc,
-            diverged_at: None,
-            total_seconds: 1.0,
-            replicas: 1,
-        },
-        diverged: false,
-        provenance: Provenance::collect(crate::backend::BackendKind::Flex),
-        study: Some("t".into()),
-        config_id: Some(id.into()),
-        quick: false,
-        group: None,
-    }
+    let mut r = crate::study::log::testing::record(Some("t"), id, seed, acc);
+    let mut first = r.outcome.epochs[0].clone();
+    first.train_acc = acc - 0.1;
+    first.val_acc = acc - 0.1;
+    r.outcome.epochs[0].epoch = 2;
+    r.outcome.epochs.insert(0, first);
+    r
 }
 
 /// A `batch_size` sweep of configurations `a` (bs 32) and `b` (bs 64), and three seeds of
