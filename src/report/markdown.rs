@@ -280,12 +280,7 @@ pub fn answers(report: &Report) -> Vec<Answer> {
             ],
         ));
     }
-    let merged = |name: &str| {
-        report
-            .caveats
-            .iter()
-            .find(|c| c.contains(&format!("sweep '{name}'")))
-    };
+    let merged = |name: &str| report.caveats.iter().find(|c| c.sweep == name);
     if let Some(c) = merged("epochs") {
         answers.push(answer(
             "Q2 — maximum epochs.",

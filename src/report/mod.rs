@@ -46,9 +46,9 @@ pub struct Report {
     #[serde(default)]
     pub data: Option<DataSummary>,
     /// Questions a quick run cannot answer (a sweep whose configurations the quick caps
-    /// merged), one sentence each.
+    /// merged): the sweep and one sentence each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub caveats: Vec<String>,
+    pub caveats: Vec<crate::study::plan::QuickCaveat>,
     /// One entry per sweep, in study order.
     pub sweeps: Vec<SweepReport>,
 }

@@ -36,6 +36,22 @@ pub fn config_id(c: &TrainConfig) -> String {
         .join(",")
 }
 
+/// A sweep whose question a quick run cannot answer (its configurations were merged by the
+/// quick caps), with the sentence that says so. Displays as the sentence.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct QuickCaveat {
+    /// The sweep.
+    pub sweep: String,
+    /// The sentence for the reader.
+    pub text: String,
+}
+
+impl fmt::Display for QuickCaveat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// What to take from a study.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlanOptions {
@@ -160,16 +176,17 @@ impl Plan {
         })
     }
 
-    /// One sentence per sweep that quick mode merged: which question it cannot answer.
-    pub fn quick_caveats(&self) -> Vec<String> {
+    /// One caveat per sweep that quick mode merged: which question it cannot answer.
+    pub fn quick_caveats(&self) -> Vec<QuickCaveat> {
         self.merged
             .iter()
-            .map(|(sweep, before, after)| {
-                format!(
+            .map(|(sweep, before, after)| QuickCaveat {
+                sweep: sweep.clone(),
+                text: format!(
                     "quick mode caps epochs at {QUICK_MAX_EPOCHS}: sweep '{sweep}' has {after} \
                      configuration(s) left of its {before}, so its question cannot be answered \
                      in quick mode — run without --quick"
-                )
+                ),
             })
             .collect()
     }
@@ -419,6 +436,12 @@ mod tests {
                 .all(|c| c.config.epochs == QUICK_MAX_EPOCHS)
         );
         assert_eq!(q.configs.len(), 2, "epochs 10 and 20 both become 5");
+        // The merged epochs sweep is named as unanswerable in quick mode; the bs sweep is not.
+        let caveats = q.quick_caveats();
+        assert_eq!(caveats.len(), 1);
+        assert_eq!(caveats[0].sweep, "epochs");
+        assert!(caveats[0].text.contains("1 configuration(s) left of its 2"));
+        assert!(plan.quick_caveats().is_empty());
 
         let only = PlanOptions {
             sweeps: vec!["epochs".into()],

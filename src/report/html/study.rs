@@ -790,7 +790,7 @@ fn leads(report: &Report) -> String {
         let _ = write!(
             out,
             "<p class=\"lead caveat\"><strong>Not answerable in quick mode:</strong> {}.</p>",
-            escape(c)
+            escape(&c.text)
         );
     }
     out
