@@ -4,7 +4,7 @@
 use crate::record::TrialRecord;
 use crate::study::{Plan, RunDir, Study, TrialKey};
 use crate::{Error, Result};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Trials to report on, with the study layout they belong to.
@@ -98,12 +98,13 @@ impl RunInput {
         let mut kept: Vec<TrialRecord> = Vec::new();
         let mut index: HashMap<TrialKey, usize> = HashMap::new();
         let (mut skipped, mut other_experiment) = (0, 0);
+        // Hashed once: a plan can hold a million configurations.
+        let ids: HashSet<&str> = plan.configs.iter().map(|c| c.id.as_str()).collect();
+        let seeds: HashSet<u64> = plan.seeds.iter().copied().collect();
         for r in records {
             let in_plan = r.quick == plan.quick
-                && plan.seeds.contains(&r.outcome.seed)
-                && r.config_id
-                    .as_deref()
-                    .is_some_and(|id| plan.find(id).is_some());
+                && seeds.contains(&r.outcome.seed)
+                && r.config_id.as_deref().is_some_and(|id| ids.contains(id));
             if !in_plan {
                 skipped += 1;
                 continue;
