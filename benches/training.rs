@@ -11,6 +11,12 @@
 //!
 //! `TRAINBENCH_BACKEND` picks one backend (default: every compiled-in backend);
 //! `TRAINBENCH_THREADS` sets the backend threads (default: all cores).
+//!
+//! Calibration knob (for `trainbench baseline ab --inject-slowdown`, see docs/baselines.md):
+//! `TRAINBENCH_BENCH_SLOWDOWN=F` (a fraction, e.g. `0.10`) stretches every timed training
+//! epoch of `train_epoch` and `replicas` by F of its own measured time, busy-waiting on the
+//! clock after the epoch, so the bench is (1 + F)× slower whatever the machine. Unset, it
+//! costs nothing: normal runs are unaffected.
 
 use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
@@ -38,6 +44,27 @@ fn threads() -> usize {
         .ok()
         .map(|t| t.parse().expect("TRAINBENCH_THREADS"))
         .unwrap_or_else(available_cores)
+}
+
+/// The injected slowdown fraction (`TRAINBENCH_BENCH_SLOWDOWN`), 0 when unset.
+fn slowdown() -> f64 {
+    std::env::var("TRAINBENCH_BENCH_SLOWDOWN")
+        .ok()
+        .map(|f| f.parse().expect("TRAINBENCH_BENCH_SLOWDOWN: a fraction"))
+        .unwrap_or(0.0)
+}
+
+/// Ends a timed epoch that started at `start`: busy-waits until `(1 + f)` times the epoch's
+/// own duration has passed (nothing when `f` is 0), then returns the elapsed time.
+fn end_epoch(start: Instant, f: f64) -> Duration {
+    let work = start.elapsed();
+    if f > 0.0 {
+        let until = work.mul_f64(1.0 + f);
+        while start.elapsed() < until {
+            std::hint::spin_loop();
+        }
+    }
+    start.elapsed()
 }
 
 fn bench_data(kind: BackendKind) -> DeviceSplits {
@@ -75,6 +102,7 @@ fn training_group<'a>(
 
 fn train_epoch(c: &mut Criterion) {
     let mut group = training_group(c, "train_epoch");
+    let f = slowdown();
     for kind in backends() {
         let data = bench_data(kind);
         group.throughput(Throughput::Elements(data.train.len() as u64));
@@ -96,7 +124,7 @@ fn train_epoch(c: &mut Criterion) {
                             let start = Instant::now();
                             // Ends with a device read of the epoch's totals: a full sync.
                             std::hint::black_box(trainer.train_epoch(0, &mut |_| {}));
-                            total += start.elapsed();
+                            total += end_epoch(start, f);
                         }
                         total
                     })
@@ -134,6 +162,7 @@ const SEEDS: u64 = 10;
 
 fn replicas(c: &mut Criterion) {
     let mut group = training_group(c, "replicas");
+    let f = slowdown();
     let seeds: Vec<u64> = (0..SEEDS).collect();
     for kind in backends() {
         let data = bench_data(kind);
@@ -166,7 +195,7 @@ fn replicas(c: &mut Criterion) {
                                 for t in &mut trainers {
                                     std::hint::black_box(t.train_epoch(0, &mut |_| {}));
                                 }
-                                total += start.elapsed();
+                                total += end_epoch(start, f);
                             }
                             total
                         })

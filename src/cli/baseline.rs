@@ -1,4 +1,4 @@
-//! `trainbench baseline save-timing | check-timing`.
+//! `trainbench baseline save-timing | check-timing | save-accuracy | check-accuracy | ab`.
 
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -26,6 +26,10 @@ pub enum BaselineCommand {
     /// Compare a fresh study run with a saved accuracy baseline. Exit 0: nothing regressed;
     /// 1: something regressed; 2: the comparison is invalid.
     CheckAccuracy(CheckAccuracyArgs),
+    /// Measure two builds side by side on this machine (interleaved A B B A rounds) and
+    /// compare their times. Exit 0: nothing regressed; 1: something regressed; 2: invalid
+    /// (unknown revision, a build failure, a benchmark missing on one side).
+    Ab(super::ab::AbArgs),
 }
 
 #[derive(Args)]
@@ -111,6 +115,7 @@ pub fn run(cmd: BaselineCommand) -> Result<()> {
         BaselineCommand::CheckTiming(args) => check_timing_cmd(args),
         BaselineCommand::SaveAccuracy(args) => save_accuracy(args),
         BaselineCommand::CheckAccuracy(args) => check_accuracy_cmd(args),
+        BaselineCommand::Ab(args) => super::ab::run(args),
     }
 }
 
@@ -152,7 +157,7 @@ fn bench_threads(dir: &std::path::Path) -> Result<Option<usize>> {
 }
 
 /// Any failure to read either side makes the comparison invalid (exit 2).
-fn invalid(e: Error) -> Error {
+pub(super) fn invalid(e: Error) -> Error {
     match e {
         Error::Usage(_) => e,
         other => Error::Usage(format!("cannot compare: {other}")),
@@ -222,7 +227,7 @@ fn finish(result: &CheckResult, what: String, report_only: bool) -> Result<()> {
 }
 
 /// Checks the flags shared by the check commands.
-fn validate(threshold: f64, alpha: f64, unit: &str) -> Result<()> {
+pub(super) fn validate(threshold: f64, alpha: f64, unit: &str) -> Result<()> {
     if !(threshold >= 0.0 && threshold.is_finite()) {
         return Err(Error::Usage(format!("--threshold must be ≥ 0 {unit}")));
     }

@@ -26,6 +26,7 @@ macro_rules! errln {
     }};
 }
 
+mod ab;
 mod baseline;
 mod data;
 mod history;

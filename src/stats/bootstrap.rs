@@ -48,6 +48,13 @@ pub fn bootstrap_mean_diff_ci(
     )
 }
 
+/// Percentile-bootstrap confidence interval for the mean of one sample: as
+/// [`bootstrap_mean_diff_ci`] with `b` a single 0 (which contributes no resampling
+/// variance), so the same seed gives the same draws for `a`.
+pub fn bootstrap_mean_ci(a: &[f64], level: f64, resamples: usize, seed: u64) -> (f64, f64) {
+    bootstrap_mean_diff_ci(a, &[0.0], level, resamples, seed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

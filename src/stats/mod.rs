@@ -38,7 +38,7 @@ mod peak;
 mod summary;
 
 pub use anova::{AnovaTerm, RmAnova, rm_anova_two_way};
-pub use bootstrap::bootstrap_mean_diff_ci;
+pub use bootstrap::{bootstrap_mean_ci, bootstrap_mean_diff_ci};
 pub use effect::{hedges_correction, hedges_g, prob_superiority};
 pub use hypothesis::{TestResult, paired_t_test, welch_test};
 pub use multiple::holm;

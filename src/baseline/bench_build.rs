@@ -1,0 +1,304 @@
+//! Building and running the criterion bench of one revision, for `trainbench baseline ab`.
+//!
+//! A revision other than the working tree is checked out as a git worktree under
+//! `<target dir>/trainbench-ab/<sha>` (reused by later runs) and built with the same
+//! `CARGO_TARGET_DIR` as the working tree, so dependencies compile once and only the
+//! `trainbench` crate of each side is compiled again. A run of one side is one process of the
+//! bench executable in criterion's quick mode (`--bench --quick --noplot FILTER`) with a fresh
+//! `CRITERION_HOME`, whose per-iteration means are read back with
+//! [`super::criterion::read_dir`]. Quick mode times each benchmark with 2 samples (n and
+//! 2n iterations, n doubled until the two agree within 5% and 0.1 s has passed, at most
+//! the group's measurement time), so one run of a few benchmarks takes seconds and the
+//! rounds of [`super::ab`] carry the statistics.
+
+use super::ab::RunTimes;
+use super::criterion::read_dir;
+use crate::{Error, Result};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The environment variable of the bench-only slowdown knob (`benches/training.rs`): a
+/// fraction, e.g. `0.10`, by which every timed training epoch is stretched. Unset in normal
+/// runs; `baseline ab --inject-slowdown PCT` sets it for the head side only.
+pub const SLOWDOWN_ENV: &str = "TRAINBENCH_BENCH_SLOWDOWN";
+
+/// The bench target measured.
+pub const BENCH: &str = "training";
+
+fn run_git(repo: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .output()
+        .map_err(|e| Error::io("could not run git", e))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    } else {
+        Err(Error::Usage(format!(
+            "git {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )))
+    }
+}
+
+/// The top directory of the git checkout holding `dir`.
+pub fn repo_root(dir: &Path) -> Result<PathBuf> {
+    run_git(dir, &["rev-parse", "--show-toplevel"])
+        .map(PathBuf::from)
+        .map_err(|e| Error::Usage(format!("not inside a git checkout: {e}")))
+}
+
+/// The full sha of revision `rev` (a branch, tag, sha or `HEAD~2`), or a usage error that
+/// says so (and suggests unshallowing in a shallow clone).
+pub fn resolve_rev(repo: &Path, rev: &str) -> Result<String> {
+    run_git(
+        repo,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ],
+    )
+    .map_err(|_| {
+        let shallow =
+            run_git(repo, &["rev-parse", "--is-shallow-repository"]).is_ok_and(|s| s == "true");
+        Error::Usage(format!(
+            "unknown revision '{rev}'{}",
+            if shallow {
+                " (this clone is shallow: `git fetch --unshallow` brings the history)"
+            } else {
+                ""
+            }
+        ))
+    })
+}
+
+/// Whether the tracked files of the checkout differ from its HEAD.
+pub fn is_dirty(repo: &Path) -> Result<bool> {
+    Ok(!run_git(repo, &["status", "--porcelain", "--untracked-files=no"])?.is_empty())
+}
+
+/// Cargo's target directory for the package at `repo` (honours `CARGO_TARGET_DIR` and
+/// cargo's configuration).
+pub fn target_dir(repo: &Path) -> Result<PathBuf> {
+    let out = Command::new("cargo")
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .current_dir(repo)
+        .output()
+        .map_err(|e| Error::io("could not run cargo metadata", e))?;
+    if !out.status.success() {
+        return Err(Error::Usage(format!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| Error::Other(e.to_string()))?;
+    v["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .ok_or_else(|| Error::Other("cargo metadata without target_directory".into()))
+}
+
+/// A git worktree of `sha` under `target/trainbench-ab/`, created or moved to `sha`.
+pub fn worktree(repo: &Path, target: &Path, sha: &str) -> Result<PathBuf> {
+    let path = target.join("trainbench-ab").join(&sha[..12.min(sha.len())]);
+    let at = |p: &Path| run_git(p, &["rev-parse", "HEAD"]).ok();
+    if path.join(".git").exists() {
+        if at(&path).as_deref() != Some(sha) {
+            run_git(&path, &["checkout", "--quiet", "--force", "--detach", sha])?;
+        }
+    } else {
+        // A folder left by a removed worktree is pruned first, or `worktree add` refuses it.
+        run_git(repo, &["worktree", "prune"])?;
+        if path.exists() {
+            std::fs::remove_dir_all(&path).map_err(|e| {
+                Error::io(format!("could not remove stale '{}'", path.display()), e)
+            })?;
+        }
+        let p = path.to_string_lossy().to_string();
+        run_git(repo, &["worktree", "add", "--quiet", "--detach", &p, sha])?;
+    }
+    Ok(path)
+}
+
+/// A built bench executable.
+#[derive(Debug, Clone)]
+pub struct BenchExe {
+    /// The executable.
+    pub path: PathBuf,
+    /// The source tree it was built from.
+    pub source: PathBuf,
+    /// Wall time of the build.
+    pub build_time: Duration,
+}
+
+/// Builds the `training` bench of the package at `dir` into `target` (`cargo bench --no-run`,
+/// release profile), with `features` (comma-separated, may be empty), and copies the
+/// executable to `keep`. A failed build is a usage error (exit 2) carrying the end of
+/// cargo's output.
+///
+/// The copy matters: cargo leaves the hash of a workspace member's path out of its artifact
+/// names, so the bench of another checkout of the same package is built to the *same* file
+/// in a shared target directory, and the next build of either side overwrites it. (It also
+/// overwrites the uplifted `target/release/trainbench`: build the working tree last.)
+pub fn build(dir: &Path, target: &Path, features: &str, keep: &Path) -> Result<BenchExe> {
+    let start = Instant::now();
+    let mut cmd = Command::new("cargo");
+    cmd.args([
+        "bench",
+        "--bench",
+        BENCH,
+        "--no-run",
+        "--message-format=json",
+    ])
+    .current_dir(dir)
+    .env("CARGO_TARGET_DIR", target)
+    .stdin(Stdio::null());
+    if !features.is_empty() {
+        cmd.args(["--features", features]);
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| Error::io("could not run cargo", e))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(15).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        return Err(Error::Usage(format!(
+            "the bench of '{}' does not build:\n{}",
+            dir.display(),
+            tail.join("\n")
+        )));
+    }
+    let exe = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == BENCH)
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| {
+            Error::Usage(format!("'{}' has no bench target '{BENCH}'", dir.display()))
+        })?;
+    if let Some(parent) = keep.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::io(format!("could not create '{}'", parent.display()), e))?;
+    }
+    // Remove first: a running copy of the old file must not be written into.
+    let _ = std::fs::remove_file(keep);
+    std::fs::copy(&exe, keep).map_err(|e| {
+        Error::io(
+            format!("could not copy '{}' to '{}'", exe.display(), keep.display()),
+            e,
+        )
+    })?;
+    Ok(BenchExe {
+        path: keep.to_path_buf(),
+        source: dir.to_path_buf(),
+        build_time: start.elapsed(),
+    })
+}
+
+impl BenchExe {
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.path);
+        // Criterion benches run from the package root under `cargo bench`.
+        cmd.current_dir(&self.source).stdin(Stdio::null());
+        cmd
+    }
+
+    /// The benchmark ids matching `filter` (criterion's `--list`).
+    pub fn list(&self, filter: &str) -> Result<Vec<String>> {
+        let out = self
+            .command()
+            .args(["--bench", "--list", filter])
+            .env(
+                "CRITERION_HOME",
+                std::env::temp_dir().join("trainbench-ab-list"),
+            )
+            .output()
+            .map_err(|e| Error::io(format!("could not run '{}'", self.path.display()), e))?;
+        if !out.status.success() {
+            return Err(Error::Usage(format!(
+                "'{} --list' failed: {}",
+                self.path.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.strip_suffix(": benchmark"))
+            .map(str::to_string)
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// One quick run of the benchmarks matching `filter`, with criterion's files in a fresh
+    /// `home` and `env` added: each benchmark's mean per-iteration time, in seconds.
+    pub fn measure(&self, filter: &str, home: &Path, env: &[(&str, String)]) -> Result<RunTimes> {
+        if home.exists() {
+            std::fs::remove_dir_all(home)
+                .map_err(|e| Error::io(format!("could not clear '{}'", home.display()), e))?;
+        }
+        let mut cmd = self.command();
+        cmd.args(["--bench", "--quick", "--noplot", filter])
+            .env("CRITERION_HOME", home)
+            .env_remove(SLOWDOWN_ENV)
+            .stdout(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd
+            .output()
+            .map_err(|e| Error::io(format!("could not run '{}'", self.path.display()), e))?;
+        if !out.status.success() {
+            return Err(Error::Other(format!(
+                "'{}' failed ({}): {}",
+                self.path.display(),
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        Ok(read_dir(home)?
+            .into_iter()
+            .map(|r| (r.id, r.mean.point))
+            .collect())
+    }
+}
+
+/// Measures `rounds` A/B rounds of the benchmarks matching `filter`, each in the order of
+/// [`super::ab::ROUND_ORDER`]; `env[0]` is added to the base side's runs, `env[1]` to the
+/// head side's.
+/// `progress(round, side, seconds)` is called after every run.
+pub fn run_rounds(
+    base: &BenchExe,
+    head: &BenchExe,
+    filter: &str,
+    rounds: usize,
+    env: [&[(&str, String)]; 2],
+    scratch: &Path,
+    mut progress: impl FnMut(usize, super::ab::Side, f64),
+) -> Result<Vec<super::ab::Round>> {
+    use super::ab::{ROUND_ORDER, Round, Side};
+    let mut out = Vec::with_capacity(rounds);
+    for r in 0..rounds {
+        let mut round = Round::default();
+        for (i, side) in ROUND_ORDER.into_iter().enumerate() {
+            let (exe, env) = match side {
+                Side::Base => (base, env[0]),
+                Side::Head => (head, env[1]),
+            };
+            let start = Instant::now();
+            let times = exe.measure(filter, &scratch.join(format!("r{r}-{i}")), env)?;
+            progress(r, side, start.elapsed().as_secs_f64());
+            round.push(side, times);
+        }
+        out.push(round);
+    }
+    Ok(out)
+}
