@@ -42,12 +42,12 @@ for rep in $(seq 1 "$reps"); do
     [[ $pct != 0 ]] && flags+=(--inject-slowdown "$pct")
     start=$(date +%s)
     set +e
-    target/release/trainbench baseline ab "${flags[@]}" >"$name.tmp" 2>"$name.log"
+    "${CARGO_TARGET_DIR:-target}/release/trainbench" baseline ab "${flags[@]}" >"$name.tmp" 2>"$name.log"
     rc=$?
     set -e
     stop_hogs
-    if [[ $rc == 2 ]]; then
-      echo "rep $rep pct $pct: invalid (exit 2), see $name.log" >&2
+    if [[ $rc != 0 && $rc != 1 ]]; then
+      echo "rep $rep pct $pct: exit $rc (invalid or crashed), see $name.log" >&2
       exit 2
     fi
     # The 1-minute load average at the end: other work on the machine during the run.
