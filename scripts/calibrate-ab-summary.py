@@ -14,10 +14,10 @@ from collections import defaultdict
 
 
 def condition(run):
-    """The machine's state during a run: the script's busy loops, other work (1-minute load
+    """The machine's state during a run: the script's busy loop, other work (1-minute load
     average ≥ 1.5 at the end on 2 cores: the bench's thread and at least one more), or quiet."""
     if run["loaded"]:
-        return "2 busy loops"
+        return "a busy loop"
     if run.get("load1", 0) >= 1.5:
         return "other work"
     return "quiet"

@@ -7,7 +7,7 @@
 # usage: scripts/calibrate-ab.sh OUT_DIR REPS [SLOWDOWN_PCT ...] [-- extra ab flags]
 #   e.g. scripts/calibrate-ab.sh cal 20 0 10 25
 # A slowdown of 0 is the A/A run. With LOAD_EVERY=K in the environment, repetitions 1, K+1,
-# 2K+1, … run while two busy loops (one per core of a 2-core machine) compete for the CPU.
+# 2K+1, … run while a busy loop (another CPU-heavy process) competes for the CPU.
 # Writes OUT_DIR/<pct>-<rep>.json (the ab result) and .log, and prints the summary
 # (scripts/calibrate-ab-summary.py OUT_DIR) at the end. Needs a clean work tree.
 set -euo pipefail
@@ -36,7 +36,8 @@ for rep in $(seq 1 "$reps"); do
     every=${LOAD_EVERY:-0}
     if [[ $every -gt 0 && $(((rep - 1) % every)) == 0 ]]; then
       loaded=1
-      for _ in 1 2; do (while :; do :; done) & hogs+=($!); done
+      (while :; do :; done) &
+      hogs+=($!)
     fi
     flags=(--base HEAD --format json "$@")
     [[ $pct != 0 ]] && flags+=(--inject-slowdown "$pct")
