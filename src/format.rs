@@ -94,6 +94,15 @@ pub fn signed_points(x: f64) -> String {
     }
 }
 
+/// A minimum detectable effect in accuracy points: `1.40 pts`, `—` when not testable.
+pub fn mde_points(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.2} pts")
+    } else {
+        MISSING.into()
+    }
+}
+
 /// A relative change as a signed percentage: `0.301` → `+30.1%`.
 pub fn change(x: f64) -> String {
     if x.is_finite() {

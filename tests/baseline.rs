@@ -511,12 +511,64 @@ fn accuracy_baseline_gate_passes_unchanged_and_flags_regressions() {
         args.extend_from_slice(extra);
         trainbench(tmp.path(), &args)
     };
+    // Against itself (another run of the same tree): every configuration equivalent.
     let out = check("bl/here/smoke.json", &[]);
     assert_code(&out, 0);
-    assert!(text(&out).0.contains("no change"));
+    let stdout = text(&out).0;
+    assert_eq!(stdout.matches("equivalent").count(), 5, "{stdout}");
+    assert!(stdout.contains("paired (3)"), "{stdout}");
 
     let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
     let victim = "bs=64,lr=1e-2,model=jsc-tiny,epochs=2";
+    let shifted = |doc: &Value, by: &dyn Fn(usize, f64) -> f64, only: Option<&str>| {
+        let mut doc = doc.clone();
+        for (id, c) in doc["configs"].as_object_mut().unwrap() {
+            if only.is_some_and(|o| o != id) {
+                continue;
+            }
+            let seeds = c["seeds"].as_object_mut().unwrap();
+            for (i, seed) in seeds.values_mut().enumerate() {
+                let acc = seed["test_acc"].as_f64().unwrap();
+                seed["test_acc"] = json!(by(i, acc).clamp(0.0, 1.0));
+            }
+        }
+        doc
+    };
+    // The run 2 points worse than its baseline on one configuration → regressed, exit 1.
+    let up2 = shifted(&doc, &|_, a| a + 0.02, Some(victim));
+    std::fs::write(tmp.path().join("up2.json"), up2.to_string()).unwrap();
+    let out = check("up2.json", &[]);
+    assert_code(&out, 1);
+    assert_eq!(text(&out).0.matches("regressed").count(), 1);
+    assert!(text(&out).1.contains(victim));
+    // The committed CI baseline made 5 points better everywhere → the run regressed.
+    let ci: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("baselines/ci-2core/smoke.json")).unwrap(),
+    )
+    .unwrap();
+    let up5 = shifted(&ci, &|_, a| a + 0.05, None);
+    std::fs::write(tmp.path().join("up5.json"), up5.to_string()).unwrap();
+    let out = check("up5.json", &[]);
+    assert_code(&out, 1);
+    assert_eq!(
+        text(&out).0.matches("regressed").count(),
+        5,
+        "{}",
+        text(&out).0
+    );
+    // Seeds of one configuration moved by ±6 points: the interval spans the margin →
+    // inconclusive, with the seeds a decision needs; exit 0, or 1 with --strict.
+    let noisy = shifted(&doc, &|i, a| a + [0.06, -0.06, 0.06][i % 3], Some(victim));
+    std::fs::write(tmp.path().join("noisy.json"), noisy.to_string()).unwrap();
+    let out = check("noisy.json", &[]);
+    assert_code(&out, 0);
+    let (stdout, stderr) = text(&out);
+    assert!(stdout.contains("inconclusive (≈"), "{stdout}");
+    assert!(
+        stderr.contains("1 of 5 configurations inconclusive"),
+        "{stderr}"
+    );
+    assert_code(&check("noisy.json", &["--strict"]), 1);
     for seed in doc["configs"][victim]["seeds"]
         .as_object_mut()
         .unwrap()
@@ -669,4 +721,35 @@ fn timing_threads_come_from_the_bench_run() {
         "{}",
         text(&out).1
     );
+}
+
+/// `baseline ab` refuses, with exit 2 and before building anything, what it cannot compare.
+/// (Its measurement is exercised by the CI gate and the calibration runs of
+/// docs/baselines.md: building two benches inside `cargo test` would wait on cargo's lock.)
+#[test]
+fn ab_refuses_what_it_cannot_compare() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = trainbench(repo, &["baseline", "ab", "--base", "no-such-revision-42"]);
+    assert_refused(&out, &["unknown revision 'no-such-revision-42'"]);
+    let out = trainbench(repo, &["baseline", "ab", "--base", "HEAD", "--rounds", "1"]);
+    assert_refused(&out, &["--rounds must be at least 2"]);
+    let out = trainbench(
+        repo,
+        &["baseline", "ab", "--base", "HEAD", "--inject-slowdown=-5"],
+    );
+    assert_refused(&out, &["--inject-slowdown"]);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = trainbench(elsewhere.path(), &["baseline", "ab", "--base", "HEAD"]);
+    assert_refused(&out, &["not inside a git checkout"]);
+    // No --base and no timing baseline to name one.
+    let out = trainbench(
+        repo,
+        &[
+            "baseline",
+            "ab",
+            "--baselines-dir",
+            elsewhere.path().to_str().unwrap(),
+        ],
+    );
+    assert_refused(&out, &["no --base given", "--testbed"]);
 }

@@ -2,15 +2,18 @@
 //! (`baselines/<testbed>/<study>.json`) and compared with a fresh run of the same study.
 //!
 //! Given the seeds, training is deterministic on one backend and thread count, so an
-//! unchanged tree reproduces the baseline exactly; a change that moves accuracy is judged by
-//! the same rule as timings ([`super::compare`]): Welch's test on the per-seed test
-//! accuracies, Holm across configurations, and a practical threshold in accuracy points.
+//! unchanged tree reproduces the baseline exactly. A change is judged per configuration on
+//! the per-seed test accuracies, **paired by seed** when both runs have the same seeds (a
+//! changed trainer still starts each seed from the same weights and batches) and by Welch
+//! otherwise, against an **equivalence margin** δ: the Bonferroni-adjusted CI of new − old
+//! says `regressed` (below −δ), `equivalent` (inside ±δ), `improved` (above +δ) or
+//! `inconclusive`, with the minimum detectable regression and, when inconclusive, the seeds
+//! a decision would need ([`check_accuracy`]; docs/baselines.md).
 
-use super::check::CheckResult;
-use super::compare::{ChangeVerdict, Direction, Rule, Threshold, compare};
 use super::fingerprint::Fingerprint;
 use super::timing::validate_testbed;
 use crate::record::TrialRecord;
+use crate::stats::power::{Design, Sides};
 use crate::stats::{Summary, summarize};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -215,36 +218,132 @@ impl ConfigAccuracy {
     }
 }
 
-/// The rule for accuracy: lower is worse, `points` accuracy points matter.
-pub fn accuracy_rule(points: f64, alpha: f64) -> Rule {
-    Rule {
-        direction: Direction::LowerIsWorse,
-        threshold: Threshold::Absolute(points),
-        alpha,
-        ci_level: 0.95,
-        resamples: 10_000,
-        seed: 0,
+/// How a configuration's accuracy compares with its baseline, against the margin δ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccuracyVerdict {
+    /// The adjusted CI of new − old lies entirely below −δ (or more seeds diverged).
+    Regressed,
+    /// The adjusted CI lies inside (−δ, +δ): equal within the margin (TOST).
+    Equivalent,
+    /// The adjusted CI lies entirely above +δ.
+    Improved,
+    /// Anything else: the data cannot tell (too few seeds, too much variance, or a change
+    /// of about δ).
+    Inconclusive,
+}
+
+impl AccuracyVerdict {
+    /// The word in tables.
+    pub fn word(self) -> &'static str {
+        match self {
+            AccuracyVerdict::Regressed => "regressed",
+            AccuracyVerdict::Equivalent => "equivalent",
+            AccuracyVerdict::Improved => "improved",
+            AccuracyVerdict::Inconclusive => "inconclusive",
+        }
     }
 }
 
-/// Compares a new run with the baseline. Invalid ([`Error::Usage`], exit 2): either side
-/// failing [`AccuracyBaseline::validate`], another machine (unless allowed), another
-/// backend, other data, or a baseline configuration missing from the new run.
+/// One configuration of an accuracy check; accuracies in points (percent).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccuracyRow {
+    /// Configuration id.
+    pub id: String,
+    /// `paired` (by seed: the seeds both runs kept) or `welch` (the seed sets differ).
+    pub design: &'static str,
+    /// Seeds used from the baseline.
+    pub n_old: usize,
+    /// Seeds used from the new run.
+    pub n_new: usize,
+    /// Mean test accuracy of the baseline's seeds used.
+    pub old_mean: f64,
+    /// Mean test accuracy of the new run's seeds used.
+    pub new_mean: f64,
+    /// new − old (mean of the paired differences, or difference of the means).
+    pub diff: f64,
+    /// The adjusted confidence interval of `diff` (level in [`AccuracyCheck::ci_level`]).
+    pub ci: (f64, f64),
+    /// The minimum detectable regression: the smallest true drop the one-sided test at the
+    /// adjusted level detects with 80% power, from the observed SD and seeds.
+    pub mde: f64,
+    /// The design of [`AccuracyRow::mde`]: the row's own, except that paired differences with
+    /// SD 0 (an unchanged tree reproduces every seed exactly, so the paired MDE is 0) fall back
+    /// to `welch` on the seeds' own spread: what a change that reshuffles the per-seed
+    /// outcomes could still hide.
+    pub mde_design: &'static str,
+    /// Seeds (pairs, or per side) that would make the CI half-width δ at the observed SD,
+    /// for an inconclusive row; `None` otherwise or when the SD is 0.
+    pub seeds_needed: Option<usize>,
+    /// The verdict.
+    pub verdict: AccuracyVerdict,
+}
+
+/// The result of `check-accuracy`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccuracyCheck {
+    /// One row per baseline configuration.
+    pub rows: Vec<AccuracyRow>,
+    /// Notes (machine differences, diverged seeds).
+    pub notes: Vec<String>,
+    /// The equivalence margin δ, in points.
+    pub margin: f64,
+    /// Family-wise error rate.
+    pub alpha: f64,
+    /// Configurations in the family (rows with a testable design).
+    pub family: usize,
+    /// Two-sided level of every CI: `1 − 2α/m` (Bonferroni over the `m` configurations), so
+    /// each one-sided claim (below −δ, above +δ, inside ±δ by TOST) errs with probability at
+    /// most `α/m`, and any false claim in the family with probability at most `α`.
+    pub ci_level: f64,
+}
+
+impl AccuracyCheck {
+    /// Ids with the given verdict.
+    pub fn with(&self, verdict: AccuracyVerdict) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|r| r.verdict == verdict)
+            .map(|r| r.id.clone())
+            .collect()
+    }
+}
+
+/// Power used for the minimum detectable effect.
+pub const MDE_POWER: f64 = 0.8;
+
+/// Seeds at which the CI half-width reaches `margin`: pairs (paired, SD of the
+/// differences `sd`) or per side (welch, `sd` the root mean square of the two SDs).
+fn seeds_needed(design: &str, sd: f64, margin: f64, one_sided_alpha: f64) -> Option<usize> {
+    if !(sd > 0.0 && margin > 0.0) {
+        return None;
+    }
+    (2..=100_000).find(|&n| {
+        let d = if design == "paired" {
+            Design::paired(sd, n)
+        } else {
+            Design::welch(sd, n, sd, n)
+        };
+        d.ci_half_width(1.0 - 2.0 * one_sided_alpha) <= margin
+    })
+}
+
+/// Compares a new run with the baseline, configuration by configuration, on test accuracy
+/// (points), with the equivalence margin `margin` points and family-wise level `alpha` (see
+/// docs/baselines.md, "Accuracy verdicts"). Invalid ([`Error::Usage`], exit 2): either side
+/// failing [`AccuracyBaseline::validate`], another backend, other data or quick/full mode, or a
+/// baseline configuration missing from the new run. Machine fields are notes only.
 pub fn check_accuracy(
     old: &AccuracyBaseline,
     new: &AccuracyBaseline,
-    rule: &Rule,
-    allow_different_machine: bool,
-) -> Result<CheckResult> {
+    margin: f64,
+    alpha: f64,
+) -> Result<AccuracyCheck> {
     for (side, baseline) in [("the baseline", old), ("the new run", new)] {
         baseline
             .validate()
             .map_err(|e| Error::Usage(format!("{side}: {e}")))?;
     }
-    // Machine fields never invalidate an accuracy comparison (see `fingerprint`); backend,
-    // data and quick/full do, below. `allow_different_machine` is accepted for symmetry with
-    // the timing gate and changes nothing here.
-    let _ = allow_different_machine;
     let notes = old.fingerprint.accuracy_notes(&new.fingerprint);
     if old.fingerprint.backends != new.fingerprint.backends {
         return Err(Error::Usage(format!(
@@ -270,28 +369,132 @@ pub fn check_accuracy(
             missing.join(", ")
         )));
     }
-    let items = old
+    let designs: Vec<(&String, &'static str, Vec<f64>, Vec<f64>)> = old
         .configs
         .iter()
-        .map(|(id, o)| (id.as_str(), o.test_points(), new.configs[id].test_points()));
-    let mut result = CheckResult {
-        rows: compare(items, rule),
+        .map(|(id, o)| {
+            let (design, a, b) = samples(o, &new.configs[id]);
+            (id, design, a, b)
+        })
+        .collect();
+    let testable = |a: &[f64], b: &[f64], design: &str| {
+        if design == "paired" {
+            a.len() >= 2
+        } else {
+            a.len() >= 2 && b.len() >= 2
+        }
+    };
+    let family = designs
+        .iter()
+        .filter(|(_, d, a, b)| testable(a, b, d))
+        .count()
+        .max(1);
+    let one_sided = alpha / family as f64;
+    let ci_level = 1.0 - 2.0 * one_sided;
+    let rows = designs
+        .into_iter()
+        .map(|(id, design, a, b)| row(id, design, &a, &b, margin, one_sided))
+        .collect();
+    let mut result = AccuracyCheck {
+        rows,
         notes,
+        margin,
+        alpha,
+        family,
+        ci_level,
     };
     mark_divergence(old, new, &mut result);
     Ok(result)
 }
 
+/// The two samples of a configuration, in points: by seed (the seeds both runs kept,
+/// non-diverged) when the seed sets match, else all non-diverged seeds of each.
+fn samples(o: &ConfigAccuracy, n: &ConfigAccuracy) -> (&'static str, Vec<f64>, Vec<f64>) {
+    if o.seeds.keys().eq(n.seeds.keys()) {
+        let (a, b) = o
+            .seeds
+            .iter()
+            .filter_map(|(seed, om)| {
+                let nm = &n.seeds[seed];
+                (!om.diverged && !nm.diverged).then_some((100.0 * om.test_acc, 100.0 * nm.test_acc))
+            })
+            .unzip();
+        ("paired", a, b)
+    } else {
+        ("welch", o.test_points(), n.test_points())
+    }
+}
+
+/// One configuration's row: `old` and `new` in points (paired: same order).
+fn row(
+    id: &str,
+    design: &'static str,
+    old: &[f64],
+    new: &[f64],
+    margin: f64,
+    one_sided: f64,
+) -> AccuracyRow {
+    let (mo, mn) = (crate::stats::mean(old), crate::stats::mean(new));
+    let sd = |xs: &[f64]| crate::stats::sample_variance(xs).sqrt();
+    let (d, sd_eff) = if design == "paired" {
+        let diffs: Vec<f64> = new.iter().zip(old).map(|(n, o)| n - o).collect();
+        (Design::paired(sd(&diffs), diffs.len()), sd(&diffs))
+    } else {
+        let (so, sn) = (sd(old), sd(new));
+        let rms = ((so * so + sn * sn) / 2.0).sqrt();
+        (Design::welch(sn, new.len(), so, old.len()), rms)
+    };
+    let diff = mn - mo;
+    let half = d.ci_half_width(1.0 - 2.0 * one_sided);
+    let (mde, mde_design) = if design == "paired" && d.se == 0.0 {
+        let w = Design::welch(sd(new), new.len(), sd(old), old.len());
+        (w.mde(one_sided, MDE_POWER, Sides::One), "welch")
+    } else {
+        (d.mde(one_sided, MDE_POWER, Sides::One), design)
+    };
+    let ci = (diff - half, diff + half);
+    let verdict = if half.is_nan() {
+        AccuracyVerdict::Inconclusive // fewer than 2 seeds: no interval
+    } else if ci.1 < -margin {
+        AccuracyVerdict::Regressed
+    } else if ci.0 > margin {
+        AccuracyVerdict::Improved
+    } else if ci.0 > -margin && ci.1 < margin {
+        AccuracyVerdict::Equivalent
+    } else {
+        AccuracyVerdict::Inconclusive
+    };
+    AccuracyRow {
+        id: id.to_string(),
+        design,
+        n_old: old.len(),
+        n_new: new.len(),
+        old_mean: mo,
+        new_mean: mn,
+        diff,
+        ci,
+        mde,
+        mde_design,
+        seeds_needed: if verdict == AccuracyVerdict::Inconclusive {
+            seeds_needed(design, sd_eff, margin, one_sided)
+        } else {
+            None
+        },
+        verdict,
+    }
+}
+
 /// A configuration that diverges in more seeds than in the baseline has regressed, whatever
 /// its surviving seeds say (training is deterministic per seed: an unchanged tree diverges in
 /// exactly the same seeds).
-fn mark_divergence(old: &AccuracyBaseline, new: &AccuracyBaseline, result: &mut CheckResult) {
+fn mark_divergence(old: &AccuracyBaseline, new: &AccuracyBaseline, result: &mut AccuracyCheck) {
     let diverged = |c: &ConfigAccuracy| c.seeds.values().filter(|s| s.diverged).count();
     for row in &mut result.rows {
         let (o, n) = (&old.configs[&row.id], &new.configs[&row.id]);
         let (before, after) = (diverged(o), diverged(n));
         if after > before {
-            row.verdict = ChangeVerdict::Regressed;
+            row.verdict = AccuracyVerdict::Regressed;
+            row.seeds_needed = None;
             result.notes.push(format!(
                 "{}: {after} of {} seeds diverged (baseline: {before} of {}) — regressed",
                 row.id,
@@ -368,12 +571,80 @@ mod tests {
             assert_eq!(e.exit_code(), 2);
             assert!(e.to_string().contains(needle), "{e}");
         }
-        let rule = accuracy_rule(1.0, 0.05);
         let good = baseline(&[(0.6, 0.61, false)]);
-        let e = check_accuracy(&baseline(&[]), &good, &rule, false).unwrap_err();
+        let e = check_accuracy(&baseline(&[]), &good, 1.0, 0.05).unwrap_err();
         assert!(
             e.to_string().starts_with("the baseline: no configurations"),
             "{e}"
         );
+    }
+
+    /// A baseline of one configuration with the given test accuracies (points) per seed.
+    fn run(points: &[f64]) -> AccuracyBaseline {
+        let seeds: Vec<(f64, f64, bool)> = points.iter().map(|p| (p / 100.0, 0.5, false)).collect();
+        baseline(&seeds)
+    }
+
+    fn verdict(old: &[f64], new: &[f64]) -> AccuracyRow {
+        check_accuracy(&run(old), &run(new), 1.0, 0.05)
+            .unwrap()
+            .rows[0]
+            .clone()
+    }
+
+    #[test]
+    fn paired_verdicts_against_the_margin() {
+        let base = [60.0, 64.0, 58.0, 70.0, 66.0];
+        // Identical: differences of exactly 0 → equivalent; the MDE falls back to the seeds'
+        // own spread (unpaired), not a meaningless 0.
+        let same = verdict(&base, &base);
+        assert_eq!(same.verdict, AccuracyVerdict::Equivalent);
+        assert_eq!((same.design, same.mde_design), ("paired", "welch"));
+        assert!(same.mde > 1.0, "{}", same.mde);
+        // Every seed 2 points lower → regressed; 5 points higher → improved.
+        let lower: Vec<f64> = base.iter().map(|x| x - 2.0).collect();
+        assert_eq!(verdict(&base, &lower).verdict, AccuracyVerdict::Regressed);
+        let higher: Vec<f64> = base.iter().map(|x| x + 5.0).collect();
+        assert_eq!(verdict(&base, &higher).verdict, AccuracyVerdict::Improved);
+        // Small paired noise well inside ±1 → equivalent.
+        let close = [60.1, 63.9, 58.2, 69.9, 66.0];
+        assert_eq!(verdict(&base, &close).verdict, AccuracyVerdict::Equivalent);
+        // Seeds moving ±6 points: the CI spans the margin → inconclusive, with the seeds a
+        // CI half-width of 1 point would need at that SD.
+        let noisy = [66.0, 58.0, 64.0, 64.0, 60.0];
+        let r = verdict(&base, &noisy);
+        assert_eq!(r.verdict, AccuracyVerdict::Inconclusive);
+        let n = r.seeds_needed.unwrap();
+        assert!(n > 100, "{n}");
+        assert!(r.mde > 5.0 && r.mde.is_finite());
+    }
+
+    /// The paired CI is the t interval of the differences at level 1 − 2α/m: with one
+    /// configuration and α = 0.05, the 90% interval. scipy 1.17.1:
+    /// `d = [-1.2, 0.4, -0.6, -0.9, 0.1]; stats.t.interval(0.90, 4, loc=np.mean(d),
+    /// scale=stats.sem(d))` = (−1.08168, 0.20168).
+    #[test]
+    fn paired_interval_matches_scipy() {
+        let old = [60.0, 64.0, 58.0, 70.0, 66.0];
+        let d = [-1.2, 0.4, -0.6, -0.9, 0.1];
+        let new: Vec<f64> = old.iter().zip(d).map(|(o, d)| o + d).collect();
+        let r = verdict(&old, &new);
+        assert!(
+            (r.ci.0 - -1.08168).abs() < 1e-4 && (r.ci.1 - 0.20168).abs() < 1e-4,
+            "{:?}",
+            r.ci
+        );
+        assert_eq!(r.verdict, AccuracyVerdict::Inconclusive);
+    }
+
+    #[test]
+    fn other_seeds_are_compared_by_welch() {
+        let old = run(&[60.0, 64.0, 58.0]);
+        let mut new = run(&[60.0, 64.0, 58.0, 61.0]);
+        let c = new.configs.values_mut().next().unwrap();
+        assert_eq!(c.seeds.len(), 4);
+        let r = &check_accuracy(&old, &new, 1.0, 0.05).unwrap().rows[0];
+        assert_eq!(r.design, "welch");
+        assert_eq!((r.n_old, r.n_new), (3, 4));
     }
 }

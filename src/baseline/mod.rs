@@ -19,7 +19,7 @@ pub mod history;
 pub mod table;
 pub mod timing;
 
-pub use accuracy::{AccuracyBaseline, accuracy_rule, check_accuracy};
+pub use accuracy::{AccuracyBaseline, AccuracyCheck, AccuracyVerdict, check_accuracy};
 pub use check::{CheckOptions, CheckResult, check_timing};
 pub use compare::{Change, ChangeVerdict, Direction, Rule, Threshold};
 pub use fingerprint::Fingerprint;

@@ -6,10 +6,10 @@ use trainbench::baseline::criterion::{
     BENCH_SETTINGS, BenchSettings, default_criterion_dir, read_dir,
 };
 use trainbench::baseline::{
-    AccuracyBaseline, Change, CheckOptions, CheckResult, Rule, TimingBaseline, accuracy_rule,
+    AccuracyBaseline, AccuracyVerdict, Change, CheckOptions, CheckResult, Rule, TimingBaseline,
     check_accuracy, check_timing, table,
 };
-use trainbench::format::{change, points, seconds_si, signed_points};
+use trainbench::format::{change, seconds_si};
 use trainbench::report::input::{Experiment, read_runs};
 use trainbench::{Error, Result};
 
@@ -56,9 +56,13 @@ pub struct CheckAccuracyArgs {
     /// The saved baseline, e.g. baselines/NAME/smoke.json
     #[arg(long, value_name = "FILE")]
     against: PathBuf,
-    /// Practical threshold: a regression loses at least this many accuracy points
+    /// Equivalence margin δ in accuracy points: regressed = CI below −δ, equivalent = CI
+    /// inside ±δ, improved = CI above +δ, else inconclusive
     #[arg(long, default_value_t = 1.0, value_name = "POINTS")]
     threshold: f64,
+    /// Also fail (exit 1) when a configuration is inconclusive
+    #[arg(long)]
+    strict: bool,
     #[command(flatten)]
     gate: GateArgs,
 }
@@ -276,22 +280,54 @@ fn check_accuracy_cmd(args: CheckAccuracyArgs) -> Result<()> {
     validate(args.threshold, args.gate.alpha, "accuracy points")?;
     let old = AccuracyBaseline::load(&args.against).map_err(invalid)?;
     let new = accuracy_of_run(&args.dir, &old.testbed).map_err(invalid)?;
-    let rule = accuracy_rule(args.threshold, args.gate.alpha);
-    let result = check_accuracy(&old, &new, &rule, args.gate.allow_different_machine)?;
-    let signed = |_: &Change, x: f64| signed_points(x);
-    outln!(
-        "{}",
-        table::render(&result, rule.direction, "configuration", points, signed)
-    );
-    finish(
-        &result,
-        format!(
-            "configurations regressed against '{}' (≥ {} accuracy points lower, Holm-adjusted \
-             p ≤ {})",
+    // Machine fields never invalidate an accuracy comparison (they are notes), so
+    // --allow-different-machine changes nothing here; it is accepted for symmetry.
+    let _ = args.gate.allow_different_machine;
+    let result = check_accuracy(&old, &new, args.threshold, args.gate.alpha)?;
+    outln!("{}", table::render_accuracy(&result));
+    for note in &result.notes {
+        errln!("note: {note}");
+    }
+    let regressed = result.with(AccuracyVerdict::Regressed);
+    let inconclusive = result.with(AccuracyVerdict::Inconclusive);
+    let n = result.rows.len();
+    let mut failures = Vec::new();
+    if !regressed.is_empty() {
+        failures.push(format!(
+            "{} of {n} configurations regressed against '{}' (CI below −{} points): {}",
+            regressed.len(),
+            args.against.display(),
+            args.threshold,
+            regressed.join(", ")
+        ));
+    }
+    if !inconclusive.is_empty() {
+        let line = format!(
+            "{} of {n} configurations inconclusive (CI not decided against ±{} points; more \
+             seeds decide it, see the table): {}",
+            inconclusive.len(),
+            args.threshold,
+            inconclusive.join(", ")
+        );
+        if args.strict {
+            failures.push(format!("{line} (--strict)"));
+        } else {
+            errln!("note: {line}");
+        }
+    }
+    if failures.is_empty() {
+        outln!(
+            "0 of {n} configurations regressed against '{}' (margin ±{} points, family-wise \
+             α = {})",
             args.against.display(),
             args.threshold,
             args.gate.alpha
-        ),
-        args.gate.report_only,
-    )
+        );
+        Ok(())
+    } else if args.gate.report_only {
+        outln!("{} (report only)", failures.join("; "));
+        Ok(())
+    } else {
+        Err(Error::Other(failures.join("; ")))
+    }
 }

@@ -1,6 +1,7 @@
 //! Pure statistics on `&[f64]`: descriptive summaries, two-sample and paired tests, effect
 //! sizes, multiple-comparison correction, a seeded bootstrap, the two-way repeated-measures
-//! ANOVA ([`rm_anova_two_way`]) and the peak of a response curve with the slope of that peak
+//! ANOVA ([`rm_anova_two_way`]), the power and minimum detectable effect of t-tests
+//! ([`power`]) and the peak of a response curve with the slope of that peak
 //! across a second factor ([`peak_scaling`]).
 //!
 //! This module knows nothing about trials, files or I/O; every function takes plain slices.
@@ -35,6 +36,7 @@ mod effect;
 mod hypothesis;
 mod multiple;
 mod peak;
+pub mod power;
 mod summary;
 
 pub use anova::{AnovaTerm, RmAnova, rm_anova_two_way};
