@@ -554,12 +554,29 @@ fn report_on_the_smoke_study_writes_tables_markdown_json_and_figures() {
         "p_holm",
         "hedges_g",
         "prob_superiority",
+        "mde",
     ] {
         assert!(
             metric["comparisons"][0].get(key).is_some(),
             "comparison lacks {key}"
         );
     }
+    // Every accuracy comparison of every sweep carries a numeric minimum detectable effect,
+    // and report.md's "indistinguishable" says how large a difference it could have seen.
+    let mut with_mde = 0;
+    for sweep in sweeps {
+        for m in sweep["metrics"].as_array().unwrap() {
+            for c in m["comparisons"].as_array().unwrap() {
+                let accuracy = m["metric"].as_str().unwrap().ends_with("_acc");
+                if accuracy {
+                    let mde = c["mde"].as_f64().unwrap_or(f64::NAN);
+                    assert!(mde.is_finite() && mde >= 0.0, "{c}");
+                    with_mde += 1;
+                }
+            }
+        }
+    }
+    assert!(with_mde > 0);
     // The batch size × learning rate sweep carries the interaction test and the scaling fit
     // (a 2 × 2 grid: the optimum is at an edge, so the exponent is unresolved).
     let bs_lr = &sweeps[1];
@@ -569,6 +586,12 @@ fn report_on_the_smoke_study_writes_tables_markdown_json_and_figures() {
     assert!(sweeps[0].get("interaction").is_none());
     let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
     assert!(md.contains("## Sweep `bs_x_lr`") && md.contains("Q1 — batch size"));
+    for line in md
+        .lines()
+        .filter(|l| l.contains("indistinguishable from it:"))
+    {
+        assert!(line.contains("could detect ≥"), "{line}");
+    }
     assert!(md.contains("The grid cannot resolve how the optimal learning rate scales"));
     assert!(md.contains("The best single configuration by mean final validation accuracy"));
     for stem in [

@@ -64,6 +64,21 @@ impl Metric {
         matches!(self, Metric::TrainSecondsPerEpoch | Metric::TotalSeconds)
     }
 
+    /// A minimum detectable effect in the metric's words: `1.4 points`, `0.012 s`,
+    /// `0.8 epochs`; `—` when not testable.
+    pub fn mde_words(&self, mde: f64) -> String {
+        if !mde.is_finite() {
+            return crate::format::MISSING.into();
+        }
+        if self.higher_is_better() {
+            format!("{:.1} points", 100.0 * mde)
+        } else if self.is_time() {
+            format!("{} s", crate::format::num(mde, 3))
+        } else {
+            format!("{:.1} epochs", mde)
+        }
+    }
+
     /// The metric of one trial; `None` when the trial diverged or (epochs-to-target) never
     /// reached `target`.
     pub fn value(&self, r: &TrialRecord, target: f64) -> Option<f64> {
@@ -162,8 +177,29 @@ pub struct Comparison {
     /// P(a > b): Mann–Whitney U / (n·m), ties counted ½.
     #[serde(with = "crate::jsonfloat")]
     pub prob_superiority: f64,
+    /// Minimum detectable effect, in the metric's units (accuracy as a fraction): the
+    /// smallest true difference this comparison's test (its design, observed SDs and n)
+    /// detects with 80% power at the Bonferroni level α/m of the sweep's m comparisons — the
+    /// first and strictest step of Holm's procedure. NaN when not testable.
+    #[serde(with = "crate::jsonfloat", default = "nan")]
+    pub mde: f64,
     /// `indistinguishable` (p_holm ≥ α, or not testable) or `worse`.
     pub verdict: Verdict,
+}
+
+fn nan() -> f64 {
+    f64::NAN
+}
+
+/// The design of a comparison (paired over shared seeds, or Welch) for its MDE.
+fn design(test: &str, a: &[f64], b: &[f64]) -> stats::power::Design {
+    let sd = |xs: &[f64]| stats::sample_variance(xs).sqrt();
+    if test == "paired" {
+        let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+        stats::power::Design::paired(sd(&d), d.len())
+    } else {
+        stats::power::Design::welch(sd(a), a.len(), sd(b), b.len())
+    }
 }
 
 /// How a configuration stands against the sweep's best.
@@ -392,6 +428,7 @@ fn compare(
         p_holm: f64::NAN,
         hedges_g: stats::hedges_g(&va, &vb),
         prob_superiority: stats::prob_superiority(&va, &vb),
+        mde: f64::NAN,
         verdict: Verdict::Indistinguishable,
     }
 }
@@ -463,14 +500,22 @@ fn analyse_metric(
         .find(|(id, ..)| *id == best_id)
         .expect("best is a config")
         .2;
+    let mut designs = Vec::new();
     for (id, _, values) in &per_config {
         if *id != best_id && !values.is_empty() {
-            report
-                .comparisons
-                .push(compare(id, values, &best_id, best_values, metric.is_time()));
+            let c = compare(id, values, &best_id, best_values, metric.is_time());
+            let va: Vec<f64> = values.values().copied().collect();
+            let vb: Vec<f64> = best_values.values().copied().collect();
+            designs.push(design(&c.test, &va, &vb));
+            report.comparisons.push(c);
         }
     }
     let p: Vec<f64> = report.comparisons.iter().map(|c| c.p_value).collect();
+    let family = p.iter().filter(|p| !p.is_nan()).count().max(1);
+    for (c, d) in report.comparisons.iter_mut().zip(&designs) {
+        let level = options.alpha / family as f64;
+        c.mde = d.mde(level, 0.8, stats::power::Sides::Two);
+    }
     for (c, p) in report.comparisons.iter_mut().zip(stats::holm(&p)) {
         c.p_holm = p;
         // The statistic is of a − best: its sign says which side a lies on.

@@ -68,13 +68,13 @@ fn comparison_table(out: &mut String, sweep: &SweepReport, m: &MetricReport) {
     );
     let _ = writeln!(
         out,
-        "| configuration | test | t | df | p | p (Holm) | Hedges' g | P(A>B) | verdict |"
+        "| configuration | test | t | df | p | p (Holm) | Hedges' g | P(A>B) | MDE | verdict |"
     );
-    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---|");
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
     for c in &m.comparisons {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             label(sweep, &c.a),
             c.test,
             num(c.statistic, 3),
@@ -83,6 +83,7 @@ fn comparison_table(out: &mut String, sweep: &SweepReport, m: &MetricReport) {
             p_value(c.p_holm),
             num(c.hedges_g, 3),
             num(c.prob_superiority, 3),
+            m.metric.mde_words(c.mde),
             c.verdict.word()
         );
     }
@@ -107,7 +108,18 @@ fn finding(sweep: &SweepReport, m: &MetricReport, what: &str) -> String {
         m.comparisons
             .iter()
             .filter(|c| c.verdict == v)
-            .map(|c| format!("{} (p_holm = {})", label(sweep, &c.a), p_value(c.p_holm)))
+            .map(|c| {
+                let mde = if v == Verdict::Indistinguishable {
+                    format!(", could detect ≥ {}", m.metric.mde_words(c.mde))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{} (p_holm = {}{mde})",
+                    label(sweep, &c.a),
+                    p_value(c.p_holm)
+                )
+            })
             .collect()
     };
     let (same, worse) = (group(Verdict::Indistinguishable), group(Verdict::Worse));
@@ -137,16 +149,28 @@ fn finding(sweep: &SweepReport, m: &MetricReport, what: &str) -> String {
         )
     };
     if same.len() > 5 {
-        let min_p = m
-            .comparisons
-            .iter()
-            .filter(|c| c.verdict == Verdict::Indistinguishable)
-            .map(|c| c.p_holm)
-            .fold(f64::INFINITY, f64::min);
+        let same_c = || {
+            m.comparisons
+                .iter()
+                .filter(|c| c.verdict == Verdict::Indistinguishable)
+        };
+        let min_p = same_c().map(|c| c.p_holm).fold(f64::INFINITY, f64::min);
+        let mdes: Vec<f64> = same_c().map(|c| c.mde).filter(|x| x.is_finite()).collect();
+        let range = if mdes.is_empty() {
+            String::new()
+        } else {
+            let lo = mdes.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = mdes.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            format!(
+                "; they could detect differences ≥ {} to ≥ {}",
+                m.metric.mde_words(lo),
+                m.metric.mde_words(hi)
+            )
+        };
         let _ = write!(
             text,
             " Statistically indistinguishable from it: {} of the {} other configurations \
-             (smallest p_holm = {}).",
+             (smallest p_holm = {}{range}).",
             same.len(),
             m.comparisons.len(),
             p_value(min_p)
@@ -352,7 +376,7 @@ pub fn answers(report: &Report) -> Vec<Answer> {
 /// The sentence under the answers' heading: how verdicts are reached.
 pub fn verdict_note(report: &Report) -> String {
     format!(
-        "Verdicts compare each configuration with the sweep's best: paired t-tests over the shared seeds (Welch where seeds differ), Holm-adjusted within the sweep, α = {}. \"Indistinguishable\" means the data cannot tell them apart at this sample size, not that they are equal.",
+        "Verdicts compare each configuration with the sweep's best: paired t-tests over the shared seeds (Welch where seeds differ), Holm-adjusted within the sweep, α = {}. \"Indistinguishable\" means the data cannot tell them apart at this sample size, not that they are equal: each says the smallest true difference its test would have detected with 80% power at level α/m (\"could detect ≥ …\", the MDE).",
         report.options.alpha
     )
 }

@@ -80,7 +80,14 @@ pub fn conclusion(sweep: &SweepReport, m: &MetricReport) -> String {
         .comparisons
         .iter()
         .filter(|c| c.verdict == Verdict::Indistinguishable)
-        .map(|c| format!("{} (p_holm = {})", label(sweep, &c.a), p_value(c.p_holm)))
+        .map(|c| {
+            format!(
+                "{} (p_holm = {}, MDE {})",
+                label(sweep, &c.a),
+                p_value(c.p_holm),
+                m.metric.mde_words(c.mde)
+            )
+        })
         .collect();
     let diverged = if s.diverged > 0 {
         format!(", {} of {} trials diverged", s.diverged, s.trials)

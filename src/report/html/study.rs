@@ -162,6 +162,7 @@ fn comparison_table(si: usize, sweep: &SweepReport, m: &MetricReport) -> String 
         "p (Holm)",
         "Hedges' g",
         "P(A>B)",
+        "MDE",
         "verdict",
     ]
     .iter()
@@ -187,6 +188,7 @@ fn comparison_table(si: usize, sweep: &SweepReport, m: &MetricReport) -> String 
                     Td::num(&p_value(c.p_holm), c.p_holm),
                     Td::num(&num(c.hedges_g, 3), c.hedges_g),
                     Td::num(&num(c.prob_superiority, 3), c.prob_superiority),
+                    Td::num(&m.metric.mde_words(c.mde), c.mde),
                     Td::html(
                         format!(
                             "<span class=\"verdict-{w}\">{w}</span>",
