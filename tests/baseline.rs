@@ -541,18 +541,36 @@ fn accuracy_baseline_gate_passes_unchanged_and_flags_regressions() {
     assert_code(&out, 1);
     assert_eq!(text(&out).0.matches("regressed").count(), 1);
     assert!(text(&out).1.contains(victim));
-    // The committed CI baseline made 5 points better everywhere → the run regressed.
-    let ci: Value = serde_json::from_str(
-        &std::fs::read_to_string(root.join("baselines/ci-2core/smoke.json")).unwrap(),
-    )
-    .unwrap();
+    // The CI gate's study against its committed baseline: every configuration equivalent
+    // (training is deterministic per seed); the baseline made 5 points better everywhere →
+    // every configuration regressed, exit 1.
+    let gate = root.join("studies/ci-gate.toml");
+    assert_code(
+        &trainbench(tmp.path(), &["run", gate.to_str().unwrap(), "--out", "g"]),
+        0,
+    );
+    let committed = root.join("baselines/ci-2core/ci-gate.json");
+    let gate_check = |against: &str, extra: &[&str]| {
+        let mut args = vec!["baseline", "check-accuracy", "g", "--against", against];
+        args.extend_from_slice(extra);
+        trainbench(tmp.path(), &args)
+    };
+    let out = gate_check(committed.to_str().unwrap(), &["--strict"]);
+    assert_code(&out, 0);
+    assert_eq!(
+        text(&out).0.matches("equivalent").count(),
+        4,
+        "{}",
+        text(&out).0
+    );
+    let ci: Value = serde_json::from_str(&std::fs::read_to_string(&committed).unwrap()).unwrap();
     let up5 = shifted(&ci, &|_, a| a + 0.05, None);
     std::fs::write(tmp.path().join("up5.json"), up5.to_string()).unwrap();
-    let out = check("up5.json", &[]);
+    let out = gate_check("up5.json", &[]);
     assert_code(&out, 1);
     assert_eq!(
         text(&out).0.matches("regressed").count(),
-        5,
+        4,
         "{}",
         text(&out).0
     );
