@@ -62,6 +62,10 @@ pub struct TrialRecord {
     /// the seeds of one group share one wall time, so a group is one timing measurement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// The stage of an adaptive run (`--seeds MIN..MAX`) that trained it: 1 the pilot, 2 the
+    /// seeds added from the pilot's variance (see [`crate::study::adaptive`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<u8>,
 }
 
 impl TrialRecord {
@@ -82,6 +86,7 @@ impl TrialRecord {
             config_id: None,
             quick: false,
             group: None,
+            stage: None,
         }
     }
 

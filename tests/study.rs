@@ -828,3 +828,101 @@ fn a_run_directory_holds_one_study() {
         "the study copy is untouched"
     );
 }
+
+/// `--seeds MIN..MAX`: a pilot of MIN seeds, then each configuration gets the seeds its pilot
+/// spread needs (here: SD 2 → a few seeds, SD 9 → capped at MAX). Every record names its
+/// stage, the decision is saved and reported with its reasons, and a run cut short in stage 2
+/// resumes to exactly the same trials.
+#[test]
+fn adaptive_seeds_add_seeds_where_the_pilot_spread_needs_them_and_resume() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ad");
+    let flags = ["--seeds", "3..12", "--target-mde", "8"];
+    run_smoke(&dir, &flags);
+    let decision: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("adaptive.json")).unwrap()).unwrap();
+    assert!(
+        decision["method"]
+            .as_str()
+            .unwrap()
+            .contains("pilot variance only")
+    );
+    let decided: Vec<(String, u64)> = decision["configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let id = c["config_id"].as_str().unwrap().to_string();
+            (id, c["seeds"].as_u64().unwrap())
+        })
+        .collect();
+    let counts: BTreeSet<u64> = decided.iter().map(|(_, n)| *n).collect();
+    assert!(
+        counts.len() > 1,
+        "seed counts differ by spread: {decided:?}"
+    );
+    assert!(counts.contains(&12) && counts.iter().all(|n| (3..=12).contains(n)));
+    let trials = records(&dir);
+    for (id, n) in &decided {
+        let mine: Vec<&Value> = trials.iter().filter(|r| r["config_id"] == **id).collect();
+        assert_eq!(mine.len() as u64, *n, "{id}");
+        for r in mine {
+            let stage = if r["seed"].as_u64().unwrap() < 3 {
+                1
+            } else {
+                2
+            };
+            assert_eq!(r["stage"], stage, "{id} seed {}", r["seed"]);
+        }
+    }
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("## Seeds per configuration (adaptive, `--seeds 3..12`)"));
+    for (id, _) in &decided {
+        assert!(
+            md.contains(&format!("| {id} | 3 |")),
+            "{id} not in the table"
+        );
+    }
+    assert!(md.contains("capped at MAX"));
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["adaptive"]["configs"], decision["configs"]);
+
+    // Cut the log short in stage 2 (a crash): the rerun trains exactly what is missing.
+    let full = unique_keys(&dir);
+    let text = std::fs::read_to_string(log(&dir)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(log(&dir), lines[..lines.len() - 7].join("\n") + "\n").unwrap();
+    let out = run_smoke(&dir, &flags);
+    assert!(self::text(&out.stdout).contains("skipped"), "resumed");
+    assert_eq!(unique_keys(&dir), full);
+    let again = std::fs::read_to_string(dir.join("adaptive.json")).unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&again).unwrap(), decision);
+
+    // What adaptive seeds cannot do is refused up front, in one line.
+    for (args, needle) in [
+        (
+            vec!["--seeds", "3..12", "--jobs", "2"],
+            "--jobs and --shard",
+        ),
+        (
+            vec!["--seeds", "3..12", "--shard", "1/2"],
+            "--jobs and --shard",
+        ),
+        (vec!["--seeds", "5..3"], "MIN..MAX"),
+        (
+            vec!["--target-mde", "1"],
+            "--target-mde needs adaptive seeds",
+        ),
+    ] {
+        let mut all = vec!["run", SMOKE, "--out", dir.to_str().unwrap()];
+        all.extend(args);
+        let out = trainbench(&all);
+        assert_eq!(out.status.code(), Some(2), "{all:?}");
+        assert!(
+            self::text(&out.stderr).contains(needle),
+            "{}",
+            self::text(&out.stderr)
+        );
+    }
+}

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use trainbench::data::DataSource;
 use trainbench::format::duration;
 use trainbench::report::input::{Experiment, RunInput};
+use trainbench::study::adaptive::{DEFAULT_TARGET_MDE, SeedRange};
 use trainbench::study::{PlanOptions, Ready, Replicas, Session, SessionOptions, Shard};
 use trainbench::{Error, Result};
 
@@ -21,9 +22,15 @@ pub struct RunArgs {
     /// Output directory [default: runs/<study>/, or runs/<study>/shard-I-of-N/ with --shard]
     #[arg(long, value_name = "DIR")]
     pub(super) out: Option<PathBuf>,
-    /// Seeds per configuration (seeds 0..N) [default: the study's, 3 with --quick]
-    #[arg(long, value_name = "N")]
-    pub(super) seeds: Option<usize>,
+    /// Seeds per configuration: N (seeds 0..N), or MIN..MAX for adaptive seeds (a pilot of
+    /// MIN seeds, then up to MAX where the pilot's spread needs them; docs/report.md)
+    /// [default: the study's, 3 with --quick]
+    #[arg(long, value_name = "N|MIN..MAX")]
+    pub(super) seeds: Option<String>,
+    /// Adaptive seeds: the minimum detectable difference (accuracy points) to plan for
+    /// [default: the study's target_mde, else 1]
+    #[arg(long, value_name = "POINTS")]
+    target_mde: Option<f64>,
     /// Run only this sweep (repeatable)
     #[arg(long = "sweep", value_name = "NAME")]
     pub(super) sweeps: Vec<String>,
@@ -64,6 +71,54 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
+    /// `--seeds` as a count (the MAX of a range) and the range, if one was given.
+    fn seed_arg(&self) -> Result<(Option<usize>, Option<SeedRange>)> {
+        match self.seeds.as_deref() {
+            None => Ok((None, None)),
+            Some(s) if s.contains("..") => {
+                let r: SeedRange = s.parse()?;
+                Ok((Some(r.max), Some(r)))
+            }
+            Some(s) => s
+                .trim()
+                .parse::<usize>()
+                .map(|n| (Some(n), None))
+                .map_err(|_| {
+                    Error::Usage(format!(
+                        "--seeds '{s}': expected N or MIN..MAX (e.g. 3..12)"
+                    ))
+                }),
+        }
+    }
+
+    /// The adaptive seed range and target of this run: `--seeds MIN..MAX`, else the study's
+    /// `seeds = "MIN..MAX"` unless `--seeds N` or `--quick` overrides it.
+    fn adaptive(&self, study: &trainbench::study::Study) -> Result<Option<(SeedRange, f64)>> {
+        let (count, range) = self.seed_arg()?;
+        let range = match range {
+            Some(r) => Some(r),
+            None if count.is_none() && !self.quick => study.seed_range,
+            None => None,
+        };
+        let target = self
+            .target_mde
+            .or(study.target_mde)
+            .unwrap_or(DEFAULT_TARGET_MDE);
+        if !(target > 0.0 && target.is_finite()) {
+            return Err(Error::Usage(
+                "--target-mde must be > 0 accuracy points".into(),
+            ));
+        }
+        if range.is_none() && self.target_mde.is_some() {
+            return Err(Error::Usage(
+                "--target-mde needs adaptive seeds (--seeds MIN..MAX, or seeds = \"MIN..MAX\" in \
+                 the study)"
+                    .into(),
+            ));
+        }
+        Ok(range.map(|r| (r, target)))
+    }
+
     /// The checked options of the study session.
     fn session_options(&self) -> Result<SessionOptions> {
         let shard = match self.shard.as_deref() {
@@ -74,9 +129,10 @@ impl RunArgs {
             )?),
             Some(s) => Some(s.parse()?),
         };
+        let (seeds, _) = self.seed_arg()?;
         Ok(SessionOptions {
             plan: PlanOptions {
-                seeds: self.seeds,
+                seeds,
                 sweeps: self.sweeps.clone(),
                 quick: self.quick,
             },
@@ -112,8 +168,8 @@ impl RunArgs {
         flag("shard", format!("{index}/{count}").into());
         flag("replicas", self.replicas.clone().into());
         flag("threads", threads.to_string().into());
-        if let Some(n) = self.seeds {
-            flag("seeds", n.to_string().into());
+        if let Some(n) = &self.seeds {
+            flag("seeds", n.into());
         }
         for s in &self.sweeps {
             flag("sweep", s.into());
@@ -141,13 +197,33 @@ pub fn run(args: RunArgs) -> Result<i32> {
                 .into(),
         ));
     }
-    let session = Session::prepare(&args.study, args.session_options()?)?;
+    let mut session = Session::prepare(&args.study, args.session_options()?)?;
+    let adaptive = args.adaptive(&session.study)?;
+    if adaptive.is_some() && (jobs > 1 || session.shard.is_some()) {
+        return Err(Error::Usage(
+            "adaptive seeds (MIN..MAX) decide stage 2 from every configuration's pilot, which \
+             --jobs and --shard split up: train the pilot with --seeds MIN (with --jobs or \
+             --shard, then merge), then run --seeds MIN..MAX into the same directory — the \
+             pilot is reused and only the added seeds train"
+                .into(),
+        ));
+    }
     let (jobs, note) = session.bounded_jobs(jobs);
     if let Some(note) = note {
         errln!("note: {note}");
     }
     if args.dry_run {
         out!("{}", trainbench::report::plan::render(&session, jobs));
+        if let Some((range, target)) = adaptive {
+            outln!(
+                "adaptive seeds {range}: every configuration trains a pilot of {} seeds, then \
+                 up to {} where the pilot's spread needs them for an MDE of {target} points; \
+                 the estimate above is for {} seeds everywhere (the most it can cost)",
+                range.min,
+                range.max,
+                range.max
+            );
+        }
         return Ok(0);
     }
     // Opened here even for --jobs, so that a missing backend or device is one error up front.
@@ -166,21 +242,53 @@ pub fn run(args: RunArgs) -> Result<i32> {
             .collect();
         return jobs::run(&session, backend, &specs, threads);
     }
+    if let Some((range, _)) = adaptive {
+        session.limit_to_pilot(range.min);
+    }
     errln!("preparing data {} ...", session.data_spec().source);
-    let selected = session.selected();
     let mut ready = session.start(backend, &device)?;
     for w in &ready.warnings {
         errln!("warning: {w}");
     }
+    install_ctrl_c()?;
+    if let Some((range, target)) = adaptive {
+        ready.stage = Some(1);
+        errln!("stage 1 (pilot, seeds 0..{}):", range.min);
+        if let Some(code) = train_pending(&mut ready)? {
+            return Ok(code);
+        }
+        let alpha = trainbench::report::analysis::AnalysisOptions::default().alpha;
+        let (decision, selection) = ready.adaptive_stage_two(range, target, alpha);
+        decision.save(ready.dir().path())?;
+        errln!(
+            "stage 2: seeds per configuration from the pilot's spread (target MDE {target} \
+             points; {}):",
+            trainbench::study::adaptive::DECISION_FILE
+        );
+        for c in &decision.configs {
+            errln!("  {}: {} seeds — {}", c.config_id, c.seeds, c.reason);
+        }
+        ready.schedule(&selection);
+        ready.stage = Some(2);
+    }
+    if let Some(code) = train_pending(&mut ready)? {
+        return Ok(code);
+    }
+    finish(ready, args.job).map(|()| 0)
+}
+
+/// Trains what `ready` has pending, with progress bars and a summary line; `Some(130)` when
+/// interrupted (the log is complete up to the last group).
+fn train_pending(ready: &mut Ready) -> Result<Option<i32>> {
     errln!("{}", ready.describe());
+    let selected = ready.selected();
     if ready.groups.is_empty() {
         outln!(
             "nothing to do: all {selected} trials are in {}",
             ready.log_path().display()
         );
-        return finish(ready, args.job).map(|()| 0);
+        return Ok(None);
     }
-    install_ctrl_c()?;
     let progress = Bars::new(ready.to_run(), ready.estimate())?;
     let to_run = ready.to_run();
     let plan = ready.plan().clone();
@@ -208,9 +316,9 @@ pub fn run(args: RunArgs) -> Result<i32> {
              the same command to resume",
             summary.remaining
         );
-        return Ok(130);
+        return Ok(Some(130));
     }
-    finish(ready, args.job).map(|()| 0)
+    Ok(None)
 }
 
 /// Closes the log and, unless this process is one job of a `--jobs` run, prints and writes
@@ -226,7 +334,8 @@ fn finish(ready: Ready, job: bool) -> Result<()> {
         fingerprint: Some(ready.info.fingerprint.clone()),
     };
     let (study, plan, records) = ready.into_trials();
-    let input = RunInput::new(study, plan, records, &experiment)?;
+    let mut input = RunInput::new(study, plan, records, &experiment)?;
+    input.adaptive = trainbench::study::adaptive::Decision::load(dir.path())?;
     super::report::report_run(&input, dir.path())
 }
 
@@ -253,6 +362,7 @@ mod tests {
         ("study", Forward::Same),
         ("out", Forward::PerJob),
         ("seeds", Forward::Same),
+        ("target_mde", Forward::Never),
         ("sweeps", Forward::Same),
         ("quick", Forward::Same),
         ("dry_run", Forward::Never),

@@ -18,6 +18,8 @@ pub struct RunInput {
     pub records: Vec<TrialRecord>,
     /// Things the user should know (torn lines, records left out, mixed backends or data).
     pub warnings: Vec<String>,
+    /// The seed decision of an adaptive run (`--seeds MIN..MAX`), from the first directory.
+    pub adaptive: Option<crate::study::adaptive::Decision>,
 }
 
 impl RunInput {
@@ -30,6 +32,7 @@ impl RunInput {
             options,
         );
         report.caveats = self.plan.quick_caveats();
+        report.adaptive = self.adaptive.clone();
         report
     }
 }
@@ -78,6 +81,7 @@ pub fn read_runs(
         records.extend(contents.records);
     }
     let mut input = RunInput::new(study, plan, records, experiment)?;
+    input.adaptive = crate::study::adaptive::Decision::load(first)?;
     warnings.append(&mut input.warnings);
     input.warnings = warnings;
     Ok(input)
@@ -150,6 +154,7 @@ impl RunInput {
             plan,
             records: kept,
             warnings,
+            adaptive: None,
         })
     }
 }

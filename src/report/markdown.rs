@@ -440,6 +440,9 @@ pub fn render(report: &Report, figures: &[std::path::PathBuf]) -> String {
          validation accuracy and reported with its test accuracy (docs/report.md).\n"
     );
     lab1_answers(&mut out, report);
+    if let Some(d) = &report.adaptive {
+        adaptive_section(&mut out, d);
+    }
     for sweep in &report.sweeps {
         let _ = writeln!(out, "## Sweep `{}`\n", sweep.view.name);
         sweep_table(&mut out, sweep, report.options.level);
@@ -466,4 +469,37 @@ pub fn write(report: &Report, figures: &[std::path::PathBuf], dir: &Path) -> cra
     let path = dir.join("report.md");
     std::fs::write(&path, render(report, figures))
         .map_err(|e| crate::Error::io(format!("could not write '{}'", path.display()), e))
+}
+
+/// The seeds of an adaptive run: per configuration, how many and why.
+fn adaptive_section(out: &mut String, d: &crate::study::adaptive::Decision) {
+    let _ = writeln!(
+        out,
+        "## Seeds per configuration (adaptive, `--seeds {}`)\n\nEvery configuration trained \
+         a pilot of {} seeds; each then got the seeds that bring the minimum detectable \
+         difference of its comparisons (final validation accuracy, 80% power, α = {} split \
+         over its sweep's comparisons) to {} points, at most {}. Method: {} — only the pilot's \
+         spread decides, never its means, so the tests keep their error rates \
+         (docs/report.md).\n",
+        d.range, d.range.min, d.alpha, d.target_mde, d.range.max, d.method
+    );
+    let _ = writeln!(
+        out,
+        "| configuration | pilot seeds | pilot SD (points) | pilot MDE | seeds | expected MDE | why |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---|");
+    for c in &d.configs {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            c.config_id,
+            c.pilot_n,
+            num(c.pilot_sd, 2),
+            num(c.pilot_mde, 2),
+            c.seeds,
+            num(c.expected_mde, 2),
+            c.reason
+        );
+    }
+    let _ = writeln!(out);
 }

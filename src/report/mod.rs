@@ -49,6 +49,9 @@ pub struct Report {
     /// merged): the sweep and one sentence each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub caveats: Vec<crate::study::plan::QuickCaveat>,
+    /// An adaptive run's seed decision: per configuration, the seeds it got and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adaptive: Option<crate::study::adaptive::Decision>,
     /// One entry per sweep, in study order.
     pub sweeps: Vec<SweepReport>,
 }
@@ -77,6 +80,7 @@ impl Report {
             backends,
             data: records.first().map(|r| DataSummary::of(&r.data)),
             caveats: Vec::new(),
+            adaptive: None,
             sweeps: views
                 .iter()
                 .map(|v| analyse_sweep(v, records, &options))

@@ -72,8 +72,13 @@ impl Sweep {
 pub struct Study {
     /// The study's name (used for the default output directory `runs/<name>/`).
     pub name: String,
-    /// Seeds per configuration (seeds `0..seeds`).
+    /// Seeds per configuration (seeds `0..seeds`; the MAX of an adaptive `seeds = "MIN..MAX"`).
     pub seeds: usize,
+    /// `seeds = "MIN..MAX"`: adaptive seeds (see [`crate::study::adaptive`]).
+    pub seed_range: Option<crate::study::adaptive::SeedRange>,
+    /// `target_mde = POINTS`: the adaptive target (default
+    /// [`crate::study::adaptive::DEFAULT_TARGET_MDE`]).
+    pub target_mde: Option<f64>,
     /// The default training configuration.
     pub defaults: TrainConfig,
     /// The data every trial trains on.
@@ -227,7 +232,7 @@ impl Study {
     }
 
     fn from_table(doc: &Table) -> Result<Study> {
-        const TOP: [&str; 4] = ["name", "seeds", "defaults", "sweep"];
+        const TOP: [&str; 5] = ["name", "seeds", "target_mde", "defaults", "sweep"];
         if let Some(k) = doc.keys().find(|k| !TOP.contains(&k.as_str())) {
             return Err(bad(k, unknown(k, &TOP)));
         }
@@ -241,9 +246,33 @@ impl Study {
                 format!("'{name}' is not usable as a directory name"),
             ));
         }
-        let seeds = match doc.get("seeds") {
-            Some(v) => as_count(v, "seeds")?,
-            None => DEFAULT_SEEDS,
+        let (seeds, seed_range) = match doc.get("seeds") {
+            Some(Value::String(r)) => {
+                let range: crate::study::adaptive::SeedRange =
+                    r.parse().map_err(|e: Error| bad("seeds", e.to_string()))?;
+                (range.max, Some(range))
+            }
+            Some(v) => (as_count(v, "seeds")?, None),
+            None => (DEFAULT_SEEDS, None),
+        };
+        let target_mde = match doc.get("target_mde") {
+            Some(v) => {
+                let x = match v {
+                    Value::Float(f) => *f,
+                    Value::Integer(i) => *i as f64,
+                    other => {
+                        return Err(bad(
+                            "target_mde",
+                            format!("expected accuracy points, got {}", other.type_str()),
+                        ));
+                    }
+                };
+                if !(x > 0.0 && x.is_finite()) {
+                    return Err(bad("target_mde", "must be > 0 accuracy points"));
+                }
+                Some(x)
+            }
+            None => None,
         };
         let mut defaults = TrainConfig::default();
         let mut data = DataSpec::default();
@@ -280,6 +309,8 @@ impl Study {
         Ok(Study {
             name,
             seeds,
+            seed_range,
+            target_mde,
             defaults,
             data,
             sweeps,

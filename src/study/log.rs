@@ -258,6 +258,7 @@ pub(crate) mod testing {
             config_id: Some(id.into()),
             quick: false,
             group: None,
+            stage: None,
         }
     }
 

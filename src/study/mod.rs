@@ -4,8 +4,10 @@
 //! append-only trial [`log`] lacks (resume is the default) and hand the trials to the report.
 //! [`rundir`] owns every path of a run directory; [`cost`] is the one cost model (through
 //! [`Plan::estimate`]); [`merge`] unions logs from several machines and [`status`] says what
-//! is left.
+//! is left. [`adaptive`] decides, from a pilot's variance, how many seeds each configuration
+//! of a `--seeds MIN..MAX` run gets.
 
+pub mod adaptive;
 pub mod cost;
 pub mod file;
 pub mod log;

@@ -113,6 +113,14 @@ impl Session {
         })
     }
 
+    /// Keeps only seeds below `min` in this process's selection: the pilot (stage 1) of an
+    /// adaptive run.
+    pub fn limit_to_pilot(&mut self, min: usize) {
+        for seeds in &mut self.selection {
+            seeds.retain(|&s| (s as usize) < min);
+        }
+    }
+
     /// Estimated rows of each split.
     pub fn rows(&self) -> RowEstimate {
         self.data.rows
@@ -236,15 +244,9 @@ impl Session {
             warnings,
             groups: Vec::new(),
             estimates: Vec::new(),
+            stage: None,
         };
-        let done: HashSet<TrialKey> = ready.existing.iter().map(TrialKey::of).collect();
-        let pending = ready.pending(&self.selection, &done);
-        ready.groups = groups(&pending, ready.replicas);
-        ready.estimates = ready
-            .groups
-            .iter()
-            .map(|g| ready.plan.estimate(g.config, g.seeds.len(), ready.rows))
-            .collect();
+        ready.schedule(&self.selection);
         Ok(ready)
     }
 }
@@ -386,6 +388,8 @@ pub struct Ready {
     pub groups: Vec<Group>,
     /// The estimated seconds of each group.
     pub estimates: Vec<f64>,
+    /// The adaptive stage that this run's records are tagged with (`None`: not adaptive).
+    pub stage: Option<u8>,
 }
 
 impl Ready {
@@ -428,6 +432,11 @@ impl Ready {
         self.log.path()
     }
 
+    /// Trials selected for this process (done or not).
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+
     /// Trials still to train.
     pub fn to_run(&self) -> usize {
         self.groups.iter().map(|g| g.seeds.len()).sum()
@@ -457,6 +466,57 @@ impl Ready {
             fingerprint: self.info.fingerprint.clone(),
             quick: self.plan.quick,
         }
+    }
+
+    /// Sets the pending groups to the seeds of `selection` (per configuration) that neither the
+    /// log nor this run holds yet, with their estimates.
+    pub fn schedule(&mut self, selection: &[Vec<u64>]) {
+        let done: HashSet<TrialKey> = self
+            .existing
+            .iter()
+            .chain(&self.new)
+            .map(TrialKey::of)
+            .collect();
+        self.selected = selection.iter().map(Vec::len).sum();
+        let pending = self.pending(selection, &done);
+        self.groups = groups(&pending, self.replicas);
+        self.estimates = self
+            .groups
+            .iter()
+            .map(|g| self.plan.estimate(g.config, g.seeds.len(), self.rows))
+            .collect();
+    }
+
+    /// The adaptive decision from this run's pilot (seeds below `range.min` of this run's
+    /// backend, data and mode, in the log or trained now), and the selection of stage 2: per
+    /// configuration, the seeds from `range.min` up to its decided count.
+    pub fn adaptive_stage_two(
+        &self,
+        range: super::adaptive::SeedRange,
+        target_mde: f64,
+        alpha: f64,
+    ) -> (super::adaptive::Decision, Vec<Vec<u64>>) {
+        let belongs =
+            |r: &TrialRecord| match r.config_id.as_deref().and_then(|id| self.plan.find(id)) {
+                Some(i) => TrialKey::of(r) == self.key(i, r.outcome.seed),
+                None => false,
+            };
+        let pilot = super::adaptive::pilot_values(
+            self.existing.iter().chain(&self.new),
+            range.min,
+            belongs,
+        );
+        let decision = super::adaptive::decide(&self.plan, &pilot, range, target_mde, alpha);
+        let selection = self
+            .plan
+            .configs
+            .iter()
+            .map(|c| {
+                let n = decision.seeds_of(&c.id).unwrap_or(range.min) as u64;
+                (range.min as u64..n).collect()
+            })
+            .collect();
+        (decision, selection)
     }
 
     /// The seeds of each configuration in `selection` whose key is not in `done`.
@@ -554,6 +614,7 @@ impl Ready {
             record.config_id = Some(planned.id.clone());
             record.quick = self.plan.quick;
             record.group = Some(group_id.clone());
+            record.stage = self.stage;
             self.log.append(&record)?;
             records.push(record);
         }

@@ -1,0 +1,322 @@
+//! Adaptive seeds: `trainbench run STUDY --seeds MIN..MAX [--target-mde POINTS]`.
+//!
+//! # Method: sample-size re-estimation from the pilot variance only
+//!
+//! Stage 1 (the *pilot*) trains seeds `0..MIN` of every configuration. From the pilot, each
+//! configuration gets its own seed count `n` in `MIN..=MAX`: the smallest `n` at which the
+//! report's comparison of two configurations with this configuration's pilot SD (Welch, `n`
+//! seeds each, two-sided at α/m for the `m` comparisons of its largest sweep, 80% power) would
+//! detect a difference of `--target-mde` points of final validation accuracy. Stage 2 trains
+//! seeds `MIN..n` (as replica groups). The final analysis uses every seed, as usual.
+//!
+//! The decision uses **only the pilot's variance, never its means or differences** — an
+//! *internal pilot* design (Wittes & Brittain 1990, "The role of internal pilot studies in
+//! increasing the efficiency of clinical trials", Stat. Med. 9:65–72; after Stein 1945, "A
+//! two-sample test for a linear hypothesis whose power is independent of the variance", Ann.
+//! Math. Stat. 16:243–258). Because no look at an effect decides anything, there is no
+//! repeated testing of the effect to correct for: the type I error of the final tests stays
+//! at (very nearly) its nominal level, which docs/report.md checks by simulation. The price:
+//! a configuration that is already clearly worse but noisy still gets its seeds. A pilot of
+//! fewer than 5 seeds estimates an SD poorly (df < 4); the seed counts then scatter.
+//!
+//! The decision is a pure function of the pilot records, so a resumed run recomputes the same
+//! seed counts; it is saved as `adaptive.json` in the run directory for the report, and every
+//! record says which stage trained it ([`crate::record::TrialRecord::stage`]).
+
+use super::plan::Plan;
+use crate::record::TrialRecord;
+use crate::stats::power::{Design, Sides};
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// `MIN..MAX` seeds per configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeedRange {
+    /// Seeds of the pilot (stage 1).
+    pub min: usize,
+    /// Most seeds any configuration gets.
+    pub max: usize,
+}
+
+impl std::str::FromStr for SeedRange {
+    type Err = Error;
+
+    /// `"3..12"`: at least 2 pilot seeds (an SD needs two), MIN < MAX.
+    fn from_str(s: &str) -> Result<SeedRange> {
+        let bad = || {
+            Error::Usage(format!(
+                "seeds '{s}': expected N or MIN..MAX with 2 ≤ MIN < MAX (e.g. 3..12)"
+            ))
+        };
+        let (a, b) = s.split_once("..").ok_or_else(bad)?;
+        let min: usize = a.trim().parse().map_err(|_| bad())?;
+        let max: usize = b.trim().parse().map_err(|_| bad())?;
+        if min < 2 || max <= min {
+            return Err(bad());
+        }
+        Ok(SeedRange { min, max })
+    }
+}
+
+impl std::fmt::Display for SeedRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}..{}", self.min, self.max)
+    }
+}
+
+/// The default `--target-mde`, in accuracy points.
+pub const DEFAULT_TARGET_MDE: f64 = 1.0;
+
+/// The file name of the decision in a run directory.
+pub const DECISION_FILE: &str = "adaptive.json";
+
+/// One configuration's seed count and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfigSeeds {
+    /// Configuration id.
+    pub config_id: String,
+    /// Pilot seeds with a final validation accuracy (diverged seeds are left out).
+    pub pilot_n: usize,
+    /// SD of the pilot's final validation accuracy, in points.
+    #[serde(with = "crate::jsonfloat")]
+    pub pilot_sd: f64,
+    /// The MDE (points) at the pilot's seed count.
+    #[serde(with = "crate::jsonfloat")]
+    pub pilot_mde: f64,
+    /// Seeds this configuration gets in total.
+    pub seeds: usize,
+    /// The MDE (points) expected at `seeds`, at the pilot SD.
+    #[serde(with = "crate::jsonfloat")]
+    pub expected_mde: f64,
+    /// Why: one sentence.
+    pub reason: String,
+}
+
+/// The stage-2 decision of an adaptive run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The method, with its source.
+    pub method: String,
+    /// The seed range.
+    pub range: SeedRange,
+    /// Target MDE, in points of final validation accuracy.
+    pub target_mde: f64,
+    /// Family-wise α of the report's comparisons.
+    pub alpha: f64,
+    /// Per configuration, in plan order.
+    pub configs: Vec<ConfigSeeds>,
+}
+
+/// The method's name, as recorded in the decision.
+pub const METHOD: &str = "sample-size re-estimation from the pilot variance only (internal \
+                          pilot; Wittes & Brittain 1990, after Stein 1945)";
+
+impl Decision {
+    /// Seeds configuration `id` gets, if decided.
+    pub fn seeds_of(&self, id: &str) -> Option<usize> {
+        self.configs
+            .iter()
+            .find(|c| c.config_id == id)
+            .map(|c| c.seeds)
+    }
+
+    /// Writes `adaptive.json` into `dir`.
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        let path = dir.join(DECISION_FILE);
+        let text = serde_json::to_string_pretty(self).expect("a decision serializes");
+        std::fs::write(&path, text + "\n")
+            .map_err(|e| Error::io(format!("could not write '{}'", path.display()), e))
+    }
+
+    /// Reads `adaptive.json` from `dir`, if there is one.
+    pub fn load(dir: &Path) -> Result<Option<Decision>> {
+        let path = dir.join(DECISION_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| Error::data(&path, e.to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(format!("could not read '{}'", path.display()), e)),
+        }
+    }
+}
+
+/// The MDE (points) of comparing two configurations with SD `sd` and `n` seeds each, at
+/// two-sided level `alpha` with 80% power.
+fn mde(sd: f64, n: usize, alpha: f64) -> f64 {
+    Design::welch(sd, n, sd, n).mde(alpha, 0.8, Sides::Two)
+}
+
+/// Decides every configuration's seed count from the pilot: `pilot(id)` gives the final
+/// validation accuracies (fractions) of configuration `id`'s pilot seeds (`0..MIN`,
+/// non-diverged). See the module documentation for the rule.
+pub fn decide(
+    plan: &Plan,
+    pilot: &HashMap<String, Vec<f64>>,
+    range: SeedRange,
+    target_mde: f64,
+    alpha: f64,
+) -> Decision {
+    // Each configuration's comparisons: against the best of each sweep it is in; the largest
+    // family sets the level (the strictest).
+    let family = |i: usize| {
+        plan.sweeps
+            .iter()
+            .filter(|(_, configs)| configs.contains(&i))
+            .map(|(_, configs)| configs.len().saturating_sub(1).max(1))
+            .max()
+            .unwrap_or(1)
+    };
+    let configs = plan
+        .configs
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let values: Vec<f64> = pilot
+                .get(&c.id)
+                .map(|v| v.iter().map(|x| 100.0 * x).collect())
+                .unwrap_or_default();
+            let level = alpha / family(i) as f64;
+            let sd = crate::stats::sample_variance(&values).sqrt();
+            let pilot_mde = mde(sd, values.len(), level);
+            let (seeds, reason) = if values.len() < 2 {
+                (
+                    range.max,
+                    format!(
+                        "{} pilot seed(s) with a value: no SD to plan with, so all {}",
+                        values.len(),
+                        range.max
+                    ),
+                )
+            } else if pilot_mde <= target_mde {
+                (
+                    range.min,
+                    format!(
+                        "the pilot's MDE {pilot_mde:.2} points is within the target \
+                         {target_mde} already"
+                    ),
+                )
+            } else {
+                match (range.min + 1..=range.max).find(|&n| mde(sd, n, level) <= target_mde) {
+                    Some(n) => (
+                        n,
+                        format!(
+                            "pilot SD {sd:.2} points: {n} seeds bring the MDE to the target \
+                             {target_mde}"
+                        ),
+                    ),
+                    None => (
+                        range.max,
+                        format!(
+                            "pilot SD {sd:.2} points: even {} seeds leave the MDE at {:.2} \
+                             points (target {target_mde}); capped at MAX",
+                            range.max,
+                            mde(sd, range.max, level)
+                        ),
+                    ),
+                }
+            };
+            ConfigSeeds {
+                config_id: c.id.clone(),
+                pilot_n: values.len(),
+                pilot_sd: sd,
+                pilot_mde,
+                seeds,
+                expected_mde: mde(sd, seeds, level),
+                reason,
+            }
+        })
+        .collect();
+    Decision {
+        method: METHOD.into(),
+        range,
+        target_mde,
+        alpha,
+        configs,
+    }
+}
+
+/// The pilot of every configuration: final validation accuracies of seeds below `min` in
+/// `records` (non-diverged), by configuration id. `belongs` says whether a record is part of
+/// this run (its key: backend, data, quick mode).
+pub fn pilot_values<'a>(
+    records: impl IntoIterator<Item = &'a TrialRecord>,
+    min: usize,
+    belongs: impl Fn(&TrialRecord) -> bool,
+) -> HashMap<String, Vec<f64>> {
+    let mut by: HashMap<String, Vec<(u64, f64)>> = HashMap::new();
+    for r in records {
+        if (r.outcome.seed as usize) >= min || r.diverged || !belongs(r) {
+            continue;
+        }
+        let (Some(id), Some(e)) = (r.config_id.as_ref(), r.last_epoch()) else {
+            continue;
+        };
+        let v = by.entry(id.clone()).or_default();
+        if !v.iter().any(|(s, _)| *s == r.outcome.seed) {
+            v.push((r.outcome.seed, e.val_acc));
+        }
+    }
+    by.into_iter()
+        .map(|(id, mut v)| {
+            v.sort_by_key(|(s, _)| *s);
+            (id, v.into_iter().map(|(_, x)| x).collect())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_parse_and_refuse_nonsense() {
+        let r: SeedRange = "3..12".parse().unwrap();
+        assert_eq!((r.min, r.max), (3, 12));
+        assert_eq!(r.to_string(), "3..12");
+        for bad in ["12", "1..5", "5..5", "6..3", "a..b", "3..", "..4"] {
+            let e = bad.parse::<SeedRange>().unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad}");
+        }
+    }
+
+    /// The seed count is the first n whose MDE reaches the target. statsmodels 0.15.0
+    /// `TTestIndPower().solve_power(None, nobs1=n, alpha=0.05, power=0.8)` gives effect sizes
+    /// 0.9091 (n = 20) and 0.8860 (n = 21), i.e. MDEs of 1.8183 and 1.7721 points at SD 2, so
+    /// a target of 1.8 points needs 21 seeds.
+    #[test]
+    fn seed_count_reaches_the_target_mde() {
+        assert!((mde(2.0, 20, 0.05) - 1.8183).abs() < 1e-3);
+        assert!((mde(2.0, 21, 0.05) - 1.7721).abs() < 1e-3);
+        let plan_of = |sd_points: f64| {
+            let study = crate::study::file::Study::parse(
+                "name = \"t\"\nseeds = 30\n[[sweep]]\nname = \"a\"\nvary = { lr = [1e-2, 1e-3] }\n",
+                "t.toml",
+            )
+            .unwrap();
+            let plan = Plan::new(&study, &Default::default()).unwrap();
+            // Pilot values alternating ±sd/√(4/3)… simply: values with sample SD sd_points.
+            let k = sd_points / 100.0;
+            let pilot: HashMap<String, Vec<f64>> = plan
+                .configs
+                .iter()
+                .map(|c| (c.id.clone(), vec![0.5 - k, 0.5, 0.5 + k]))
+                .collect();
+            decide(&plan, &pilot, SeedRange { min: 3, max: 30 }, 1.8, 0.05)
+        };
+        // Sample SD of (−k, 0, +k) is k: SD 2 points → 21 seeds; SD 0.1 → the pilot suffices;
+        // SD 10 → capped at MAX.
+        let d = plan_of(2.0);
+        assert!(d.configs.iter().all(|c| c.seeds == 21), "{d:?}");
+        assert!(plan_of(0.1).configs.iter().all(|c| c.seeds == 3));
+        let capped = plan_of(10.0);
+        assert!(
+            capped
+                .configs
+                .iter()
+                .all(|c| c.seeds == 30 && c.reason.contains("capped"))
+        );
+    }
+}
