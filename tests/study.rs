@@ -522,7 +522,7 @@ fn report_on_the_smoke_study_writes_tables_markdown_json_and_figures() {
         String::from_utf8_lossy(&out.stderr)
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["schema_version"], 2);
+    assert_eq!(json["schema_version"], 3);
     let sweeps = json["sweeps"].as_array().unwrap();
     assert_eq!(sweeps.len(), 3);
     let metric = &sweeps[0]["metrics"][1];

@@ -59,7 +59,7 @@ fn comparison_table(out: &mut String, sweep: &SweepReport, m: &MetricReport) {
     }
     let _ = writeln!(
         out,
-        "\n{} against the best ({}), Holm-adjusted within the sweep:\n",
+        "\n{} against the best ({}), Holm-adjusted over every pair of the sweep's configurations:\n",
         m.metric.name(),
         m.best
             .as_deref()
@@ -376,7 +376,7 @@ pub fn answers(report: &Report) -> Vec<Answer> {
 /// The sentence under the answers' heading: how verdicts are reached.
 pub fn verdict_note(report: &Report) -> String {
     format!(
-        "Verdicts compare each configuration with the sweep's best: paired t-tests over the shared seeds (Welch where seeds differ), Holm-adjusted within the sweep, α = {}. \"Indistinguishable\" means the data cannot tell them apart at this sample size, not that they are equal: each says the smallest true difference its test would have detected with 80% power at level α/m (\"could detect ≥ …\", the MDE).",
+        "Verdicts compare each configuration with the sweep's best: paired t-tests over the shared seeds (Welch where seeds differ), Holm-adjusted over every pair of the sweep's configurations (the best is picked from the data, so the family must cover whichever pair it picks), α = {}. \"Indistinguishable\" means the data cannot tell them apart at this sample size, not that they are equal: each says the smallest true difference its test would have detected with 80% power at level α/m (\"could detect ≥ …\", the MDE).",
         report.options.alpha
     )
 }
@@ -476,10 +476,11 @@ fn adaptive_section(out: &mut String, d: &crate::study::adaptive::Decision) {
     let _ = writeln!(
         out,
         "## Seeds per configuration (adaptive, `--seeds {}`)\n\nEvery configuration trained \
-         a pilot of {} seeds; each then got the seeds that bring the minimum detectable \
-         difference of its comparisons (final validation accuracy, 80% power, α = {} split \
-         over its sweep's comparisons) to {} points, at most {}. Method: {} — only the pilot's \
-         spread decides, never its means, so the tests keep their error rates \
+         a pilot of {} seeds; each sweep then got, from its pooled pilot SD, the seeds that \
+         bring the minimum detectable difference of its comparisons (final validation \
+         accuracy, 80% power, α = {} split over the sweep's comparisons) to {} points, at most \
+         {} (a configuration in several sweeps takes the largest count). Method: {} — only the \
+         pilot's spread decides, never its means, so the tests keep their error rates \
          (docs/report.md).\n",
         d.range, d.range.min, d.alpha, d.target_mde, d.range.max, d.method
     );

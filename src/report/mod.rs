@@ -22,8 +22,9 @@ use crate::study::{Plan, Study};
 use analysis::{AnalysisOptions, ConfigView, SweepReport, SweepView, analyse_sweep};
 use serde::{Deserialize, Serialize};
 
-/// Version of the JSON report schema (see docs/report-schema.md).
-pub const SCHEMA_VERSION: u32 = 2;
+/// Version of the JSON report schema (docs/report.md, "JSON schema"). 3 added `mde` to every
+/// comparison and `adaptive`; p_holm's family became every pair of a sweep's configurations.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Everything a report says, in the order it says it. Serialised as-is for `--format json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

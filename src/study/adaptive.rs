@@ -3,11 +3,12 @@
 //! # Method: sample-size re-estimation from the pilot variance only
 //!
 //! Stage 1 (the *pilot*) trains seeds `0..MIN` of every configuration. From the pilot, each
-//! configuration gets its own seed count `n` in `MIN..=MAX`: the smallest `n` at which the
-//! report's comparison of two configurations with this configuration's pilot SD (Welch, `n`
-//! seeds each, two-sided at α/m for the `m` comparisons of its largest sweep, 80% power) would
-//! detect a difference of `--target-mde` points of final validation accuracy. Stage 2 trains
-//! seeds `MIN..n` (as replica groups). The final analysis uses every seed, as usual.
+//! sweep gets one seed count `n` in `MIN..=MAX`: the smallest `n` at which the report's
+//! comparison of two of its configurations with the sweep's pooled pilot SD (Welch, `n` seeds
+//! each, two-sided at α/m for its `m` comparisons, 80% power) would detect a difference of
+//! `--target-mde` points of final validation accuracy ([`decide`]; a configuration in several
+//! sweeps takes the largest count). Stage 2 trains seeds `MIN..n` (as replica groups). The
+//! final analysis uses every seed, as usual.
 //!
 //! The decision uses **only the pilot's variance, never its means or differences** — an
 //! *internal pilot* design (Wittes & Brittain 1990, "The role of internal pilot studies in
@@ -15,9 +16,11 @@
 //! two-sample test for a linear hypothesis whose power is independent of the variance", Ann.
 //! Math. Stat. 16:243–258). Because no look at an effect decides anything, there is no
 //! repeated testing of the effect to correct for: the type I error of the final tests stays
-//! at (very nearly) its nominal level, which docs/report.md checks by simulation. The price:
-//! a configuration that is already clearly worse but noisy still gets its seeds. A pilot of
-//! fewer than 5 seeds estimates an SD poorly (df < 4); the seed counts then scatter.
+//! at (very nearly) its nominal level, which docs/report.md checks by simulation. The count
+//! is per sweep, from the pooled SD, because per-configuration counts leak the mean when
+//! spread and mean go together (bimodal configurations: see [`decide`]). The price: a
+//! configuration that is already clearly worse still gets its sweep's seeds. A pilot of fewer
+//! than 5 seeds estimates an SD poorly; the counts then scatter.
 //!
 //! The decision is a pure function of the pilot records, so a resumed run recomputes the same
 //! seed counts; it is saved as `adaptive.json` in the run directory for the report, and every
@@ -110,8 +113,8 @@ pub struct Decision {
 }
 
 /// The method's name, as recorded in the decision.
-pub const METHOD: &str = "sample-size re-estimation from the pilot variance only (internal \
-                          pilot; Wittes & Brittain 1990, after Stein 1945)";
+pub const METHOD: &str = "sample-size re-estimation from each sweep's pooled pilot variance only \
+                          (internal pilot; Wittes & Brittain 1990, after Stein 1945)";
 
 impl Decision {
     /// Seeds configuration `id` gets, if decided.
@@ -149,9 +152,20 @@ fn mde(sd: f64, n: usize, alpha: f64) -> f64 {
     Design::welch(sd, n, sd, n).mde(alpha, 0.8, Sides::Two)
 }
 
-/// Decides every configuration's seed count from the pilot: `pilot(id)` gives the final
+/// Decides every configuration's seed count from the pilot: `pilot[id]` holds the final
 /// validation accuracies (fractions) of configuration `id`'s pilot seeds (`0..MIN`,
-/// non-diverged). See the module documentation for the rule.
+/// non-diverged). Each sweep gets one count `n` from its **pooled** pilot SD (the
+/// within-configuration SDs pooled over its configurations): the smallest `n` in
+/// `MIN..=MAX` whose MDE reaches `target_mde` (Welch, `n` seeds a side, two-sided at α/m for
+/// the sweep's `m` comparisons with its best, 80% power). A configuration in several sweeps
+/// gets the largest of their counts.
+///
+/// Why one count per sweep, not one per configuration: every configuration of a sweep is
+/// compared with the others, and a per-configuration count lets the pilot's *mean* leak into
+/// the design whenever spread and mean go together (a bimodal configuration whose pilot
+/// happened to miss its bad mode stops early, with a flattering mean). The simulation in
+/// docs/report.md measured that: per-configuration counts gave a family-wise error of up to
+/// 47% on Lab 1's bimodal lr 1e-1; one pooled count per sweep keeps it at the fixed design's.
 pub fn decide(
     plan: &Plan,
     pilot: &HashMap<String, Vec<f64>>,
@@ -159,34 +173,38 @@ pub fn decide(
     target_mde: f64,
     alpha: f64,
 ) -> Decision {
-    // Each configuration's comparisons: against the best of each sweep it is in; the largest
-    // family sets the level (the strictest).
-    let family = |i: usize| {
-        plan.sweeps
-            .iter()
-            .filter(|(_, configs)| configs.contains(&i))
-            .map(|(_, configs)| configs.len().saturating_sub(1).max(1))
-            .max()
-            .unwrap_or(1)
+    let points = |id: &str| -> Vec<f64> {
+        pilot
+            .get(id)
+            .map(|v| v.iter().map(|x| 100.0 * x).collect())
+            .unwrap_or_default()
     };
-    let configs = plan
-        .configs
+    // Per sweep: (name, pooled SD, pilot n (smallest), level, count, reason).
+    let sweeps: Vec<(String, f64, usize, f64, usize, String)> = plan
+        .sweeps
         .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let values: Vec<f64> = pilot
-                .get(&c.id)
-                .map(|v| v.iter().map(|x| 100.0 * x).collect())
-                .unwrap_or_default();
-            let level = alpha / family(i) as f64;
-            let sd = crate::stats::sample_variance(&values).sqrt();
-            let pilot_mde = mde(sd, values.len(), level);
-            let (seeds, reason) = if values.len() < 2 {
+        .map(|(name, configs)| {
+            let (mut ss, mut df, mut smallest) = (0.0, 0usize, usize::MAX);
+            for &i in configs {
+                let v = points(&plan.configs[i].id);
+                smallest = smallest.min(v.len());
+                if v.len() >= 2 {
+                    ss += crate::stats::sample_variance(&v) * (v.len() - 1) as f64;
+                    df += v.len() - 1;
+                }
+            }
+            let level = alpha / configs.len().saturating_sub(1).max(1) as f64;
+            let sd = if df > 0 {
+                (ss / df as f64).sqrt()
+            } else {
+                f64::NAN
+            };
+            let pilot_mde = mde(sd, range.min, level);
+            let (n, reason) = if df == 0 {
                 (
                     range.max,
                     format!(
-                        "{} pilot seed(s) with a value: no SD to plan with, so all {}",
-                        values.len(),
+                        "sweep {name}: no pilot SD to plan with, so all {}",
                         range.max
                     ),
                 )
@@ -194,8 +212,8 @@ pub fn decide(
                 (
                     range.min,
                     format!(
-                        "the pilot's MDE {pilot_mde:.2} points is within the target \
-                         {target_mde} already"
+                        "sweep {name}: pooled pilot SD {sd:.2} points; the pilot's MDE \
+                         {pilot_mde:.2} is within the target {target_mde} already"
                     ),
                 )
             } else {
@@ -203,29 +221,57 @@ pub fn decide(
                     Some(n) => (
                         n,
                         format!(
-                            "pilot SD {sd:.2} points: {n} seeds bring the MDE to the target \
-                             {target_mde}"
+                            "sweep {name}: pooled pilot SD {sd:.2} points; {n} seeds bring the \
+                             MDE to the target {target_mde}"
                         ),
                     ),
                     None => (
                         range.max,
                         format!(
-                            "pilot SD {sd:.2} points: even {} seeds leave the MDE at {:.2} \
-                             points (target {target_mde}); capped at MAX",
+                            "sweep {name}: pooled pilot SD {sd:.2} points; even {} seeds leave \
+                             the MDE at {:.2} (target {target_mde}): capped at MAX",
                             range.max,
                             mde(sd, range.max, level)
                         ),
                     ),
                 }
             };
-            ConfigSeeds {
-                config_id: c.id.clone(),
-                pilot_n: values.len(),
-                pilot_sd: sd,
-                pilot_mde,
-                seeds,
-                expected_mde: mde(sd, seeds, level),
-                reason,
+            (name.clone(), sd, smallest, level, n, reason)
+        })
+        .collect();
+    let configs = plan
+        .configs
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mine = plan
+                .sweeps
+                .iter()
+                .zip(&sweeps)
+                .filter(|((_, configs), _)| configs.contains(&i))
+                .map(|(_, s)| s)
+                .max_by_key(|s| s.4);
+            let values = points(&c.id);
+            let own_sd = crate::stats::sample_variance(&values).sqrt();
+            match mine {
+                Some((_, sd, _, level, n, reason)) => ConfigSeeds {
+                    config_id: c.id.clone(),
+                    pilot_n: values.len(),
+                    pilot_sd: own_sd,
+                    pilot_mde: mde(*sd, range.min, *level),
+                    seeds: *n,
+                    expected_mde: mde(*sd, *n, *level),
+                    reason: reason.clone(),
+                },
+                None => ConfigSeeds {
+                    config_id: c.id.clone(),
+                    pilot_n: values.len(),
+                    pilot_sd: own_sd,
+                    pilot_mde: f64::NAN,
+                    seeds: range.max,
+                    expected_mde: f64::NAN,
+                    reason: "in no sweep".into(),
+                },
             }
         })
         .collect();
@@ -306,8 +352,8 @@ mod tests {
                 .collect();
             decide(&plan, &pilot, SeedRange { min: 3, max: 30 }, 1.8, 0.05)
         };
-        // Sample SD of (−k, 0, +k) is k: SD 2 points → 21 seeds; SD 0.1 → the pilot suffices;
-        // SD 10 → capped at MAX.
+        // Sample SD of (−k, 0, +k) is k in every configuration, so the pooled SD is k too:
+        // SD 2 points → 21 seeds; SD 0.1 → the pilot suffices; SD 10 → capped at MAX.
         let d = plan_of(2.0);
         assert!(d.configs.iter().all(|c| c.seeds == 21), "{d:?}");
         assert!(plan_of(0.1).configs.iter().all(|c| c.seeds == 3));
