@@ -153,27 +153,38 @@ fn main() {
         .expect("usage: verdict_simulation TRIALS.jsonl [REPS]");
     let reps: usize = args.get(2).map_or(1000, |r| r.parse().expect("REPS"));
     let (template, pools) = load(path);
-    let (plan, view) = arm_plan(K);
-    let (plan2, view2) = arm_plan(2);
     let mut rng = ChaCha8Rng::seed_from_u64(2026);
-
     println!(
         "{reps} simulated runs per cell, {SEEDS} seeds per arm, α = {ALPHA}, margin δ = \
          {MARGIN} point; source: {path}\n"
     );
+    verdict_table(&template, &pools, reps, &mut rng);
+    adaptive_table(&template, &pools, reps, &mut rng);
+}
+
+/// Sections 1–4: one row per source configuration.
+fn verdict_table(
+    template: &TrialRecord,
+    pools: &BTreeMap<String, Vec<Pair>>,
+    reps: usize,
+    rng: &mut ChaCha8Rng,
+) {
+    let template = template.clone();
+    let (plan, view) = arm_plan(K);
+    let (plan2, view2) = arm_plan(2);
     println!(
         "| source configuration | test acc mean ± SD (points) | sweep FWER, {K} equal arms | \
          sweep power at the MDE | check-accuracy false `regressed` ({K} configs) | \
          check-accuracy power at δ + MDE |"
     );
     println!("|---|---|---:|---:|---:|---:|");
-    for (id, pool) in &pools {
+    for (id, pool) in pools {
         let sd = sd_points(pool);
         let t: Vec<f64> = pool.iter().map(|p| 100.0 * p.1).collect();
         // 1. Sweep FWER (and how often it was a `better on test` verdict).
         let (mut fw, mut better) = (0, 0);
         for _ in 0..reps {
-            let arms: Vec<Vec<Pair>> = (0..K).map(|_| draw(&mut rng, pool, SEEDS, 0.0)).collect();
+            let arms: Vec<Vec<Pair>> = (0..K).map(|_| draw(rng, pool, SEEDS, 0.0)).collect();
             let (any, v) = any_test_verdict(&view, &records(&template, &plan, &arms));
             fw += any as usize;
             better += v.contains(&Verdict::Better) as usize;
@@ -183,10 +194,7 @@ fn main() {
         let mde = Design::paired(sd * 2f64.sqrt(), SEEDS).mde(ALPHA, 0.8, Sides::Two) / 100.0;
         let mut hit = 0;
         for _ in 0..reps {
-            let arms = vec![
-                draw(&mut rng, pool, SEEDS, 0.0),
-                draw(&mut rng, pool, SEEDS, -mde),
-            ];
+            let arms = vec![draw(rng, pool, SEEDS, 0.0), draw(rng, pool, SEEDS, -mde)];
             let (_, v) = any_test_verdict(&view2, &records(&template, &plan2, &arms));
             hit += (v[1] == Verdict::Worse) as usize;
         }
@@ -198,10 +206,8 @@ fn main() {
         let (mut false_reg, mut caught) = (0, 0);
         for shift in [0.0, -(MARGIN + check_mde) / 100.0] {
             for _ in 0..reps {
-                let old: Vec<Vec<Pair>> =
-                    (0..K).map(|_| draw(&mut rng, pool, SEEDS, 0.0)).collect();
-                let new: Vec<Vec<Pair>> =
-                    (0..K).map(|_| draw(&mut rng, pool, SEEDS, shift)).collect();
+                let old: Vec<Vec<Pair>> = (0..K).map(|_| draw(rng, pool, SEEDS, 0.0)).collect();
+                let new: Vec<Vec<Pair>> = (0..K).map(|_| draw(rng, pool, SEEDS, shift)).collect();
                 let o = AccuracyBaseline::from_records("sim", &records(&template, &plan, &old))
                     .expect("baseline");
                 let n = AccuracyBaseline::from_records("sim", &records(&template, &plan, &new))
@@ -227,7 +233,17 @@ fn main() {
             MARGIN + check_mde,
         );
     }
+}
 
+/// Section 5: adaptive seeds against a fixed MAX.
+fn adaptive_table(
+    template: &TrialRecord,
+    pools: &BTreeMap<String, Vec<Pair>>,
+    reps: usize,
+    rng: &mut ChaCha8Rng,
+) {
+    let template = template.clone();
+    let (plan, view) = arm_plan(K);
     // 5. Adaptive seeds under the null, arms from each source; and on the real sweep (arm i
     // from source i: heterogeneous spreads).
     let range = SeedRange { min: 5, max: 20 };
@@ -257,7 +273,7 @@ fn main() {
         for _ in 0..reps {
             let full: Vec<Vec<Pair>> = arms_pool
                 .iter()
-                .map(|p| draw(&mut rng, p, range.max, 0.0))
+                .map(|p| draw(rng, p, range.max, 0.0))
                 .collect();
             let pilot = plan
                 .configs

@@ -175,7 +175,8 @@ fn build(rev: &Rev, which: &str, target: &Path, features: &str) -> Result<BenchE
     Ok(exe)
 }
 
-pub fn run(args: AbArgs) -> Result<()> {
+/// The flags that need no git or cargo to check.
+fn check_args(args: &AbArgs) -> Result<()> {
     validate(args.threshold, args.alpha, "percent")?;
     if args.rounds < 2 {
         return Err(Error::Usage("--rounds must be at least 2".into()));
@@ -188,34 +189,39 @@ pub fn run(args: AbArgs) -> Result<()> {
     {
         return Err(Error::Usage("--inject-slowdown must be ≥ 0 percent".into()));
     }
-    let started = Instant::now();
+    Ok(())
+}
+
+/// Both sides' revisions and built benches: the base first, so the last build (the head)
+/// leaves its `trainbench` binary in target/release; one build when they are the same code.
+fn build_sides(args: &AbArgs, target: &Path) -> Result<[(Rev, BenchExe); 2]> {
     let repo = bench_build::repo_root(Path::new("."))?;
-    let target = bench_build::target_dir(&repo)?;
     let base_rev = match &args.base {
         Some(b) => b.clone(),
-        None => default_base(&args)?,
+        None => default_base(args)?,
     };
-    let base = side(&repo, &target, Some(&base_rev))?;
-    let head = side(&repo, &target, args.head.as_deref())?;
-    // Base first: the last build leaves its `trainbench` binary in target/release.
-    let same = base.sha == head.sha && !head.dirty;
-    let base_exe = if same {
+    let base = side(&repo, target, Some(&base_rev))?;
+    let head = side(&repo, target, args.head.as_deref())?;
+    let base_exe = if base.sha == head.sha && !head.dirty {
         None
     } else {
-        Some(build(&base, "base", &target, &args.features)?)
+        Some(build(&base, "base", target, &args.features)?)
     };
-    let head_exe = build(&head, "head", &target, &args.features)?;
+    let head_exe = build(&head, "head", target, &args.features)?;
     let base_exe = base_exe.unwrap_or_else(|| {
         errln!("base and head are the same commit: one build measured on both sides");
         head_exe.clone()
     });
+    Ok([(base, base_exe), (head, head_exe)])
+}
 
-    let ids = head_exe.list(&args.filter)?;
-    let base_ids = base_exe.list(&args.filter)?;
+/// The benchmark ids both sides have for `filter`; an error naming the difference.
+fn common_benchmarks(base: &BenchExe, head: &BenchExe, filter: &str) -> Result<Vec<String>> {
+    let ids = head.list(filter)?;
+    let base_ids = base.list(filter)?;
     if ids.is_empty() {
         return Err(Error::Usage(format!(
-            "--filter '{}' matches no benchmark of the head side",
-            args.filter
+            "--filter '{filter}' matches no benchmark of the head side"
         )));
     }
     if ids != base_ids {
@@ -232,16 +238,16 @@ pub fn run(args: AbArgs) -> Result<()> {
             only(&ids, &base_ids)
         )));
     }
-    errln!(
-        "measuring {} benchmarks × {} rounds (A B B A), {} thread(s){}",
-        ids.len(),
-        args.rounds,
-        args.threads,
-        args.inject_slowdown
-            .map(|p| format!(", head slowed down by {p}% (calibration)"))
-            .unwrap_or_default()
-    );
+    Ok(ids)
+}
 
+/// Measures the rounds, printing one line per round.
+fn measure(
+    args: &AbArgs,
+    target: &Path,
+    base: &BenchExe,
+    head: &BenchExe,
+) -> Result<Vec<ab::Round>> {
     let base_env = vec![("TRAINBENCH_THREADS", args.threads.to_string())];
     let mut head_env = base_env.clone();
     if let Some(p) = args.inject_slowdown {
@@ -249,9 +255,9 @@ pub fn run(args: AbArgs) -> Result<()> {
     }
     let scratch = target.join("trainbench-ab").join("criterion");
     let mut line = String::new();
-    let rounds = bench_build::run_rounds(
-        &base_exe,
-        &head_exe,
+    bench_build::run_rounds(
+        base,
+        head,
         &args.filter,
         args.rounds,
         [&base_env, &head_env],
@@ -265,7 +271,25 @@ pub fn run(args: AbArgs) -> Result<()> {
             }
         },
     )
-    .map_err(invalid)?;
+    .map_err(invalid)
+}
+
+pub fn run(args: AbArgs) -> Result<()> {
+    check_args(&args)?;
+    let started = Instant::now();
+    let target = bench_build::target_dir(&bench_build::repo_root(Path::new("."))?)?;
+    let [(base, base_exe), (head, head_exe)] = build_sides(&args, &target)?;
+    let ids = common_benchmarks(&base_exe, &head_exe, &args.filter)?;
+    errln!(
+        "measuring {} benchmarks × {} rounds (A B B A), {} thread(s){}",
+        ids.len(),
+        args.rounds,
+        args.threads,
+        args.inject_slowdown
+            .map(|p| format!(", head slowed down by {p}% (calibration)"))
+            .unwrap_or_default()
+    );
+    let rounds = measure(&args, &target, &base_exe, &head_exe)?;
     let rule = Rule::timing(args.threshold, args.alpha);
     let result = ab::analyze(&ids, &rounds, &rule)?;
     let wall = started.elapsed().as_secs_f64();
@@ -291,6 +315,11 @@ pub fn run(args: AbArgs) -> Result<()> {
         }
     }
     errln!("wall time {}", trainbench::format::duration(wall));
+    finish(&args, &result)
+}
+
+/// The summary line; an error (exit 1) when something regressed, unless --report-only.
+fn finish(args: &AbArgs, result: &ab::AbResult) -> Result<()> {
     let regressed = result.regressed();
     let summary = format!(
         "{} of {} benchmarks regressed (head ≥ {}% slower than base, Holm-adjusted p ≤ {})",

@@ -179,64 +179,15 @@ pub fn decide(
             .map(|v| v.iter().map(|x| 100.0 * x).collect())
             .unwrap_or_default()
     };
-    // Per sweep: (name, pooled SD, pilot n (smallest), level, count, reason).
-    let sweeps: Vec<(String, f64, usize, f64, usize, String)> = plan
+    let sweeps: Vec<SweepSeeds> = plan
         .sweeps
         .iter()
         .map(|(name, configs)| {
-            let (mut ss, mut df, mut smallest) = (0.0, 0usize, usize::MAX);
-            for &i in configs {
-                let v = points(&plan.configs[i].id);
-                smallest = smallest.min(v.len());
-                if v.len() >= 2 {
-                    ss += crate::stats::sample_variance(&v) * (v.len() - 1) as f64;
-                    df += v.len() - 1;
-                }
-            }
-            let level = alpha / configs.len().saturating_sub(1).max(1) as f64;
-            let sd = if df > 0 {
-                (ss / df as f64).sqrt()
-            } else {
-                f64::NAN
-            };
-            let pilot_mde = mde(sd, range.min, level);
-            let (n, reason) = if df == 0 {
-                (
-                    range.max,
-                    format!(
-                        "sweep {name}: no pilot SD to plan with, so all {}",
-                        range.max
-                    ),
-                )
-            } else if pilot_mde <= target_mde {
-                (
-                    range.min,
-                    format!(
-                        "sweep {name}: pooled pilot SD {sd:.2} points; the pilot's MDE \
-                         {pilot_mde:.2} is within the target {target_mde} already"
-                    ),
-                )
-            } else {
-                match (range.min + 1..=range.max).find(|&n| mde(sd, n, level) <= target_mde) {
-                    Some(n) => (
-                        n,
-                        format!(
-                            "sweep {name}: pooled pilot SD {sd:.2} points; {n} seeds bring the \
-                             MDE to the target {target_mde}"
-                        ),
-                    ),
-                    None => (
-                        range.max,
-                        format!(
-                            "sweep {name}: pooled pilot SD {sd:.2} points; even {} seeds leave \
-                             the MDE at {:.2} (target {target_mde}): capped at MAX",
-                            range.max,
-                            mde(sd, range.max, level)
-                        ),
-                    ),
-                }
-            };
-            (name.clone(), sd, smallest, level, n, reason)
+            let values: Vec<Vec<f64>> = configs
+                .iter()
+                .map(|&i| points(&plan.configs[i].id))
+                .collect();
+            sweep_seeds(name, &values, range, target_mde, alpha)
         })
         .collect();
     let configs = plan
@@ -250,18 +201,18 @@ pub fn decide(
                 .zip(&sweeps)
                 .filter(|((_, configs), _)| configs.contains(&i))
                 .map(|(_, s)| s)
-                .max_by_key(|s| s.4);
+                .max_by_key(|s| s.n);
             let values = points(&c.id);
             let own_sd = crate::stats::sample_variance(&values).sqrt();
             match mine {
-                Some((_, sd, _, level, n, reason)) => ConfigSeeds {
+                Some(sweep) => ConfigSeeds {
                     config_id: c.id.clone(),
                     pilot_n: values.len(),
                     pilot_sd: own_sd,
-                    pilot_mde: mde(*sd, range.min, *level),
-                    seeds: *n,
-                    expected_mde: mde(*sd, *n, *level),
-                    reason: reason.clone(),
+                    pilot_mde: mde(sweep.sd, range.min, sweep.level),
+                    seeds: sweep.n,
+                    expected_mde: mde(sweep.sd, sweep.n, sweep.level),
+                    reason: sweep.reason.clone(),
                 },
                 None => ConfigSeeds {
                     config_id: c.id.clone(),
@@ -281,6 +232,78 @@ pub fn decide(
         target_mde,
         alpha,
         configs,
+    }
+}
+
+/// One sweep's seed count.
+struct SweepSeeds {
+    /// Pooled pilot SD, points.
+    sd: f64,
+    /// Two-sided level of one comparison (α / comparisons).
+    level: f64,
+    /// Seeds per configuration.
+    n: usize,
+    /// Why, one sentence.
+    reason: String,
+}
+
+/// The seed count of sweep `name` whose configurations' pilot values (points) are `values`.
+fn sweep_seeds(
+    name: &str,
+    values: &[Vec<f64>],
+    range: SeedRange,
+    target: f64,
+    alpha: f64,
+) -> SweepSeeds {
+    let (mut ss, mut df) = (0.0, 0usize);
+    for v in values.iter().filter(|v| v.len() >= 2) {
+        ss += crate::stats::sample_variance(v) * (v.len() - 1) as f64;
+        df += v.len() - 1;
+    }
+    let level = alpha / values.len().saturating_sub(1).max(1) as f64;
+    let sd = if df > 0 {
+        (ss / df as f64).sqrt()
+    } else {
+        f64::NAN
+    };
+    let pilot_mde = mde(sd, range.min, level);
+    let why = |text: String| format!("sweep {name}: {text}");
+    let (n, reason) = if df == 0 {
+        (
+            range.max,
+            why(format!("no pilot SD to plan with, so all {}", range.max)),
+        )
+    } else if pilot_mde <= target {
+        let text = format!(
+            "pooled pilot SD {sd:.2} points; the pilot's MDE {pilot_mde:.2} is within the \
+             target {target} already"
+        );
+        (range.min, why(text))
+    } else {
+        match (range.min + 1..=range.max).find(|&n| mde(sd, n, level) <= target) {
+            Some(n) => {
+                let text = format!(
+                    "pooled pilot SD {sd:.2} points; {n} seeds bring the MDE to the target \
+                     {target}"
+                );
+                (n, why(text))
+            }
+            None => {
+                let text = format!(
+                    "pooled pilot SD {sd:.2} points; even {} seeds leave the MDE at {:.2} \
+                     (target {target}): capped at MAX",
+                    range.max,
+                    mde(sd, range.max, level)
+                );
+                (range.max, why(text))
+            }
+        }
+    };
+    SweepSeeds {
+        sd,
+        level,
+        n,
+        reason,
     }
 }
 
