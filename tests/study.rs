@@ -899,16 +899,32 @@ fn adaptive_seeds_add_seeds_where_the_pilot_spread_needs_them_and_resume() {
     let again = std::fs::read_to_string(dir.join("adaptive.json")).unwrap();
     assert_eq!(serde_json::from_str::<Value>(&again).unwrap(), decision);
 
+    // With --jobs: the pilot in jobs, the decision from the merged pilot, stage 2 in jobs —
+    // the same decision and the same trials as one process.
+    let jobs_dir = tmp.path().join("jobs");
+    let mut with_jobs = flags.to_vec();
+    with_jobs.extend(["--jobs", "2"]);
+    run_smoke(&jobs_dir, &with_jobs);
+    let d2: Value =
+        serde_json::from_str(&std::fs::read_to_string(jobs_dir.join("adaptive.json")).unwrap())
+            .unwrap();
+    assert_eq!(d2, decision);
+    let strip = |keys: BTreeSet<Key>| -> BTreeSet<(String, u64)> {
+        keys.into_iter().map(|k| (k.0, k.1)).collect()
+    };
+    assert_eq!(strip(unique_keys(&jobs_dir)), strip(full.clone()));
+    for r in records(&jobs_dir) {
+        let stage = if r["seed"].as_u64().unwrap() < 3 {
+            1
+        } else {
+            2
+        };
+        assert_eq!(r["stage"], stage);
+    }
+
     // What adaptive seeds cannot do is refused up front, in one line.
     for (args, needle) in [
-        (
-            vec!["--seeds", "3..12", "--jobs", "2"],
-            "--jobs and --shard",
-        ),
-        (
-            vec!["--seeds", "3..12", "--shard", "1/2"],
-            "--jobs and --shard",
-        ),
+        (vec!["--seeds", "3..12", "--shard", "1/2"], "--shard splits"),
         (vec!["--seeds", "5..3"], "MIN..MAX"),
         (
             vec!["--target-mde", "1"],

@@ -20,6 +20,11 @@ pub fn stopped() -> bool {
 /// same signal delivered twice (e.g. `timeout` signals the process and its group), not a
 /// second Ctrl-C.
 pub fn install_ctrl_c() -> Result<()> {
+    // Once per process: an adaptive run trains two stages, each installing it.
+    static INSTALLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if INSTALLED.swap(true, Ordering::SeqCst) {
+        return Ok(());
+    }
     ctrlc::set_handler(|| {
         let first = *FIRST_INTERRUPT.get_or_init(Instant::now);
         if !STOP.swap(true, Ordering::SeqCst) {

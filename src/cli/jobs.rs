@@ -46,6 +46,15 @@ pub fn parse(s: &str) -> Result<usize> {
 /// Runs `session` as the `jobs` child processes on `backend` and merges their logs into the
 /// session's run directory. Returns the exit code (0, or 130 when interrupted).
 pub fn run(session: &Session, backend: BackendKind, jobs: &[Job], threads: usize) -> Result<i32> {
+    if let Some(code) = train(session, jobs, threads)? {
+        return Ok(code);
+    }
+    report(session, backend, jobs)?;
+    Ok(0)
+}
+
+/// Runs the jobs and merges their logs into the run directory; `Some(130)` when interrupted.
+pub fn train(session: &Session, jobs: &[Job], threads: usize) -> Result<Option<i32>> {
     let started = Instant::now();
     let count = jobs.len();
     let options = MergeOptions {
@@ -105,7 +114,7 @@ pub fn run(session: &Session, backend: BackendKind, jobs: &[Job], threads: usize
             "interrupted: finished trials are merged into {}; rerun the same command to resume",
             out.log().display()
         );
-        return Ok(130);
+        return Ok(Some(130));
     }
     outln!(
         "{count} jobs done in {}; {} new trial(s) merged into {}",
@@ -113,17 +122,30 @@ pub fn run(session: &Session, backend: BackendKind, jobs: &[Job], threads: usize
         merged.added,
         out.log().display()
     );
-    // The report is about this run's experiment: the backend, and the data the jobs trained.
-    let experiment = Experiment {
+    Ok(None)
+}
+
+/// The experiment the jobs trained: the backend, and the data in their logs (the report and
+/// an adaptive run's pilot are about it).
+pub fn experiment(backend: BackendKind, jobs: &[Job]) -> Experiment {
+    Experiment {
         backend: Some(backend.to_string()),
         fingerprint: jobs.iter().find_map(|j| {
             let log = LogContents::read(&j.dir.log()).ok()?;
             log.records.last().map(|r| r.data.fingerprint.clone())
         }),
-    };
-    let input = read_runs(&[out.path().to_path_buf()], None, &experiment)?;
-    super::report::report_run(&input, out.path())?;
-    Ok(0)
+    }
+}
+
+/// The report of the whole run directory after the jobs.
+pub fn report(session: &Session, backend: BackendKind, jobs: &[Job]) -> Result<()> {
+    let out = &session.dir;
+    let input = read_runs(
+        &[out.path().to_path_buf()],
+        None,
+        &experiment(backend, jobs),
+    )?;
+    super::report::report_run(&input, out.path())
 }
 
 /// An error naming every job that failed (exit code other than 0 or 130, or a signal).

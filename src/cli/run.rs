@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use trainbench::data::DataSource;
 use trainbench::format::duration;
 use trainbench::report::input::{Experiment, RunInput};
-use trainbench::study::adaptive::{DEFAULT_TARGET_MDE, SeedRange};
+use trainbench::study::adaptive::{DECISION_FILE, DEFAULT_TARGET_MDE, Decision, SeedRange};
 use trainbench::study::{PlanOptions, Ready, Replicas, Session, SessionOptions, Shard};
 use trainbench::{Error, Result};
 
@@ -66,6 +66,12 @@ pub struct RunArgs {
     /// Internal: this process is one job of a --jobs run (its parent reports)
     #[arg(long, hide = true)]
     job: bool,
+    /// Internal: this job trains stage 1 (the pilot) or 2 of an adaptive --jobs run
+    #[arg(long, hide = true, value_name = "1|2")]
+    adaptive_stage: Option<u8>,
+    /// Internal: the run directory whose adaptive.json stage 2 follows
+    #[arg(long, hide = true, value_name = "DIR")]
+    adaptive_decision: Option<PathBuf>,
     #[command(flatten)]
     pub(super) backend: BackendArgs,
 }
@@ -199,12 +205,12 @@ pub fn run(args: RunArgs) -> Result<i32> {
     }
     let mut session = Session::prepare(&args.study, args.session_options()?)?;
     let adaptive = args.adaptive(&session.study)?;
-    if adaptive.is_some() && (jobs > 1 || session.shard.is_some()) {
+    if adaptive.is_some() && session.shard.is_some() && args.adaptive_stage.is_none() {
         return Err(Error::Usage(
             "adaptive seeds (MIN..MAX) decide stage 2 from every configuration's pilot, which \
-             --jobs and --shard split up: train the pilot with --seeds MIN (with --jobs or \
-             --shard, then merge), then run --seeds MIN..MAX into the same directory — the \
-             pilot is reused and only the added seeds train"
+             --shard splits across machines: train the pilot with --seeds MIN on the shards, \
+             merge, then run --seeds MIN..MAX (with --jobs N to use this machine's cores) into \
+             the merged directory — the pilot is reused and only the added seeds train"
                 .into(),
         ));
     }
@@ -240,10 +246,34 @@ pub fn run(args: RunArgs) -> Result<i32> {
                 Job { dir, args }
             })
             .collect();
-        return jobs::run(&session, backend, &specs, threads);
+        return match adaptive {
+            None => jobs::run(&session, backend, &specs, threads),
+            Some((range, target)) => {
+                adaptive_jobs(&session, backend, specs, threads, range, target)
+            }
+        };
     }
-    if let Some((range, _)) = adaptive {
-        session.limit_to_pilot(range.min);
+    match (args.adaptive_stage, adaptive) {
+        // One job of an adaptive --jobs run: its stage only; the parent decides and reports.
+        (Some(stage), Some((range, _))) => {
+            if stage == 1 {
+                session.limit_to_pilot(range.min);
+            } else {
+                let dir = args.adaptive_decision.as_deref().unwrap_or(Path::new("."));
+                let decision = Decision::load(dir)?.ok_or_else(|| {
+                    Error::Usage(format!("no {DECISION_FILE} in '{}'", dir.display()))
+                })?;
+                session.limit_to_stage_two(&decision);
+            }
+            return run_stage(session, &args, backend, &device, stage);
+        }
+        (Some(_), None) => {
+            return Err(Error::Usage(
+                "--adaptive-stage needs --seeds MIN..MAX".into(),
+            ));
+        }
+        (None, Some((range, _))) => session.limit_to_pilot(range.min),
+        (None, None) => {}
     }
     errln!("preparing data {} ...", session.data_spec().source);
     let mut ready = session.start(backend, &device)?;
@@ -260,14 +290,7 @@ pub fn run(args: RunArgs) -> Result<i32> {
         let alpha = trainbench::report::analysis::AnalysisOptions::default().alpha;
         let (decision, selection) = ready.adaptive_stage_two(range, target, alpha);
         decision.save(ready.dir().path())?;
-        errln!(
-            "stage 2: seeds per configuration from the pilot's spread (target MDE {target} \
-             points; {}):",
-            trainbench::study::adaptive::DECISION_FILE
-        );
-        for c in &decision.configs {
-            errln!("  {}: {} seeds — {}", c.config_id, c.seeds, c.reason);
-        }
+        print_decision(&decision, target);
         ready.schedule(&selection);
         ready.stage = Some(2);
     }
@@ -275,6 +298,93 @@ pub fn run(args: RunArgs) -> Result<i32> {
         return Ok(code);
     }
     finish(ready, args.job).map(|()| 0)
+}
+
+/// One stage of an adaptive `--jobs` run, in one job: train the selection, tag the records.
+fn run_stage(
+    session: Session,
+    args: &RunArgs,
+    backend: trainbench::backend::BackendKind,
+    device: &burn::prelude::Device,
+    stage: u8,
+) -> Result<i32> {
+    let mut ready = session.start(backend, device)?;
+    for w in &ready.warnings {
+        errln!("warning: {w}");
+    }
+    install_ctrl_c()?;
+    ready.stage = Some(stage);
+    if let Some(code) = train_pending(&mut ready)? {
+        return Ok(code);
+    }
+    finish(ready, args.job).map(|()| 0)
+}
+
+/// An adaptive run with `--jobs`: the pilot in jobs, the decision here from the merged
+/// pilot, stage 2 in jobs, then the report.
+fn adaptive_jobs(
+    session: &Session,
+    backend: trainbench::backend::BackendKind,
+    specs: Vec<Job>,
+    threads: usize,
+    range: SeedRange,
+    target: f64,
+) -> Result<i32> {
+    let with = |extra: &[&str]| -> Vec<Job> {
+        specs
+            .iter()
+            .map(|j| {
+                let mut args = j.args.clone();
+                args.extend(extra.iter().map(OsString::from));
+                Job {
+                    dir: j.dir.clone(),
+                    args,
+                }
+            })
+            .collect()
+    };
+    errln!("stage 1 (pilot, seeds 0..{}):", range.min);
+    let stage1 = with(&["--adaptive-stage", "1"]);
+    if let Some(code) = jobs::train(session, &stage1, threads)? {
+        return Ok(code);
+    }
+    let experiment = jobs::experiment(backend, &stage1);
+    let plan = &session.plan;
+    let belongs = |r: &trainbench::record::TrialRecord| {
+        r.config_id
+            .as_deref()
+            .is_some_and(|id| plan.find(id).is_some())
+            && r.quick == plan.quick
+            && experiment.backend.as_deref() == Some(r.provenance.backend.as_str())
+            && experiment
+                .fingerprint
+                .as_deref()
+                .is_none_or(|f| f == r.data.fingerprint)
+    };
+    let records = session.dir.read_log()?.records;
+    let pilot = trainbench::study::adaptive::pilot_values(&records, range.min, belongs);
+    let alpha = trainbench::report::analysis::AnalysisOptions::default().alpha;
+    let decision = trainbench::study::adaptive::decide(plan, &pilot, range, target, alpha);
+    decision.save(session.dir.path())?;
+    print_decision(&decision, target);
+    let dir = session.dir.path().to_string_lossy().to_string();
+    let stage2 = with(&["--adaptive-stage", "2", "--adaptive-decision", &dir]);
+    if let Some(code) = jobs::train(session, &stage2, threads)? {
+        return Ok(code);
+    }
+    jobs::report(session, backend, &stage2)?;
+    Ok(0)
+}
+
+/// The stage-2 decision, one line per configuration.
+fn print_decision(decision: &Decision, target: f64) {
+    errln!(
+        "stage 2: seeds per configuration from the pilot's spread (target MDE {target} \
+         points; {DECISION_FILE}):"
+    );
+    for c in &decision.configs {
+        errln!("  {}: {} seeds — {}", c.config_id, c.seeds, c.reason);
+    }
 }
 
 /// Trains what `ready` has pending, with progress bars and a summary line; `Some(130)` when
@@ -354,6 +464,9 @@ mod tests {
         PerJob,
         /// Not passed on: the parent acts on it.
         Never,
+        /// Added to the jobs' command lines by an adaptive `--jobs` run, per stage
+        /// ([`adaptive_jobs`]), never by [`RunArgs::child_args`].
+        PerStage,
     }
 
     /// Every flag of `run` (by clap id) and how it reaches the jobs; a test checks that this
@@ -373,6 +486,8 @@ mod tests {
         ("jobs", Forward::Never),
         ("allow_mixed_studies", Forward::Never),
         ("job", Forward::PerJob),
+        ("adaptive_stage", Forward::PerStage),
+        ("adaptive_decision", Forward::PerStage),
         ("backend", Forward::Same),
         ("threads", Forward::PerJob),
     ];
@@ -434,7 +549,7 @@ mod tests {
                     assert_eq!(raw(&pm), raw(&cm), "--{id} must reach the jobs as given");
                 }
                 Forward::PerJob => assert!(raw(&cm).is_some(), "--{id} is set per job"),
-                Forward::Never => assert!(
+                Forward::Never | Forward::PerStage => assert!(
                     !matches!(cm.value_source(id), Some(ValueSource::CommandLine)),
                     "--{id} must not reach the jobs"
                 ),

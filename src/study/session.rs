@@ -121,6 +121,16 @@ impl Session {
         }
     }
 
+    /// Keeps only the seeds stage 2 of an adaptive run adds (from `min` up to each
+    /// configuration's decided count) in this process's selection.
+    pub fn limit_to_stage_two(&mut self, decision: &super::adaptive::Decision) {
+        let min = decision.range.min;
+        for (c, seeds) in self.plan.configs.iter().zip(&mut self.selection) {
+            let n = decision.seeds_of(&c.id).unwrap_or(min);
+            seeds.retain(|&s| (s as usize) >= min && (s as usize) < n);
+        }
+    }
+
     /// Estimated rows of each split.
     pub fn rows(&self) -> RowEstimate {
         self.data.rows
