@@ -34,6 +34,14 @@ def main(out):
         sys.exit(f"no runs in {out}")
     print("| injected slowdown | load | runs | gate failed (exit 1) | wall time per run |")
     print("|---:|---|---:|---:|---:|")
+    for pct in sorted({p for p, _ in runs}):
+        rs = [r for (p, _), v in runs.items() if p == pct for r in v]
+        failed = sum(r["exit"] == 1 for r in rs)
+        wall = statistics.median(r["seconds"] for r in rs)
+        print(
+            f"| **{pct:g}%** | **all** | {len(rs)} | "
+            f"**{failed}/{len(rs)} ({100 * failed / len(rs):.0f}%)** | {wall:.0f} s |"
+        )
     for (pct, loaded), rs in sorted(runs.items()):
         failed = sum(r["exit"] == 1 for r in rs)
         wall = statistics.median(r["seconds"] for r in rs)
