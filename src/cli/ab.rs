@@ -140,18 +140,16 @@ fn default_base(args: &AbArgs) -> Result<String> {
     Ok(sha.to_string())
 }
 
-fn side(repo: &Path, target: &Path, rev: Option<&str>) -> Result<Rev> {
+/// A side's revision, resolved; a revision other than the working tree gets its worktree
+/// from [`checkout`] only when it is built.
+fn side(repo: &Path, rev: Option<&str>) -> Result<Rev> {
     match rev {
-        Some(r) => {
-            let sha = bench_build::resolve_rev(repo, r)?;
-            let dir = bench_build::worktree(repo, target, &sha)?;
-            Ok(Rev {
-                name: r.to_string(),
-                sha,
-                dirty: false,
-                dir,
-            })
-        }
+        Some(r) => Ok(Rev {
+            name: r.to_string(),
+            sha: bench_build::resolve_rev(repo, r)?,
+            dirty: false,
+            dir: PathBuf::new(),
+        }),
         None => Ok(Rev {
             name: "working tree".into(),
             sha: bench_build::resolve_rev(repo, "HEAD")?,
@@ -159,6 +157,14 @@ fn side(repo: &Path, target: &Path, rev: Option<&str>) -> Result<Rev> {
             dir: repo.to_path_buf(),
         }),
     }
+}
+
+/// Checks `rev` out as a worktree under `target` unless it already has a source tree.
+fn checkout(repo: &Path, target: &Path, rev: &mut Rev) -> Result<()> {
+    if rev.dir.as_os_str().is_empty() {
+        rev.dir = bench_build::worktree(repo, target, &rev.sha)?;
+    }
+    Ok(())
 }
 
 fn build(rev: &Rev, which: &str, target: &Path, features: &str) -> Result<BenchExe> {
@@ -200,13 +206,15 @@ fn build_sides(args: &AbArgs, target: &Path) -> Result<[(Rev, BenchExe); 2]> {
         Some(b) => b.clone(),
         None => default_base(args)?,
     };
-    let base = side(&repo, target, Some(&base_rev))?;
-    let head = side(&repo, target, args.head.as_deref())?;
+    let mut base = side(&repo, Some(&base_rev))?;
+    let mut head = side(&repo, args.head.as_deref())?;
     let base_exe = if base.sha == head.sha && !head.dirty {
         None
     } else {
+        checkout(&repo, target, &mut base)?;
         Some(build(&base, "base", target, &args.features)?)
     };
+    checkout(&repo, target, &mut head)?;
     let head_exe = build(&head, "head", target, &args.features)?;
     let base_exe = base_exe.unwrap_or_else(|| {
         errln!("base and head are the same commit: one build measured on both sides");
