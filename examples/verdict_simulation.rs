@@ -169,7 +169,6 @@ fn verdict_table(
     reps: usize,
     rng: &mut ChaCha8Rng,
 ) {
-    let template = template.clone();
     let (plan, view) = arm_plan(K);
     let (plan2, view2) = arm_plan(2);
     println!(
@@ -185,7 +184,7 @@ fn verdict_table(
         let (mut fw, mut better) = (0, 0);
         for _ in 0..reps {
             let arms: Vec<Vec<Pair>> = (0..K).map(|_| draw(rng, pool, SEEDS, 0.0)).collect();
-            let (any, v) = any_test_verdict(&view, &records(&template, &plan, &arms));
+            let (any, v) = any_test_verdict(&view, &records(template, &plan, &arms));
             fw += any as usize;
             better += v.contains(&Verdict::Better) as usize;
         }
@@ -195,7 +194,7 @@ fn verdict_table(
         let mut hit = 0;
         for _ in 0..reps {
             let arms = vec![draw(rng, pool, SEEDS, 0.0), draw(rng, pool, SEEDS, -mde)];
-            let (_, v) = any_test_verdict(&view2, &records(&template, &plan2, &arms));
+            let (_, v) = any_test_verdict(&view2, &records(template, &plan2, &arms));
             hit += (v[1] == Verdict::Worse) as usize;
         }
         // 3./4. check-accuracy: K configurations, independent draws.
@@ -208,9 +207,9 @@ fn verdict_table(
             for _ in 0..reps {
                 let old: Vec<Vec<Pair>> = (0..K).map(|_| draw(rng, pool, SEEDS, 0.0)).collect();
                 let new: Vec<Vec<Pair>> = (0..K).map(|_| draw(rng, pool, SEEDS, shift)).collect();
-                let o = AccuracyBaseline::from_records("sim", &records(&template, &plan, &old))
+                let o = AccuracyBaseline::from_records("sim", &records(template, &plan, &old))
                     .expect("baseline");
-                let n = AccuracyBaseline::from_records("sim", &records(&template, &plan, &new))
+                let n = AccuracyBaseline::from_records("sim", &records(template, &plan, &new))
                     .expect("run");
                 let r = check_accuracy(&o, &n, MARGIN, ALPHA).expect("check");
                 let regressed = r.with(AccuracyVerdict::Regressed).len();
@@ -242,7 +241,6 @@ fn adaptive_table(
     reps: usize,
     rng: &mut ChaCha8Rng,
 ) {
-    let template = template.clone();
     let (plan, view) = arm_plan(K);
     // 5. Adaptive seeds under the null, arms from each source; and on the real sweep (arm i
     // from source i: heterogeneous spreads).
@@ -291,8 +289,8 @@ fn adaptive_table(
                 .map(|(seeds, c)| seeds[..c.seeds].to_vec())
                 .collect();
             used += d.configs.iter().map(|c| c.seeds).sum::<usize>();
-            let (a_any, a_v) = any_test_verdict(&view, &records(&template, &plan, &adaptive_arms));
-            let (f_any, f_v) = any_test_verdict(&view, &records(&template, &plan, &full));
+            let (a_any, a_v) = any_test_verdict(&view, &records(template, &plan, &adaptive_arms));
+            let (f_any, f_v) = any_test_verdict(&view, &records(template, &plan, &full));
             fw_a += a_any as usize;
             fw_f += f_any as usize;
             // The decisions: which configurations are called worse (or better on test).

@@ -23,6 +23,7 @@ pub mod baseline;
 pub mod data;
 pub mod error;
 pub mod format;
+mod jsonfile;
 pub mod jsonfloat;
 pub mod model;
 pub mod net;

@@ -26,22 +26,15 @@ pub const SLOWDOWN_ENV: &str = "TRAINBENCH_BENCH_SLOWDOWN";
 /// The bench target measured.
 pub const BENCH: &str = "training";
 
+/// git's trimmed output; a failure is a usage error (exit 2): a revision or checkout that
+/// cannot be compared.
 fn run_git(repo: &Path, args: &[&str]) -> Result<String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .output()
-        .map_err(|e| Error::io("could not run git", e))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-    } else {
-        Err(Error::Usage(format!(
-            "git {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )))
-    }
+    super::git::run(repo, args, "baseline ab checks revisions out with git")
+        .map(|out| out.trim().to_string())
+        .map_err(|e| match e {
+            Error::Other(why) => Error::Usage(why),
+            other => other,
+        })
 }
 
 /// The top directory of the git checkout holding `dir`.

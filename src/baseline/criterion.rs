@@ -125,14 +125,7 @@ impl BenchSettings {
 
     /// The settings a bench run left in `dir`, if any.
     pub fn read(dir: &Path) -> Result<Option<BenchSettings>> {
-        let path = dir.join(BENCH_SETTINGS);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text)
-                .map(Some)
-                .map_err(|e| Error::data(&path, e.to_string())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io(format!("could not read '{}'", path.display()), e)),
-        }
+        crate::jsonfile::read_if_exists(&dir.join(BENCH_SETTINGS))
     }
 }
 

@@ -42,7 +42,6 @@ use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The `format` value of `history.json` (and `trainbench history --format json`).
 pub const HISTORY_FORMAT: &str = "trainbench-history/1";
@@ -310,25 +309,7 @@ impl Default for HistoryOptions {
 
 /// Runs `git -C repo ARGS` and returns its standard output.
 fn git(repo: &Path, args: &[&str]) -> Result<String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .output()
-        .map_err(|e| {
-            Error::io(
-                "could not run git (history reads baselines from git; is it installed?)",
-                e,
-            )
-        })?;
-    if !out.status.success() {
-        return Err(Error::Other(format!(
-            "git {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    super::git::run(repo, args, "history reads baselines from git")
 }
 
 /// Commits from `git log --format=…` output: fields split by US, records by RS.

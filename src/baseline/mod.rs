@@ -15,6 +15,7 @@ pub mod check;
 pub mod compare;
 pub mod criterion;
 pub mod fingerprint;
+mod git;
 pub mod history;
 pub mod table;
 pub mod timing;

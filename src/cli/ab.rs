@@ -200,21 +200,20 @@ fn check_args(args: &AbArgs) -> Result<()> {
 
 /// Both sides' revisions and built benches: the base first, so the last build (the head)
 /// leaves its `trainbench` binary in target/release; one build when they are the same code.
-fn build_sides(args: &AbArgs, target: &Path) -> Result<[(Rev, BenchExe); 2]> {
-    let repo = bench_build::repo_root(Path::new("."))?;
+fn build_sides(args: &AbArgs, repo: &Path, target: &Path) -> Result<[(Rev, BenchExe); 2]> {
     let base_rev = match &args.base {
         Some(b) => b.clone(),
         None => default_base(args)?,
     };
-    let mut base = side(&repo, Some(&base_rev))?;
-    let mut head = side(&repo, args.head.as_deref())?;
+    let mut base = side(repo, Some(&base_rev))?;
+    let mut head = side(repo, args.head.as_deref())?;
     let base_exe = if base.sha == head.sha && !head.dirty {
         None
     } else {
-        checkout(&repo, target, &mut base)?;
+        checkout(repo, target, &mut base)?;
         Some(build(&base, "base", target, &args.features)?)
     };
-    checkout(&repo, target, &mut head)?;
+    checkout(repo, target, &mut head)?;
     let head_exe = build(&head, "head", target, &args.features)?;
     let base_exe = base_exe.unwrap_or_else(|| {
         errln!("base and head are the same commit: one build measured on both sides");
@@ -285,8 +284,9 @@ fn measure(
 pub fn run(args: AbArgs) -> Result<()> {
     check_args(&args)?;
     let started = Instant::now();
-    let target = bench_build::target_dir(&bench_build::repo_root(Path::new("."))?)?;
-    let [(base, base_exe), (head, head_exe)] = build_sides(&args, &target)?;
+    let repo = bench_build::repo_root(Path::new("."))?;
+    let target = bench_build::target_dir(&repo)?;
+    let [(base, base_exe), (head, head_exe)] = build_sides(&args, &repo, &target)?;
     let ids = common_benchmarks(&base_exe, &head_exe, &args.filter)?;
     errln!(
         "measuring {} benchmarks × {} rounds (A B B A), {} thread(s){}",

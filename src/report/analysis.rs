@@ -405,23 +405,38 @@ fn seeds_per_unit(trials: &[&TrialRecord]) -> usize {
 
 /// Compares `a` with `b`: paired over shared seeds, Welch otherwise (always Welch when
 /// `by_unit`: timing units of two configurations are different groups, not pairs).
+/// The test of `a` against `b` and the design behind it: paired over the seeds when both
+/// have the same seeds (never for timing units), Welch otherwise.
+fn test_of(
+    a: &BTreeMap<u64, f64>,
+    b: &BTreeMap<u64, f64>,
+    by_unit: bool,
+) -> (&'static str, stats::TestResult, stats::power::Design) {
+    let va: Vec<f64> = a.values().copied().collect();
+    let vb: Vec<f64> = b.values().copied().collect();
+    let same_seeds = !by_unit && a.len() >= 2 && a.keys().eq(b.keys());
+    let test = if same_seeds { "paired" } else { "welch" };
+    let result = if same_seeds {
+        stats::paired_t_test(&va, &vb).unwrap_or(stats::TestResult::NAN)
+    } else {
+        stats::welch_test(&va, &vb)
+    };
+    (test, result, design(test, &va, &vb))
+}
+
+/// `a` compared with `b` (its MDE, p_holm and verdict are set with the whole family), and
+/// the design of its test.
 fn compare(
     a_id: &str,
     a: &BTreeMap<u64, f64>,
     b_id: &str,
     b: &BTreeMap<u64, f64>,
     by_unit: bool,
-) -> Comparison {
+) -> (Comparison, stats::power::Design) {
+    let (test, result, design) = test_of(a, b, by_unit);
     let va: Vec<f64> = a.values().copied().collect();
     let vb: Vec<f64> = b.values().copied().collect();
-    let same_seeds = !by_unit && a.len() >= 2 && a.keys().eq(b.keys());
-    let (test, result) = if same_seeds {
-        let paired = stats::paired_t_test(&va, &vb).unwrap_or(stats::TestResult::NAN);
-        ("paired", paired)
-    } else {
-        ("welch", stats::welch_test(&va, &vb))
-    };
-    Comparison {
+    let c = Comparison {
         a: a_id.to_string(),
         b: b_id.to_string(),
         test: test.to_string(),
@@ -433,7 +448,8 @@ fn compare(
         prob_superiority: stats::prob_superiority(&va, &vb),
         mde: f64::NAN,
         verdict: Verdict::Indistinguishable,
-    }
+    };
+    (c, design)
 }
 
 fn analyse_metric(
@@ -506,10 +522,8 @@ fn analyse_metric(
     let mut designs = Vec::new();
     for (id, _, values) in &per_config {
         if *id != best_id && !values.is_empty() {
-            let c = compare(id, values, &best_id, best_values, metric.is_time());
-            let va: Vec<f64> = values.values().copied().collect();
-            let vb: Vec<f64> = best_values.values().copied().collect();
-            designs.push(design(&c.test, &va, &vb));
+            let (c, d) = compare(id, values, &best_id, best_values, metric.is_time());
+            designs.push(d);
             report.comparisons.push(c);
         }
     }
@@ -531,7 +545,7 @@ fn analyse_metric(
             if *ia == best_id || *ib == best_id {
                 continue; // the comparisons with the best come first, below
             }
-            pair_p.push(compare(ia, va, ib, vb, metric.is_time()).p_value);
+            pair_p.push(test_of(va, vb, metric.is_time()).1.p_value);
         }
     }
     let p: Vec<f64> = report

@@ -125,6 +125,12 @@ impl Decision {
             .map(|c| c.seeds)
     }
 
+    /// The seeds stage 2 adds to configuration `id`: from MIN up to its decided count.
+    pub fn stage_two(&self, id: &str) -> std::ops::Range<u64> {
+        let n = self.seeds_of(id).unwrap_or(self.range.min);
+        self.range.min as u64..n as u64
+    }
+
     /// Writes `adaptive.json` into `dir`.
     pub fn save(&self, dir: &Path) -> Result<()> {
         let path = dir.join(DECISION_FILE);
@@ -135,14 +141,7 @@ impl Decision {
 
     /// Reads `adaptive.json` from `dir`, if there is one.
     pub fn load(dir: &Path) -> Result<Option<Decision>> {
-        let path = dir.join(DECISION_FILE);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text)
-                .map(Some)
-                .map_err(|e| Error::data(&path, e.to_string())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io(format!("could not read '{}'", path.display()), e)),
-        }
+        crate::jsonfile::read_if_exists(&dir.join(DECISION_FILE))
     }
 }
 

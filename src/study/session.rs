@@ -124,10 +124,9 @@ impl Session {
     /// Keeps only the seeds stage 2 of an adaptive run adds (from `min` up to each
     /// configuration's decided count) in this process's selection.
     pub fn limit_to_stage_two(&mut self, decision: &super::adaptive::Decision) {
-        let min = decision.range.min;
         for (c, seeds) in self.plan.configs.iter().zip(&mut self.selection) {
-            let n = decision.seeds_of(&c.id).unwrap_or(min);
-            seeds.retain(|&s| (s as usize) >= min && (s as usize) < n);
+            let added = decision.stage_two(&c.id);
+            seeds.retain(|s| added.contains(s));
         }
     }
 
@@ -521,10 +520,7 @@ impl Ready {
             .plan
             .configs
             .iter()
-            .map(|c| {
-                let n = decision.seeds_of(&c.id).unwrap_or(range.min) as u64;
-                (range.min as u64..n).collect()
-            })
+            .map(|c| decision.stage_two(&c.id).collect())
             .collect();
         (decision, selection)
     }
