@@ -19,6 +19,7 @@
 //! The `trainbench` binary (`src/cli/`) only parses flags, prints and handles processes.
 
 pub mod backend;
+pub mod backprop;
 pub mod baseline;
 pub mod data;
 pub mod error;

@@ -41,8 +41,14 @@ pub struct RunningStats {
 pub struct Net {
     layers: Vec<Layer>,
     replicas: usize,
-    /// Trainable tensors in layer order (Linear: weight, bias; BatchNorm: weight, bias).
-    pub params: Vec<Tensor<3>>,
+    /// Shapes `[out, in]` / `[n, 1]` of the trainable tensors of one replica, in layer order
+    /// (Linear: weight, bias; BatchNorm: weight, bias).
+    shapes: Vec<[usize; 2]>,
+    /// Every trainable value of every replica, `[S, P]`: row r holds replica r's parameters
+    /// in layer order, each flattened in PyTorch's layout. One buffer, so that the optimiser
+    /// updates all of them in one set of operations ([`crate::optim::Adam`]). (An `Option`
+    /// only so that [`Net::update_flat`] can hand the buffer over by value.)
+    flat: Option<Tensor<2>>,
     /// Running statistics, one per BatchNorm layer, in layer order.
     pub running: Vec<RunningStats>,
 }
@@ -86,15 +92,6 @@ fn param_shapes(layers: &[Layer]) -> Vec<[usize; 2]> {
     shapes
 }
 
-/// Stacks per-replica host vectors of one parameter into a `[S, r, c]` tensor.
-fn stack(per_replica: &[&[f32]], shape: [usize; 2], device: &Device) -> Tensor<3> {
-    let data: Vec<f32> = per_replica.iter().flat_map(|p| p.iter().copied()).collect();
-    Tensor::from_data(
-        TensorData::new(data, [per_replica.len(), shape[0], shape[1]]),
-        device,
-    )
-}
-
 impl Net {
     /// One replica per seed, initialised as described in the module docs.
     pub fn init(spec: &ModelSpec, seeds: &[u64], device: &Device) -> Self {
@@ -108,14 +105,9 @@ impl Net {
     pub fn from_host(spec: &ModelSpec, per_replica: &[Vec<Vec<f32>>], device: &Device) -> Self {
         let s = per_replica.len();
         let shapes = param_shapes(&spec.layers);
-        let params = shapes
-            .iter()
-            .enumerate()
-            .map(|(k, &shape)| {
-                let slices: Vec<&[f32]> = per_replica.iter().map(|p| p[k].as_slice()).collect();
-                stack(&slices, shape, device)
-            })
-            .collect();
+        let p: usize = shapes.iter().map(|[r, c]| r * c).sum();
+        let data: Vec<f32> = per_replica.iter().flatten().flatten().copied().collect();
+        let flat = Some(Tensor::from_data(TensorData::new(data, [s, p]), device));
         let running = spec
             .layers
             .iter()
@@ -130,9 +122,64 @@ impl Net {
         Net {
             layers: spec.layers.clone(),
             replicas: s,
-            params,
+            shapes,
+            flat,
             running,
         }
+    }
+
+    /// The layers.
+    pub fn layers(&self) -> &[Layer] {
+        &self.layers
+    }
+
+    /// Every trainable value of every replica, `[S, P]` (row r: replica r's parameters in
+    /// layer order, each flattened in PyTorch's layout).
+    pub fn flat(&self) -> &Tensor<2> {
+        self.flat.as_ref().expect("parameters present")
+    }
+
+    /// Replaces the flat parameters by `f` of them (handed over by value, so that an update
+    /// can reuse their memory).
+    pub fn update_flat(&mut self, f: impl FnOnce(Tensor<2>) -> Tensor<2>) {
+        let flat = self.flat.take().expect("parameters present");
+        self.flat = Some(f(flat));
+    }
+
+    /// Trainable values per replica, P.
+    pub fn param_count(&self) -> usize {
+        self.shapes.iter().map(|[r, c]| r * c).sum()
+    }
+
+    /// The trainable tensors `[S, r, c]` in layer order, each a contiguous copy of its columns
+    /// of [`Net::flat`].
+    pub fn params(&self) -> Vec<Tensor<3>> {
+        let s = self.replicas;
+        let mut offset = 0;
+        self.shapes
+            .iter()
+            .map(|&[r, c]| {
+                let t = self
+                    .flat()
+                    .clone()
+                    .narrow(1, offset, r * c)
+                    .reshape([s, r, c]);
+                offset += r * c;
+                t
+            })
+            .collect()
+    }
+
+    /// Per-parameter tensors `[S, r, c]` (in [`Net::params`] order) as one `[S, P]` buffer
+    /// laid out like [`Net::flat`]: how gradients meet the flat optimiser state.
+    pub fn flatten(&self, tensors: Vec<Tensor<3>>) -> Tensor<2> {
+        let s = self.replicas;
+        let columns: Vec<Tensor<2>> = tensors
+            .into_iter()
+            .zip(&self.shapes)
+            .map(|(t, &[r, c])| t.reshape([s, r * c]))
+            .collect();
+        Tensor::cat(columns, 1)
     }
 
     /// Number of replicas S.
@@ -189,7 +236,8 @@ impl Net {
     /// Evaluation-mode forward pass (BatchNorm with running statistics), no autodiff.
     /// `x: [S, in, batch]` → logits `[S, out, batch]`.
     pub fn forward_eval(&self, x: Tensor<3>) -> Tensor<3> {
-        let mut p = self.params.iter();
+        let params = self.params();
+        let mut p = params.iter();
         let mut bn = self.running.iter();
         let mut x = x;
         for layer in &self.layers {
@@ -212,14 +260,22 @@ impl Net {
 
     /// The parameters read back to the host: `[param][replica]`, each flattened.
     pub fn params_to_host(&self) -> Vec<Vec<Vec<f32>>> {
-        self.params
+        let p = self.param_count();
+        let flat: Vec<f32> = self
+            .flat()
+            .to_data()
+            .try_to_vec::<f32>()
+            .expect("f32 parameters");
+        let mut offset = 0;
+        self.shapes
             .iter()
-            .map(|t| {
-                let [s, r, c] = t.dims();
-                let flat: Vec<f32> = t.to_data().try_to_vec::<f32>().expect("f32 parameters");
-                (0..s)
-                    .map(|k| flat[k * r * c..(k + 1) * r * c].to_vec())
-                    .collect()
+            .map(|&[r, c]| {
+                let k = r * c;
+                let per_replica = (0..self.replicas)
+                    .map(|s| flat[s * p + offset..s * p + offset + k].to_vec())
+                    .collect();
+                offset += k;
+                per_replica
             })
             .collect()
     }
@@ -248,7 +304,7 @@ mod tests {
         let x = vec![1.0, 2.0, -1.0, 3.0, 0.0, 0.5, 0.0, 1.0, 2.5, 2.0, -2.0, 1.0];
         // Rows are samples: feature-major, the network takes [S, features, batch].
         let x = Tensor::<3>::from_data(TensorData::new(x, [1, 4, 3]), &device).swap_dims(1, 2);
-        let (y, stats) = net.forward_train(&net.params.clone(), x);
+        let (y, stats) = net.forward_train(&net.params(), x);
         let y: Vec<f32> = y.swap_dims(1, 2).into_data().try_to_vec::<f32>().unwrap();
         let want_y = [
             -0.447_211_8,

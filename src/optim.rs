@@ -30,51 +30,190 @@ impl Default for AdamConfig {
     }
 }
 
-/// Adam state for a list of parameter tensors, updated exactly as PyTorch's single-tensor
-/// Adam does:
+/// One Adam hyperparameter of a replica group: the same for every replica (a scalar
+/// operation), or one value per replica (`[S, 1]`, broadcast along the parameters). (A few per
+/// group: the variants' sizes do not matter.)
+#[derive(Clone)]
+#[allow(clippy::large_enum_variant)]
+enum PerReplica {
+    Same(f64),
+    Each(Tensor<2>),
+}
+
+impl PerReplica {
+    /// `Same` when every value is the same, else one value per replica on `device` (each
+    /// rounded to f32 as a scalar operation would round it, so both forms give the same bits).
+    fn new(values: impl Iterator<Item = f64>, device: &Device) -> Self {
+        let values: Vec<f64> = values.collect();
+        if values.windows(2).all(|w| w[0].to_bits() == w[1].to_bits()) {
+            return PerReplica::Same(values[0]);
+        }
+        let data: Vec<f32> = values.iter().map(|&v| v as f32).collect();
+        PerReplica::Each(Tensor::from_data(
+            TensorData::new(data, [values.len(), 1]),
+            device,
+        ))
+    }
+
+    fn is_zero(&self) -> bool {
+        matches!(self, PerReplica::Same(v) if *v == 0.0)
+    }
+
+    fn mul(&self, t: Tensor<2>) -> Tensor<2> {
+        match self {
+            PerReplica::Same(v) => t.mul_scalar(*v),
+            PerReplica::Each(e) => t * e.clone(),
+        }
+    }
+
+    fn div(&self, t: Tensor<2>) -> Tensor<2> {
+        match self {
+            PerReplica::Same(v) => t.div_scalar(*v),
+            PerReplica::Each(e) => t / e.clone(),
+        }
+    }
+
+    fn add(&self, t: Tensor<2>) -> Tensor<2> {
+        match self {
+            PerReplica::Same(v) => t.add_scalar(*v),
+            PerReplica::Each(e) => t + e.clone(),
+        }
+    }
+}
+
+/// The per-step factors of one epoch of Adam updates: the step size `lr / (1-β₁ᵗ)` and the
+/// bias correction `√(1-β₂ᵗ)` of each step, per replica where replicas differ (a `[steps, S]`
+/// table uploaded once per epoch, so a step never waits for the host).
+pub struct EpochFactors {
+    first_step: i32,
+    step_size: Factors,
+    bias2_sqrt: Factors,
+}
+
+#[allow(clippy::large_enum_variant)]
+enum Factors {
+    /// One value per step, shared by every replica.
+    Shared(Vec<f64>),
+    /// `[steps, S]`.
+    Each(Tensor<2>),
+}
+
+impl Factors {
+    fn new(per_step: Vec<Vec<f64>>, device: &Device) -> Self {
+        let shared = per_step
+            .iter()
+            .all(|row| row.windows(2).all(|w| w[0].to_bits() == w[1].to_bits()));
+        if shared {
+            return Factors::Shared(per_step.iter().map(|row| row[0]).collect());
+        }
+        let (steps, s) = (per_step.len(), per_step[0].len());
+        let data: Vec<f32> = per_step.iter().flatten().map(|&v| v as f32).collect();
+        Factors::Each(Tensor::from_data(TensorData::new(data, [steps, s]), device))
+    }
+
+    fn at(&self, i: usize) -> PerReplica {
+        match self {
+            Factors::Shared(v) => PerReplica::Same(v[i]),
+            Factors::Each(t) => {
+                let s = t.dims()[1];
+                PerReplica::Each(t.clone().narrow(0, i, 1).reshape([s, 1]))
+            }
+        }
+    }
+}
+
+/// Adam state for the flat parameters `[S, P]` of a replica group (see
+/// [`Net::flat`](crate::net::Net::flat)), each replica with its own hyperparameters, updated
+/// exactly as PyTorch's single-tensor Adam does:
 ///
 /// ```text
 /// g ← g + wd·p;  m ← β₁m + (1-β₁)g;  v ← β₂v + (1-β₂)g²
 /// p ← p − (lr / (1-β₁ᵗ)) · m / (√v / √(1-β₂ᵗ) + ε)
 /// ```
+///
+/// Every factor is rounded to f32 once, from its f64 value, whether it is shared by the group
+/// (a scalar operation) or differs between replicas (a broadcast `[S, 1]` tensor): a replica
+/// gets the same bits whatever group it trains in.
 pub struct Adam {
-    config: AdamConfig,
-    moments: Vec<(Tensor<3>, Tensor<3>)>,
+    configs: Vec<AdamConfig>,
+    beta1: PerReplica,
+    one_minus_beta1: PerReplica,
+    beta2: PerReplica,
+    one_minus_beta2: PerReplica,
+    eps: PerReplica,
+    weight_decay: PerReplica,
+    moments: Option<(Tensor<2>, Tensor<2>)>,
     step: i32,
+    device: Device,
 }
 
 impl Adam {
-    /// Zero state for parameters shaped like `params`.
-    pub fn new(config: AdamConfig, params: &[Tensor<3>]) -> Self {
-        let moments = params
-            .iter()
-            .map(|p| (p.zeros_like(), p.zeros_like()))
-            .collect();
+    /// Zero state for `[S, P]` parameters on `device`, replica r with `configs[r]`.
+    pub fn new(configs: &[AdamConfig], params: usize, device: &Device) -> Self {
+        let s = configs.len();
+        let each = |f: fn(&AdamConfig) -> f64| PerReplica::new(configs.iter().map(f), device);
         Adam {
-            config,
-            moments,
+            beta1: each(|c| c.beta1),
+            one_minus_beta1: each(|c| 1.0 - c.beta1),
+            beta2: each(|c| c.beta2),
+            one_minus_beta2: each(|c| 1.0 - c.beta2),
+            eps: each(|c| c.eps),
+            weight_decay: each(|c| c.weight_decay),
+            moments: Some((
+                Tensor::zeros([s, params], device),
+                Tensor::zeros([s, params], device),
+            )),
+            configs: configs.to_vec(),
             step: 0,
+            device: device.clone(),
         }
     }
 
-    /// One update of every parameter with its gradient, at learning rate `lr`.
-    pub fn step(&mut self, params: &mut [Tensor<3>], grads: Vec<Tensor<3>>, lr: f64) {
-        let c = self.config;
-        self.step += 1;
-        let bias1 = 1.0 - c.beta1.powi(self.step);
-        let bias2_sqrt = (1.0 - c.beta2.powi(self.step)).sqrt();
-        let step_size = lr / bias1;
-        for ((p, g), (m, v)) in params.iter_mut().zip(grads).zip(self.moments.iter_mut()) {
-            let g = if c.weight_decay != 0.0 {
-                g + p.clone().mul_scalar(c.weight_decay)
-            } else {
-                g
-            };
-            *m = m.clone().mul_scalar(c.beta1) + g.clone().mul_scalar(1.0 - c.beta1);
-            *v = v.clone().mul_scalar(c.beta2) + g.square().mul_scalar(1.0 - c.beta2);
-            let denom = v.clone().sqrt().div_scalar(bias2_sqrt).add_scalar(c.eps);
-            *p = p.clone() - (m.clone() / denom).mul_scalar(step_size);
+    /// The factors of the next `steps` updates when replica r's learning rate is `lrs[r]`
+    /// throughout (one epoch: the schedule steps per epoch).
+    pub fn epoch_factors(&self, lrs: &[f64], steps: usize) -> EpochFactors {
+        let mut step_size = Vec::with_capacity(steps);
+        let mut bias2_sqrt = Vec::with_capacity(steps);
+        for k in 1..=steps as i32 {
+            let t = self.step + k;
+            step_size.push(
+                self.configs
+                    .iter()
+                    .zip(lrs)
+                    .map(|(c, lr)| lr / (1.0 - c.beta1.powi(t)))
+                    .collect(),
+            );
+            bias2_sqrt.push(
+                self.configs
+                    .iter()
+                    .map(|c| (1.0 - c.beta2.powi(t)).sqrt())
+                    .collect(),
+            );
         }
+        EpochFactors {
+            first_step: self.step,
+            step_size: Factors::new(step_size, &self.device),
+            bias2_sqrt: Factors::new(bias2_sqrt, &self.device),
+        }
+    }
+
+    /// One update of the flat parameters `p` with their gradient `g`; `factors` are this
+    /// epoch's (from [`Adam::epoch_factors`]). Returns the new parameters.
+    pub fn step(&mut self, p: Tensor<2>, g: Tensor<2>, factors: &EpochFactors) -> Tensor<2> {
+        let i = (self.step - factors.first_step) as usize;
+        self.step += 1;
+        let g = if self.weight_decay.is_zero() {
+            g
+        } else {
+            g + self.weight_decay.mul(p.clone())
+        };
+        let (m, v) = self.moments.take().expect("Adam moments");
+        let m = self.beta1.mul(m) + self.one_minus_beta1.mul(g.clone());
+        let v = self.beta2.mul(v) + self.one_minus_beta2.mul(g.square());
+        let denom = self.eps.add(factors.bias2_sqrt.at(i).div(v.clone().sqrt()));
+        let update = factors.step_size.at(i).mul(m.clone() / denom);
+        self.moments = Some((m, v));
+        p - update
     }
 }
 
@@ -166,21 +305,68 @@ mod adam_tests {
     #[test]
     fn adam_matches_pytorch_update_rule() {
         let device = BackendKind::default_compiled().unwrap().device().unwrap();
-        let t =
-            |v: [f32; 3]| Tensor::<3>::from_data(TensorData::new(v.to_vec(), [1, 1, 3]), &device);
-        let mut params = vec![t([0.5, -1.0, 2.0])];
+        let t = |v: [f32; 3]| Tensor::<2>::from_data(TensorData::new(v.to_vec(), [1, 3]), &device);
+        let mut params = t([0.5, -1.0, 2.0]);
         let config = AdamConfig {
             weight_decay: 0.1,
             ..AdamConfig::default()
         };
-        let mut adam = Adam::new(config, &params);
+        let mut adam = Adam::new(&[config], 3, &device);
+        let factors = adam.epoch_factors(&[0.01], 3);
         for g in [[0.1, -0.2, 0.3], [-0.05, 0.4, 0.0], [1.0, 1.0, -1.0]] {
-            adam.step(&mut params, vec![t(g)], 0.01);
+            params = adam.step(params, t(g), &factors);
         }
-        let got: Vec<f32> = params[0].to_data().try_to_vec::<f32>().unwrap();
+        let got: Vec<f32> = params.to_data().try_to_vec::<f32>().unwrap();
         let want = [0.476_297_85, -0.996_500_3, 1.982_463];
         for (g, w) in got.iter().zip(want) {
             assert!((g - w).abs() < 1e-6, "{got:?} vs {want:?}");
+        }
+    }
+
+    /// Replicas with their own hyperparameters in one group get the bits each gets alone
+    /// (per-replica factors are rounded to f32 exactly as scalar operations round them).
+    #[test]
+    fn per_replica_settings_match_each_replica_alone() {
+        let device = BackendKind::default_compiled().unwrap().device().unwrap();
+        let configs = [
+            AdamConfig::default(),
+            AdamConfig {
+                beta1: 0.8,
+                beta2: 0.99,
+                eps: 1e-6,
+                weight_decay: 0.1,
+            },
+        ];
+        let lrs = [1e-3, 3e-2];
+        let start = [[0.5f32, -1.0, 2.0], [0.25, 0.0, -3.0]];
+        let grads = [[0.1f32, -0.2, 0.3], [-0.05, 0.4, 0.0], [1.0, 1.0, -1.0]];
+        let two = |rows: [[f32; 3]; 2]| {
+            Tensor::<2>::from_data(TensorData::new(rows.concat(), [2, 3]), &device)
+        };
+        let mut adam = Adam::new(&configs, 3, &device);
+        let factors = adam.epoch_factors(&lrs, grads.len());
+        let mut together = two(start);
+        for g in grads {
+            together = adam.step(together, two([g, g.map(|x| -x)]), &factors);
+        }
+        let together: Vec<f32> = together.to_data().try_to_vec::<f32>().unwrap();
+        for r in 0..2 {
+            let one =
+                |v: [f32; 3]| Tensor::<2>::from_data(TensorData::new(v.to_vec(), [1, 3]), &device);
+            let mut adam = Adam::new(&configs[r..=r], 3, &device);
+            let factors = adam.epoch_factors(&lrs[r..=r], grads.len());
+            let mut alone = one(start[r]);
+            for g in grads {
+                let g = if r == 0 { g } else { g.map(|x| -x) };
+                alone = adam.step(alone, one(g), &factors);
+            }
+            let alone: Vec<f32> = alone.to_data().try_to_vec::<f32>().unwrap();
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                bits(&together[r * 3..r * 3 + 3]),
+                bits(&alone),
+                "replica {r}"
+            );
         }
     }
 

@@ -7,6 +7,7 @@
 //! and correct counts accumulate on the device and are read once per epoch, so a training
 //! step never waits for the device.
 
+use crate::backprop::{self, Engine};
 use crate::data::Splits;
 use crate::model::ModelSpec;
 use crate::net::Net;
@@ -135,6 +136,18 @@ pub struct TrainOutcome {
     pub total_seconds: f64,
     /// How many seeds trained together in one replica batch (1 = alone).
     pub replicas: usize,
+    /// How many configurations (distinct optimiser settings) shared that replica batch
+    /// (1: the seeds of its own configuration only). Its wall time is the whole batch's.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub configs: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
 }
 
 /// `t` laid out contiguously. Views (transposes, column slices) cost several times more in
@@ -342,22 +355,82 @@ pub fn evaluate(net: &Net, split: &DeviceSplit) -> Vec<(f64, f64)> {
     totals.read(split.len.max(1))
 }
 
-/// S seeds of one configuration in training: the replica network, its optimizer state and
-/// each replica's shuffle stream. [`train`] drives it epoch by epoch; tests drive it directly.
+/// One replica of a training group: its seed and its optimiser settings. Replicas of one
+/// group share everything else (model, batch size, epochs, schedule shape, data).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Replica {
+    /// The seed (initial weights and batch order).
+    pub seed: u64,
+    /// Initial learning rate.
+    pub lr: f64,
+    /// Adam hyperparameters.
+    pub adam: AdamConfig,
+}
+
+impl Replica {
+    /// The replicas of `config` for `seeds`: one configuration's group.
+    pub fn of(config: &TrainConfig, seeds: &[u64]) -> Vec<Replica> {
+        seeds
+            .iter()
+            .map(|&seed| Replica {
+                seed,
+                lr: config.lr,
+                adam: config.adam,
+            })
+            .collect()
+    }
+
+    /// `shared` with this replica's optimiser settings: the configuration it trains.
+    pub fn config(&self, shared: &TrainConfig) -> TrainConfig {
+        TrainConfig {
+            lr: self.lr,
+            adam: self.adam,
+            ..shared.clone()
+        }
+    }
+}
+
+/// S replicas in training — seeds of one configuration, or of configurations that differ only
+/// in their optimiser settings — with the replica network, its optimiser state and the shuffle
+/// stream of each distinct seed. [`train_group`] drives it epoch by epoch; tests and benches
+/// drive it directly.
 pub struct Trainer<'a> {
     config: TrainConfig,
+    replicas: Vec<Replica>,
+    engine: Engine,
     data: &'a DeviceSplits,
     net: Net,
     adam: Adam,
+    /// The distinct seeds, in order of first appearance: each draws the batch order of every
+    /// replica with that seed.
+    seeds: Vec<u64>,
+    /// For each replica, the index of its seed in `seeds`, when some seed serves several
+    /// replicas (batches are gathered once per seed, then copied to its replicas).
+    expand: Option<Tensor<1, Int>>,
     shufflers: Vec<ChaCha8Rng>,
     perms: Vec<Vec<u32>>,
 }
 
 impl<'a> Trainer<'a> {
-    /// Initialises one replica per seed (initial weights from each seed, see [`crate::net`]).
+    /// Initialises one replica per seed of `config` (initial weights from each seed, see
+    /// [`crate::net`]), trained by the default [`Engine`].
     pub fn new(config: &TrainConfig, seeds: &[u64], data: &'a DeviceSplits) -> Result<Self> {
+        Self::group(config, &Replica::of(config, seeds), data, Engine::default())
+    }
+
+    /// Initialises `replicas` of `config`'s model, batch size, epochs and schedule, each with
+    /// its own seed and optimiser settings, trained by `engine`.
+    pub fn group(
+        config: &TrainConfig,
+        replicas: &[Replica],
+        data: &'a DeviceSplits,
+        engine: Engine,
+    ) -> Result<Self> {
         let spec = config.validate()?;
-        if seeds.is_empty() {
+        for r in replicas {
+            r.config(config).validate()?;
+        }
+        if replicas.is_empty() {
             return Err(Error::Usage("no seeds to train".into()));
         }
         let n = data.train.len;
@@ -366,10 +439,29 @@ impl<'a> Trainer<'a> {
                 "the training split has {n} row(s); at least 2 are needed"
             )));
         }
-        let net = Net::init(&spec, seeds, &data.device);
-        let adam = Adam::new(config.adam, &net.params);
+        let mut seeds: Vec<u64> = Vec::new();
+        let seed_of: Vec<usize> = replicas
+            .iter()
+            .map(|r| match seeds.iter().position(|&s| s == r.seed) {
+                Some(i) => i,
+                None => {
+                    seeds.push(r.seed);
+                    seeds.len() - 1
+                }
+            })
+            .collect();
+        let expand = (seeds.len() < replicas.len()).then(|| {
+            let idx: Vec<i64> = seed_of.iter().map(|&i| i as i64).collect();
+            Tensor::<1, Int>::from_data(TensorData::new(idx, [replicas.len()]), &data.device)
+        });
+        let replica_seeds: Vec<u64> = replicas.iter().map(|r| r.seed).collect();
+        let net = Net::init(&spec, &replica_seeds, &data.device);
+        let adams: Vec<AdamConfig> = replicas.iter().map(|r| r.adam).collect();
+        let adam = Adam::new(&adams, net.param_count(), &data.device);
         Ok(Trainer {
             config: config.clone(),
+            replicas: replicas.to_vec(),
+            engine,
             data,
             adam,
             net,
@@ -378,6 +470,8 @@ impl<'a> Trainer<'a> {
                 .map(|&s| rng_for(s, Purpose::Shuffle))
                 .collect(),
             perms: vec![(0..n as u32).collect(); seeds.len()],
+            seeds,
+            expand,
         })
     }
 
@@ -393,6 +487,29 @@ impl<'a> Trainer<'a> {
         n / bs + usize::from(n % bs > 1)
     }
 
+    /// Each distinct seed's next permutation of the training rows, laid out batch by batch
+    /// (`[batch][seed][row]`), so that a batch's indices for every seed are one contiguous
+    /// slice. PyTorch's RandomSampler draws a fresh permutation every epoch; each seed
+    /// continues its own stream.
+    fn epoch_order(&mut self) -> Tensor<1, Int> {
+        let (u, n, bs) = (
+            self.seeds.len(),
+            self.data.train.len,
+            self.config.batch_size,
+        );
+        for (perm, rng) in self.perms.iter_mut().zip(self.shufflers.iter_mut()) {
+            shuffle(perm, rng);
+        }
+        let mut flat = Vec::with_capacity(u * n);
+        for start in (0..n).step_by(bs) {
+            let end = (start + bs).min(n);
+            for perm in &self.perms {
+                flat.extend(perm[start..end].iter().map(|&i| i as i64));
+            }
+        }
+        Tensor::from_data(TensorData::new(flat, [u * n]), &self.data.device)
+    }
+
     /// One epoch (0-based `epoch`) over freshly shuffled training rows. Returns the mean
     /// training loss and accuracy per replica (one device read).
     pub fn train_epoch(
@@ -400,55 +517,38 @@ impl<'a> Trainer<'a> {
         epoch: usize,
         progress: &mut impl FnMut(Progress),
     ) -> Vec<(f64, f64)> {
-        let (s, n) = (self.net.replicas(), self.data.train.len);
-        let device = &self.data.device;
-        let train = &self.data.train;
+        let (s, u, n) = (self.replicas.len(), self.seeds.len(), self.data.train.len);
+        let (device, train) = (&self.data.device, &self.data.train);
         let width = train.table.dims()[1];
         let bs = self.config.batch_size;
         let batches = self.batches();
-        let lr = self
-            .config
-            .scheduler
-            .lr(self.config.lr, epoch, self.config.epochs);
-        // Each replica continues its own shuffle stream (PyTorch's RandomSampler draws a
-        // fresh permutation every epoch).
-        let mut flat = Vec::with_capacity(s * n);
-        for (perm, rng) in self.perms.iter_mut().zip(self.shufflers.iter_mut()) {
-            shuffle(perm, rng);
-            flat.extend(perm.iter().map(|&i| i as i64));
-        }
-        let order = Tensor::<2, Int>::from_data(TensorData::new(flat, [s, n]), device);
+        let (scheduler, epochs) = (self.config.scheduler, self.config.epochs);
+        let lrs: Vec<f64> = self
+            .replicas
+            .iter()
+            .map(|r| scheduler.lr(r.lr, epoch, epochs))
+            .collect();
+        let factors = self.adam.epoch_factors(&lrs, batches);
+        let order = self.epoch_order();
         let mut totals = Totals::new(s, device);
         let mut seen = 0usize;
         for batch in 0..batches {
             let start = batch * bs;
             let b = bs.min(n - start);
             seen += b;
-            let idx = order.clone().narrow(1, start, b).reshape([s * b]);
-            // One gather of features and targets for every replica.
-            let rows = train.table.clone().select(0, idx).reshape([s, b, width]);
-            let (x, one_hot, label) = train.columns(rows);
-            let params: Vec<Tensor<3>> = self
-                .net
-                .params
-                .iter()
-                .map(|p| p.clone().autodiff().require_grad())
-                .collect();
-            // The batch itself stays outside autodiff: operations on it alone (the input
-            // BatchNorm's statistics) are not recorded.
-            let (logits, stats) = self.net.forward_train(&params, x);
-            let values = contiguous(logits.clone().inner().swap_dims(1, 2));
-            let loss = Loss::new(values, one_hot.clone());
-            totals.add(loss.sum.clone(), loss.shifted.clone(), label);
-            // Σ logits·G has gradient G with respect to the logits, so this backward pass
-            // gives every parameter the gradient of its own replica's batch-mean loss.
-            let surrogate = (logits * contiguous(loss.grad(one_hot).swap_dims(1, 2))).sum();
-            let grads = surrogate.backward();
-            let grads: Vec<Tensor<3>> = params
-                .iter()
-                .map(|p| p.grad(&grads).expect("every parameter is used"))
-                .collect();
-            self.adam.step(&mut self.net.params, grads, lr);
+            let idx = order.clone().narrow(0, u * start, u * b);
+            // One gather of features and targets per distinct seed.
+            let rows = train.table.clone().select(0, idx).reshape([u, b, width]);
+            let (mut x, mut one_hot, mut label) = train.columns(rows);
+            if let Some(expand) = &self.expand {
+                x = x.select(0, expand.clone());
+                one_hot = one_hot.select(0, expand.clone());
+                label = label.select(0, expand.clone());
+            }
+            let (grads, stats) = self.step(x, one_hot, label, &mut totals);
+            let grads = self.net.flatten(grads);
+            self.net
+                .update_flat(|flat| self.adam.step(flat, grads, &factors));
             self.net.update_running(stats, b);
             progress(Progress::Batch {
                 epoch: epoch + 1,
@@ -458,34 +558,98 @@ impl<'a> Trainer<'a> {
         }
         totals.read(seen)
     }
+
+    /// The forward and backward pass of one batch (features `x: [S, f, b]`, targets
+    /// `[S, b, 5]` and `[S, b, 1]`): every parameter's gradient (in [`Net::params`] order) and
+    /// each BatchNorm layer's batch statistics; the batch's losses and hits go to `totals`.
+    fn step(
+        &self,
+        x: Tensor<3>,
+        one_hot: Tensor<3>,
+        label: Tensor<3>,
+        totals: &mut Totals,
+    ) -> (Vec<Tensor<3>>, Vec<(Tensor<3>, Tensor<3>)>) {
+        let params = self.net.params();
+        // The gradient of the batch-mean loss with respect to the logits `[S, out, b]`, from
+        // logits `[S, out, b]` (plain values): the loss in closed form.
+        let mut loss_grad = |logits: Tensor<3>| {
+            let loss = Loss::new(contiguous(logits.swap_dims(1, 2)), one_hot.clone());
+            totals.add(loss.sum.clone(), loss.shifted.clone(), label.clone());
+            contiguous(loss.grad(one_hot.clone()).swap_dims(1, 2))
+        };
+        match self.engine {
+            Engine::Manual => {
+                let (logits, stats, tape) = backprop::forward(&self.net, &params, x);
+                let d_logits = loss_grad(logits);
+                (backprop::backward(&params, tape, d_logits), stats)
+            }
+            Engine::Autodiff => {
+                let params: Vec<Tensor<3>> = params
+                    .into_iter()
+                    .map(|p| p.autodiff().require_grad())
+                    .collect();
+                // The batch itself stays outside autodiff: operations on it alone (the input
+                // BatchNorm's statistics) are not recorded.
+                let (logits, stats) = self.net.forward_train(&params, x);
+                let d_logits = loss_grad(logits.clone().inner());
+                // Σ logits·G has gradient G with respect to the logits, so this backward pass
+                // gives every parameter the gradient of its own replica's batch-mean loss.
+                let grads = (logits * d_logits).sum().backward();
+                let grads = params
+                    .iter()
+                    .map(|p| p.grad(&grads).expect("every parameter is used"))
+                    .collect();
+                (grads, stats)
+            }
+        }
+    }
 }
 
 /// Trains one configuration for each seed in `seeds`, all seeds together as replicas, on
 /// data already on the device. Returns one outcome per seed, in order.
-///
-/// A replica whose training loss becomes NaN/inf is recorded as diverged at that epoch and
-/// its later epochs are not recorded; the others go on. Same seeds, data, backend and thread
-/// count ⇒ identical outcomes (timings aside).
 pub fn train(
     config: &TrainConfig,
     seeds: &[u64],
     data: &DeviceSplits,
+    progress: impl FnMut(Progress),
+) -> Result<Vec<TrainOutcome>> {
+    train_group(
+        config,
+        &Replica::of(config, seeds),
+        data,
+        Engine::default(),
+        progress,
+    )
+}
+
+/// Trains `replicas` (of `config`'s model, batch size, epochs and schedule; each with its own
+/// seed and optimiser settings) together as one replica group, on data already on the device,
+/// with `engine`. Returns one outcome per replica, in order.
+///
+/// A replica whose training loss becomes NaN/inf is recorded as diverged at that epoch and
+/// its later epochs are not recorded; the others go on. A replica's outcome does not depend on
+/// the group it trains in: same replica, data, backend and thread count ⇒ identical outcomes
+/// (timings and the group size aside).
+pub fn train_group(
+    config: &TrainConfig,
+    replicas: &[Replica],
+    data: &DeviceSplits,
+    engine: Engine,
     mut progress: impl FnMut(Progress),
 ) -> Result<Vec<TrainOutcome>> {
     let started = Instant::now();
-    let mut trainer = Trainer::new(config, seeds, data)?;
-    let s = seeds.len();
+    let mut trainer = Trainer::group(config, replicas, data, engine)?;
+    let s = replicas.len();
     let mut records: Vec<Vec<EpochRecord>> = vec![Vec::new(); s];
     let mut diverged: Vec<Option<usize>> = vec![None; s];
     for epoch in 0..config.epochs {
-        let lr = config.scheduler.lr(config.lr, epoch, config.epochs);
         let t0 = Instant::now();
         let train_metrics = trainer.train_epoch(epoch, &mut progress);
         let train_seconds = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
         let val = evaluate(trainer.net(), &data.val);
         let eval_seconds = t1.elapsed().as_secs_f64();
-        for r in 0..s {
+        for (r, replica) in replicas.iter().enumerate() {
             if diverged[r].is_some() {
                 continue;
             }
@@ -493,7 +657,7 @@ pub fn train(
             let (val_loss, val_acc) = val[r];
             records[r].push(EpochRecord {
                 epoch: epoch + 1,
-                lr,
+                lr: config.scheduler.lr(replica.lr, epoch, config.epochs),
                 train_loss,
                 train_acc,
                 val_loss,
@@ -520,22 +684,30 @@ pub fn train(
     }
     let test = evaluate(trainer.net(), &data.test);
     let total_seconds = started.elapsed().as_secs_f64();
-    Ok(seeds
+    let mut settings: Vec<(u64, AdamConfig)> = Vec::new();
+    for r in replicas {
+        if !settings.contains(&(r.lr.to_bits(), r.adam)) {
+            settings.push((r.lr.to_bits(), r.adam));
+        }
+    }
+    let configs = settings.len();
+    Ok(replicas
         .iter()
         .enumerate()
-        .map(|(r, &seed)| {
+        .map(|(r, replica)| {
             let (test_loss, test_acc) = match diverged[r] {
                 Some(_) => (f64::NAN, f64::NAN),
                 None => test[r],
             };
             TrainOutcome {
-                seed,
+                seed: replica.seed,
                 epochs: std::mem::take(&mut records[r]),
                 test_loss,
                 test_acc,
                 diverged_at: diverged[r],
                 total_seconds,
                 replicas: s,
+                configs,
             }
         })
         .collect())

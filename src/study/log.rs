@@ -251,6 +251,7 @@ pub(crate) mod testing {
                 diverged_at: None,
                 total_seconds: 1.0,
                 replicas: 1,
+                configs: 1,
             },
             diverged: false,
             provenance: Provenance::collect(crate::backend::BackendKind::Flex),
