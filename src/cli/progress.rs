@@ -2,10 +2,10 @@
 //! group's bar, or plain lines when stderr is not a terminal.
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use trainbench::format::{duration, seed_ranges};
+use trainbench::format::duration;
 use trainbench::record::TrialRecord;
 use trainbench::stats::{mean, sample_variance};
-use trainbench::study::{Event, Plan};
+use trainbench::study::{Event, Group, Plan, group_title, member_labels};
 use trainbench::train::Progress;
 use trainbench::{Error, Result};
 
@@ -52,12 +52,7 @@ impl Bars {
                 index,
                 total,
             } => {
-                let head = format!(
-                    "[{}/{total}] {} seeds {}",
-                    index + 1,
-                    plan.configs[group.config].id,
-                    seed_ranges(&group.seeds)
-                );
+                let head = format!("[{}/{total}] {}", index + 1, group_title(plan, group));
                 if self.multi.is_hidden() {
                     errln!("{head} ...");
                 }
@@ -81,11 +76,10 @@ impl Bars {
                 self.overall.inc(records.len() as u64);
                 let eta = duration(eta);
                 self.overall.set_message(format!("ETA {eta}"));
-                let id = &plan.configs[group.config].id;
                 self.line(format!(
-                    "  done {id} seeds {}: {} in {} ({}/{} trials, ETA {eta})",
-                    seed_ranges(&group.seeds),
-                    accuracy(records),
+                    "  done {}: {} in {} ({}/{} trials, ETA {eta})",
+                    group_title(plan, group),
+                    accuracy(plan, group, records),
                     duration(seconds),
                     self.overall.position(),
                     self.overall.length().unwrap_or(0),
@@ -101,8 +95,34 @@ impl Bars {
     }
 }
 
+/// `test acc 71.20% ± 0.31 (sd, n=10), 1 diverged` — per configuration for a group of
+/// several, named by what differs (`lr=1e-1 69.10% ± 0.52 (sd, n=10); lr=3e-2 …`).
+fn accuracy(plan: &Plan, group: &Group, records: &[TrialRecord]) -> String {
+    if group.members.len() == 1 {
+        return config_accuracy(records);
+    }
+    group
+        .members
+        .iter()
+        .zip(member_labels(plan, group))
+        .map(|(m, label)| {
+            let id = &plan.configs[m.config].id;
+            let mine: Vec<TrialRecord> = records
+                .iter()
+                .filter(|r| r.config_id.as_deref() == Some(id))
+                .cloned()
+                .collect();
+            format!(
+                "{label} {}",
+                config_accuracy(&mine).trim_start_matches("test acc ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// `test acc 71.20% ± 0.31 (sd, n=10), 1 diverged`.
-fn accuracy(records: &[TrialRecord]) -> String {
+fn config_accuracy(records: &[TrialRecord]) -> String {
     let accs: Vec<f64> = records
         .iter()
         .filter(|r| !r.diverged)

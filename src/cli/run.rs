@@ -12,7 +12,9 @@ use trainbench::data::DataSource;
 use trainbench::format::duration;
 use trainbench::report::input::{Experiment, RunInput};
 use trainbench::study::adaptive::{DECISION_FILE, DEFAULT_TARGET_MDE, Decision, SeedRange};
-use trainbench::study::{PlanOptions, Ready, Replicas, Session, SessionOptions, Shard};
+use trainbench::study::{
+    GroupBy, Grouping, PlanOptions, Ready, Replicas, Session, SessionOptions, Shard,
+};
 use trainbench::{Error, Result};
 
 #[derive(Args)]
@@ -41,10 +43,15 @@ pub struct RunArgs {
     /// Print the plan (configurations × seeds, estimated cost) and train nothing
     #[arg(long)]
     dry_run: bool,
-    /// Seeds trained together per call: auto (a configuration's pending seeds, at most 16,
-    /// split evenly) or N (at most N; 1 = one seed at a time)
+    /// Replicas trained together per call: auto (as many as keep a step within 4096 rows:
+    /// 16 at batch 256, 128 at batch 32; split evenly) or N (at most N; 1 = one seed at a time)
     #[arg(long, default_value = "auto", value_name = "auto|N")]
     pub(super) replicas: String,
+    /// Which configurations share a replica group: auto (those that differ only in optimiser
+    /// settings — learning rate, weight decay, Adam betas and eps — each replica with its own)
+    /// or config (each configuration's seeds alone)
+    #[arg(long, default_value = "auto", value_name = "auto|config")]
+    pub(super) group_by: String,
     /// Run only slice I of N of the plan (balanced by estimated cost), or auto: from a SLURM
     /// array task or a Kubernetes Indexed Job
     #[arg(long, value_name = "I/N|auto")]
@@ -147,7 +154,10 @@ impl RunArgs {
                 .as_deref()
                 .map(str::parse::<DataSource>)
                 .transpose()?,
-            replicas: self.replicas.parse::<Replicas>()?,
+            grouping: Grouping {
+                by: self.group_by.parse::<GroupBy>()?,
+                replicas: self.replicas.parse::<Replicas>()?,
+            },
             shard,
             out: self.out.clone(),
             allow_mixed_studies: self.allow_mixed_studies,
@@ -173,6 +183,7 @@ impl RunArgs {
         flag("out", dir.into());
         flag("shard", format!("{index}/{count}").into());
         flag("replicas", self.replicas.clone().into());
+        flag("group-by", self.group_by.clone().into());
         flag("threads", threads.to_string().into());
         if let Some(n) = &self.seeds {
             flag("seeds", n.into());
@@ -480,6 +491,7 @@ mod tests {
         ("quick", Forward::Same),
         ("dry_run", Forward::Never),
         ("replicas", Forward::Same),
+        ("group_by", Forward::Same),
         ("shard", Forward::PerJob),
         ("shard_count", Forward::Never),
         ("data", Forward::Same),

@@ -13,7 +13,7 @@ pub fn render(session: &Session, jobs: usize) -> String {
     let _ = writeln!(
         out,
         "study {}{}: data {} ({} val), ~{} train / {} val / {} test rows; {} seeds per config; \
-         replicas {}",
+         {}",
         plan.name,
         if plan.quick {
             " (QUICK: ≤5 epochs, subsampled data)"
@@ -26,7 +26,7 @@ pub fn render(session: &Session, jobs: usize) -> String {
         rows.val,
         rows.test,
         plan.seeds.len(),
-        session.replicas,
+        session.grouping,
     );
     for c in plan.quick_caveats() {
         let _ = writeln!(out, "note: {c}");
@@ -63,14 +63,15 @@ pub fn render(session: &Session, jobs: usize) -> String {
     }
     let _ = writeln!(
         out,
-        "\ntotal: {} unique configs × {} seeds = {} trials{}; estimated {} (Flex on 2 cores; \
-         an estimate, see docs/studies.md)",
+        "\ntotal: {} unique configs × {} seeds = {} trials{}, in {} replica groups; estimated {} \
+         (Flex on 2 cores; an estimate, see docs/studies.md)",
         plan.configs.len(),
         plan.seeds.len(),
         plan.trials(),
         shard
             .map(|s| format!(", shard {s}: {} trials", session.selected()))
             .unwrap_or_default(),
+        session.groups().len(),
         duration(costs.iter().sum()),
     );
     if jobs > 1 {

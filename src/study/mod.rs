@@ -22,7 +22,11 @@ pub mod status;
 
 pub use file::{Study, Sweep};
 pub use log::{LOG_FILE, LogContents, TrialKey, TrialLog};
-pub use plan::{Group, Plan, PlanOptions, PlannedConfig, Replicas, config_id};
+pub use plan::{
+    Group, GroupBy, Grouping, Member, Plan, PlanOptions, PlannedConfig, Replicas, config_id,
+};
 pub use rundir::{RunDir, RunMeta};
-pub use session::{Event, Ready, RunSummary, Session, SessionOptions};
+pub use session::{
+    Event, Ready, RunSummary, Session, SessionOptions, group_label, group_title, member_labels,
+};
 pub use shard::Shard;

@@ -19,8 +19,11 @@ pub const QUICK_MAX_EPOCHS: usize = 5;
 pub const MAX_SEEDS: usize = 100_000;
 /// Most trials (configurations × seeds) a plan accepts.
 pub const MAX_TRIALS: usize = 10_000_000;
-/// Most seeds trained together in one group under `--replicas auto`.
-pub const REPLICA_CAP: usize = 16;
+/// Most training rows per step across a replica group under `--replicas auto`: S replicas
+/// of batch size b train together while S·b ≤ this (jsc-tiny: 16 replicas at batch 256, 128
+/// at batch 32). Past it a step's activations outgrow the core's cache and the time per
+/// replica rises again (docs/performance.md, "Group size").
+pub const GROUP_ROWS: usize = 4096;
 
 /// The stable, readable id of a configuration: `bs=256,lr=1e-3,model=jsc-tiny,epochs=20`,
 /// followed by any non-default scheduler / Adam setting (`sched=constant`, `wd=1e-4`,
@@ -207,45 +210,139 @@ impl Plan {
         cost::estimate_seconds(&self.configs[config].config, seeds, rows)
     }
 
-    /// Estimated seconds of `seeds` of configuration `config`, grouped by `replicas`.
-    pub fn estimate_seeds(
-        &self,
-        config: usize,
-        seeds: &[u64],
-        replicas: Replicas,
-        rows: RowEstimate,
-    ) -> f64 {
-        replicas
-            .split(seeds)
-            .iter()
-            .map(|g| self.estimate(config, g.len(), rows))
-            .sum()
+    /// Estimated seconds of `seeds` seeds of each configuration as they train by default
+    /// ([`Grouping::default`]): their share of a group of the size its pool (the
+    /// configurations that may share a group with it, all seeds) fills. Depends only on the
+    /// plan, so every shard of one plan balances the same way.
+    pub fn default_shares(&self, rows: RowEstimate) -> impl Fn(usize, usize) -> f64 + '_ {
+        let keys: Vec<String> = (0..self.configs.len())
+            .map(|c| self.group_key(c, Grouping::default()))
+            .collect();
+        let mut pools: HashMap<&str, usize> = HashMap::new();
+        for k in &keys {
+            *pools.entry(k).or_default() += self.seeds.len();
+        }
+        let sizes: Vec<usize> = (0..self.configs.len())
+            .map(|c| {
+                pools[keys[c].as_str()].min(Replicas::Auto.cap(self.configs[c].config.batch_size))
+            })
+            .collect();
+        move |config, seeds| {
+            let size = sizes[config].max(1);
+            self.estimate(config, size, rows) * seeds as f64 / size as f64
+        }
     }
 
-    /// Estimated seconds of a whole `selection` (seeds per configuration), grouped by
-    /// `replicas`.
+    /// Estimated seconds of one replica group.
+    pub fn estimate_group(&self, group: &Group, rows: RowEstimate) -> f64 {
+        self.estimate(group.members[0].config, group.len(), rows)
+    }
+
+    /// Estimated seconds of a whole `selection` (seeds per configuration), grouped as
+    /// [`groups`] groups them.
     pub fn estimate_selection(
         &self,
         selection: &[Vec<u64>],
-        replicas: Replicas,
+        grouping: Grouping,
         rows: RowEstimate,
     ) -> f64 {
-        selection
+        groups(self, selection, grouping)
             .iter()
-            .enumerate()
-            .map(|(i, seeds)| self.estimate_seeds(i, seeds, replicas, rows))
+            .map(|g| self.estimate_group(g, rows))
             .sum()
+    }
+
+    /// Each configuration's share of the estimated seconds of `selection` (grouped as
+    /// [`groups`] groups them): a group's time split over its replicas.
+    pub fn estimate_shares(
+        &self,
+        selection: &[Vec<u64>],
+        grouping: Grouping,
+        rows: RowEstimate,
+    ) -> Vec<f64> {
+        let mut shares = vec![0.0; self.configs.len()];
+        for g in groups(self, selection, grouping) {
+            let per_replica = self.estimate_group(&g, rows) / g.len() as f64;
+            for m in &g.members {
+                shares[m.config] += per_replica * m.seeds.len() as f64;
+            }
+        }
+        shares
+    }
+
+    /// The key that configurations training in one replica group share: everything but the
+    /// optimiser settings (learning rate, weight decay, Adam betas and eps), as a config id.
+    fn group_key(&self, config: usize, grouping: Grouping) -> String {
+        let c = &self.configs[config];
+        match grouping.by {
+            GroupBy::Config => c.id.clone(),
+            GroupBy::Auto => config_id(&TrainConfig {
+                lr: 1.0,
+                adam: crate::optim::AdamConfig::default(),
+                ..c.config.clone()
+            }),
+        }
     }
 }
 
-/// How many seeds of one configuration train together (`--replicas auto|N`).
+/// How configurations share replica groups (`--group-by`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Replicas {
-    /// All pending seeds of a configuration, in groups of at most [`REPLICA_CAP`] (split
-    /// evenly: 20 seeds → 10 + 10).
+pub enum GroupBy {
+    /// Configurations that differ only in optimiser settings (learning rate, weight decay,
+    /// Adam betas and eps) train together, each replica with its own settings: a batch size ×
+    /// learning rate grid trains one group per batch size.
     #[default]
     Auto,
-    /// At most N seeds per group (1 = every seed alone).
+    /// Each configuration's seeds alone.
+    Config,
+}
+
+impl FromStr for GroupBy {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(GroupBy::Auto),
+            "config" => Ok(GroupBy::Config),
+            _ => Err(Error::Usage(format!(
+                "--group-by '{s}': expected auto or config"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for GroupBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            GroupBy::Auto => "auto",
+            GroupBy::Config => "config",
+        })
+    }
+}
+
+/// How pending trials become replica groups: which configurations may share one, and how many
+/// replicas one holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Grouping {
+    /// Which configurations share a group.
+    pub by: GroupBy,
+    /// How many replicas a group holds.
+    pub replicas: Replicas,
+}
+
+impl fmt::Display for Grouping {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "replicas {}, group by {}", self.replicas, self.by)
+    }
+}
+
+/// How many replicas train together in one group (`--replicas auto|N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Replicas {
+    /// As many as keep a step's rows within [`GROUP_ROWS`] (split evenly: 20 replicas under a
+    /// cap of 16 → 10 + 10).
+    #[default]
+    Auto,
+    /// At most N replicas per group (1 = every seed alone).
     Max(usize),
 }
 
@@ -267,57 +364,129 @@ impl FromStr for Replicas {
 impl fmt::Display for Replicas {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Replicas::Auto => write!(f, "auto (≤ {REPLICA_CAP})"),
+            Replicas::Auto => write!(f, "auto (≤ {GROUP_ROWS} rows a step)"),
             Replicas::Max(n) => write!(f, "{n}"),
         }
     }
 }
 
 impl Replicas {
-    /// Splits `seeds` into groups trained together, as evenly as the cap allows.
-    pub fn split(&self, seeds: &[u64]) -> Vec<Vec<u64>> {
-        let cap = match self {
-            Replicas::Auto => REPLICA_CAP,
+    /// The most replicas of batch size `batch_size` in one group.
+    pub fn cap(&self, batch_size: usize) -> usize {
+        match self {
+            Replicas::Auto => (GROUP_ROWS / batch_size.max(1)).max(1),
             Replicas::Max(n) => *n,
-        };
-        if seeds.is_empty() {
-            return Vec::new();
         }
-        let groups = seeds.len().div_ceil(cap);
-        let (base, extra) = (seeds.len() / groups, seeds.len() % groups);
-        let mut out = Vec::with_capacity(groups);
-        let mut rest = seeds;
-        for g in 0..groups {
-            let (head, tail) = rest.split_at(base + usize::from(g < extra));
-            out.push(head.to_vec());
-            rest = tail;
-        }
-        out
     }
 }
 
-/// A group of seeds of one configuration trained together in one `train` call.
+/// Splits `items` into the fewest runs of at most `cap`, as evenly as possible (20 under a cap
+/// of 16 → 10 + 10), in order.
+fn split_evenly<T: Clone>(items: &[T], cap: usize) -> Vec<Vec<T>> {
+    if items.is_empty() {
+        return Vec::new();
+    }
+    let groups = items.len().div_ceil(cap.max(1));
+    let (base, extra) = (items.len() / groups, items.len() % groups);
+    let mut out = Vec::with_capacity(groups);
+    let mut rest = items;
+    for g in 0..groups {
+        let (head, tail) = rest.split_at(base + usize::from(g < extra));
+        out.push(head.to_vec());
+        rest = tail;
+    }
+    out
+}
+
+/// The seeds of one configuration in a replica group.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Group {
+pub struct Member {
     /// Index into [`Plan::configs`].
     pub config: usize,
-    /// The seeds (replicas).
+    /// Its seeds in this group, ascending.
     pub seeds: Vec<u64>,
 }
 
-/// Groups each configuration's pending seeds (`pending[i]` for config `i`) by `replicas`,
-/// in plan order.
-pub fn groups(pending: &[Vec<u64>], replicas: Replicas) -> Vec<Group> {
-    pending
-        .iter()
-        .enumerate()
-        .flat_map(|(config, seeds)| {
-            replicas
-                .split(seeds)
-                .into_iter()
-                .map(move |seeds| Group { config, seeds })
-        })
-        .collect()
+/// Replicas trained together in one `train_group` call: seeds of one configuration, or of
+/// configurations that differ only in optimiser settings ([`GroupBy::Auto`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// Its configurations in plan order, each with its seeds.
+    pub members: Vec<Member>,
+}
+
+impl Group {
+    /// Replicas in the group.
+    pub fn len(&self) -> usize {
+        self.members.iter().map(|m| m.seeds.len()).sum()
+    }
+
+    /// True for a group without replicas (never formed by [`groups`]).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The (configuration, seed) of every replica, in training order: seed by seed, and within
+    /// a seed the configurations in plan order (replicas of one seed share their batches).
+    pub fn replicas(&self) -> Vec<(usize, u64)> {
+        let mut order: Vec<(u64, usize, usize)> = self
+            .members
+            .iter()
+            .enumerate()
+            .flat_map(|(k, m)| m.seeds.iter().map(move |&s| (s, k, m.config)))
+            .collect();
+        order.sort_unstable();
+        order.into_iter().map(|(s, _, c)| (c, s)).collect()
+    }
+}
+
+/// Groups the pending seeds of each configuration (`pending[i]` for config `i` of `plan`)
+/// into replica groups: configurations that may share a group (`grouping.by`) pool their
+/// (configuration, seed) pairs seed by seed, and each pool is cut into the fewest groups within
+/// the replica cap, as evenly as possible. Pools in plan order.
+pub fn groups(plan: &Plan, pending: &[Vec<u64>], grouping: Grouping) -> Vec<Group> {
+    let mut keys: Vec<String> = Vec::new();
+    let mut pools: Vec<Vec<usize>> = Vec::new();
+    for (config, seeds) in pending.iter().enumerate() {
+        if seeds.is_empty() {
+            continue;
+        }
+        let key = plan.group_key(config, grouping);
+        match keys.iter().position(|k| *k == key) {
+            Some(i) => pools[i].push(config),
+            None => {
+                keys.push(key);
+                pools.push(vec![config]);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for configs in pools {
+        // Seed by seed, configurations in plan order within a seed.
+        let mut pairs: Vec<(u64, usize)> = configs
+            .iter()
+            .enumerate()
+            .flat_map(|(k, &c)| pending[c].iter().map(move |&s| (s, k)))
+            .collect();
+        pairs.sort_unstable();
+        let cap = grouping
+            .replicas
+            .cap(plan.configs[configs[0]].config.batch_size);
+        for chunk in split_evenly(&pairs, cap) {
+            let mut seeds: Vec<Vec<u64>> = vec![Vec::new(); configs.len()];
+            for (s, k) in chunk {
+                seeds[k].push(s);
+            }
+            let members = configs
+                .iter()
+                .zip(seeds)
+                .filter(|(_, seeds)| !seeds.is_empty())
+                .map(|(&config, seeds)| Member { config, seeds })
+                .collect();
+            out.push(Group { members });
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -463,24 +632,56 @@ mod tests {
     }
 
     #[test]
-    fn replicas_split_evenly_under_the_cap() {
-        let seeds: Vec<u64> = (0..20).collect();
-        let sizes = |r: Replicas| -> Vec<usize> { r.split(&seeds).iter().map(Vec::len).collect() };
-        assert_eq!(sizes(Replicas::Auto), [10, 10]);
-        assert_eq!(sizes(Replicas::Max(1)).len(), 20);
-        assert_eq!(sizes(Replicas::Max(8)), [7, 7, 6]);
-        assert_eq!(Replicas::Auto.split(&seeds[..3]), [vec![0, 1, 2]]);
-        assert!(Replicas::Auto.split(&[]).is_empty());
+    fn groups_split_evenly_under_the_cap() {
+        let study = Study::parse(
+            "name='t'\nseeds=20\n[[sweep]]\nname='a'\nvary={batch_size=[256], lr=[1e-1, 1e-3]}",
+            "t",
+        )
+        .unwrap();
+        let plan = Plan::new(&study, &PlanOptions::default()).unwrap();
+        let all = vec![plan.seeds.clone(); 2];
+        let sizes =
+            |g: Grouping| -> Vec<usize> { groups(&plan, &all, g).iter().map(Group::len).collect() };
+        let by = |by, replicas| Grouping { by, replicas };
+        // 4096 rows a step at batch 256: at most 16 replicas; 40 → 14 + 13 + 13, both
+        // learning rates in every group.
+        assert_eq!(Replicas::Auto.cap(256), 16);
+        assert_eq!(Replicas::Auto.cap(32), 128);
+        assert_eq!(Replicas::Auto.cap(100_000), 1);
+        assert_eq!(sizes(by(GroupBy::Auto, Replicas::Auto)), [14, 13, 13]);
+        let mixed = groups(&plan, &all, by(GroupBy::Auto, Replicas::Auto));
+        assert!(mixed.iter().all(|g| g.members.len() == 2));
+        assert_eq!(mixed[0].members[0].seeds, (0..7).collect::<Vec<u64>>());
+        assert_eq!(&mixed[0].replicas()[..3], [(0, 0), (1, 0), (0, 1)]);
+        // By configuration: 20 seeds each → 10 + 10 per configuration.
+        assert_eq!(sizes(by(GroupBy::Config, Replicas::Auto)), [10, 10, 10, 10]);
+        assert_eq!(sizes(by(GroupBy::Config, Replicas::Max(1))).len(), 40);
+        assert_eq!(sizes(by(GroupBy::Auto, Replicas::Max(8))), [8, 8, 8, 8, 8]);
         assert_eq!("4".parse::<Replicas>().unwrap(), Replicas::Max(4));
         assert!("0".parse::<Replicas>().is_err());
-        let g = groups(&[vec![0, 1], vec![], vec![3]], Replicas::Max(1));
-        assert_eq!(g.len(), 3);
+        assert_eq!("config".parse::<GroupBy>().unwrap(), GroupBy::Config);
+        assert!("lr".parse::<GroupBy>().is_err());
+        // Only pending seeds are grouped; a configuration with none is left out.
+        let g = groups(&plan, &[vec![3], vec![]], Grouping::default());
         assert_eq!(
-            g[2],
-            Group {
-                config: 2,
-                seeds: vec![3]
-            }
+            g,
+            [Group {
+                members: vec![Member {
+                    config: 0,
+                    seeds: vec![3]
+                }]
+            }]
+        );
+        // Configurations that differ in more than optimiser settings never share a group.
+        let two = Study::parse(
+            "name='t'\nseeds=2\n[[sweep]]\nname='a'\nvary={batch_size=[64, 128]}",
+            "t",
+        )
+        .unwrap();
+        let p = Plan::new(&two, &PlanOptions::default()).unwrap();
+        assert_eq!(
+            groups(&p, &[p.seeds.clone(), p.seeds.clone()], Grouping::default()).len(),
+            2
         );
     }
 }

@@ -13,15 +13,16 @@
 use super::cost::RowEstimate;
 use super::file::Study;
 use super::log::{LogContents, TrialKey, TrialLog};
-use super::plan::{Group, Plan, PlanOptions, Replicas, groups};
+use super::plan::{Group, Grouping, Plan, PlanOptions, groups};
 use super::run_data::{self, PlannedData};
 use super::rundir::{RunDir, RunMeta};
 use super::shard::{self, Shard};
 use crate::backend::BackendKind;
+use crate::backprop::Engine;
 use crate::data::{DataSource, DataSpec};
 use crate::provenance::Provenance;
 use crate::record::{DataInfo, TrialRecord};
-use crate::train::{DeviceSplits, Progress, train};
+use crate::train::{DeviceSplits, Progress, Replica, train_group};
 use crate::{Error, Result};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -35,8 +36,8 @@ pub struct SessionOptions {
     pub plan: PlanOptions,
     /// Train on this data instead of the study's.
     pub data: Option<DataSource>,
-    /// How seeds are grouped into replica batches.
-    pub replicas: Replicas,
+    /// How pending trials are grouped into replica groups.
+    pub grouping: Grouping,
     /// Run only this slice of the plan.
     pub shard: Option<Shard>,
     /// The run directory [default: [`RunDir::default_for`]].
@@ -57,8 +58,8 @@ pub struct Session {
     pub plan: Plan,
     /// The plan options as given (saved in the run directory).
     pub plan_options: PlanOptions,
-    /// How seeds are grouped.
-    pub replicas: Replicas,
+    /// How trials are grouped.
+    pub grouping: Grouping,
     /// The slice of the plan this process runs, if any.
     pub shard: Option<Shard>,
     /// The seeds of each configuration this process runs (all of them without a shard).
@@ -90,7 +91,7 @@ impl Session {
             Some(s) => shard::select(&plan, data.rows, s),
             None => vec![plan.seeds.clone(); plan.configs.len()],
         };
-        check_resources(&plan, &selection, options.replicas, data.rows)?;
+        check_resources(&plan, &selection, options.grouping, data.rows)?;
         let dir = match options.out {
             Some(out) => RunDir::new(out),
             None => RunDir::default_for(&study.name, options.shard.map(|s| (s.index, s.count))),
@@ -104,7 +105,7 @@ impl Session {
             study,
             plan,
             plan_options: options.plan,
-            replicas: options.replicas,
+            grouping: options.grouping,
             shard: options.shard,
             selection,
             dir,
@@ -145,14 +146,17 @@ impl Session {
         self.selection.iter().map(Vec::len).sum()
     }
 
-    /// Estimated seconds of each configuration's selected seeds.
+    /// The replica groups of this process's selection (before the log is read: a rerun
+    /// trains only what is missing).
+    pub fn groups(&self) -> Vec<Group> {
+        groups(&self.plan, &self.selection, self.grouping)
+    }
+
+    /// Estimated seconds of each configuration's selected seeds (its share of the groups it
+    /// trains in).
     pub fn config_estimates(&self) -> Vec<f64> {
-        (0..self.plan.configs.len())
-            .map(|i| {
-                self.plan
-                    .estimate_seeds(i, &self.selection[i], self.replicas, self.rows())
-            })
-            .collect()
+        self.plan
+            .estimate_shares(&self.selection, self.grouping, self.rows())
     }
 
     /// Estimated wall seconds when the plan is split into `count` slices trained at once:
@@ -162,7 +166,7 @@ impl Session {
             .map(|index| {
                 let slice = shard::select(&self.plan, self.rows(), Shard { index, count });
                 self.plan
-                    .estimate_selection(&slice, self.replicas, self.rows())
+                    .estimate_selection(&slice, self.grouping, self.rows())
             })
             .fold(0.0, f64::max)
     }
@@ -240,7 +244,7 @@ impl Session {
             shard: self.shard,
             study: self.study,
             plan: self.plan,
-            replicas: self.replicas,
+            grouping: self.grouping,
             dir: self.dir,
             rows,
             log,
@@ -293,25 +297,17 @@ fn check_same_study(dir: &RunDir, name: &str) -> Result<()> {
 fn check_resources(
     plan: &Plan,
     selection: &[Vec<u64>],
-    replicas: Replicas,
+    grouping: Grouping,
     rows: RowEstimate,
 ) -> Result<()> {
-    let worst = selection
-        .iter()
-        .enumerate()
-        .filter(|(_, seeds)| !seeds.is_empty())
-        .map(|(i, seeds)| {
-            let group = replicas
-                .split(seeds)
-                .iter()
-                .map(Vec::len)
-                .max()
-                .unwrap_or(1);
-            let c = &plan.configs[i];
+    let worst = groups(plan, selection, grouping)
+        .into_iter()
+        .map(|g| {
+            let c = &plan.configs[g.members[0].config];
             (
-                super::cost::estimate_bytes(&c.config, group, rows),
+                super::cost::estimate_bytes(&c.config, g.len(), rows),
                 &c.id,
-                group,
+                g.len(),
             )
         })
         .max_by(|a, b| a.0.total_cmp(&b.0));
@@ -319,7 +315,7 @@ fn check_resources(
         Some((bytes, id, group)) => super::cost::check_memory(
             bytes,
             &format!(
-                "training {id} ({group} seeds at once, {} train rows)",
+                "training {id} ({group} replicas at once, {} train rows)",
                 rows.train
             ),
         ),
@@ -378,7 +374,7 @@ pub struct Ready {
     shard: Option<Shard>,
     study: Study,
     plan: Plan,
-    replicas: Replicas,
+    grouping: Grouping,
     dir: RunDir,
     rows: RowEstimate,
     log: TrialLog,
@@ -408,7 +404,7 @@ impl Ready {
         let plan = &self.plan;
         format!(
             "{}{}: {} configs × {} seeds = {} trials{}; {} already in {}, {} to run in {} \
-             group(s) (replicas {}), est. {} | data {} train rows, fingerprint {} | backend {}, \
+             group(s) ({}), est. {} | data {} train rows, fingerprint {} | backend {}, \
              {} threads",
             plan.name,
             if plan.quick { " (QUICK)" } else { "" },
@@ -422,7 +418,7 @@ impl Ready {
             self.log_path().display(),
             self.to_run(),
             self.groups.len(),
-            self.replicas,
+            self.grouping,
             crate::format::duration(self.estimate()),
             self.info.train_rows,
             self.info.fingerprint,
@@ -448,7 +444,7 @@ impl Ready {
 
     /// Trials still to train.
     pub fn to_run(&self) -> usize {
-        self.groups.iter().map(|g| g.seeds.len()).sum()
+        self.groups.iter().map(Group::len).sum()
     }
 
     /// Estimated seconds of everything still to train.
@@ -456,9 +452,9 @@ impl Ready {
         self.estimates.iter().sum()
     }
 
-    /// How seeds are grouped.
-    pub fn replicas(&self) -> Replicas {
-        self.replicas
+    /// How trials are grouped.
+    pub fn grouping(&self) -> Grouping {
+        self.grouping
     }
 
     /// The run directory.
@@ -488,11 +484,11 @@ impl Ready {
             .collect();
         self.selected = selection.iter().map(Vec::len).sum();
         let pending = self.pending(selection, &done);
-        self.groups = groups(&pending, self.replicas);
+        self.groups = groups(&self.plan, &pending, self.grouping);
         self.estimates = self
             .groups
             .iter()
-            .map(|g| self.plan.estimate(g.config, g.seeds.len(), self.rows))
+            .map(|g| self.plan.estimate_group(g, self.rows))
             .collect();
     }
 
@@ -556,7 +552,7 @@ impl Ready {
         for (index, group) in groups.iter().enumerate() {
             if stop.load(Ordering::SeqCst) {
                 summary.stopped = true;
-                summary.remaining = groups[index..].iter().map(|g| g.seeds.len()).sum();
+                summary.remaining = groups[index..].iter().map(Group::len).sum();
                 break;
             }
             on_event(Event::GroupStart {
@@ -598,18 +594,20 @@ impl Ready {
         group: &Group,
         on_event: &mut impl FnMut(Event),
     ) -> Result<Vec<TrialRecord>> {
-        let planned = &self.plan.configs[group.config];
+        let members = group.replicas();
+        let shared = &self.plan.configs[members[0].0].config;
+        let replicas: Vec<Replica> = members
+            .iter()
+            .map(|&(c, seed)| Replica::of(&self.plan.configs[c].config, &[seed])[0])
+            .collect();
         let provenance = Provenance::collect(self.backend);
-        let outcomes = train(&planned.config, &group.seeds, &self.data, |p| {
+        let outcomes = train_group(shared, &replicas, &self.data, Engine::default(), |p| {
             on_event(Event::Train(p))
         })?;
         let mut records = Vec::with_capacity(outcomes.len());
-        let group_id = format!(
-            "{} seeds {}",
-            provenance.started_at,
-            crate::format::seed_ranges(&group.seeds)
-        );
-        for outcome in outcomes {
+        let group_id = format!("{} {}", provenance.started_at, group_label(group));
+        for (outcome, &(c, _)) in outcomes.into_iter().zip(&members) {
+            let planned = &self.plan.configs[c];
             let mut record = TrialRecord::new(
                 &planned.config,
                 self.info.clone(),
@@ -634,6 +632,110 @@ impl Ready {
         let mut records = self.existing;
         records.extend(self.new);
         (self.study, self.plan, records)
+    }
+}
+
+/// A group's configuration ids taken apart: every parameter name that appears (in id order),
+/// and each member's value of each (`None`: not in its id, i.e. the default).
+fn id_parts<'a>(plan: &'a Plan, group: &Group) -> (Vec<&'a str>, Vec<Vec<Option<&'a str>>>) {
+    let ids: Vec<Vec<(&str, &str)>> = group
+        .members
+        .iter()
+        .map(|m| {
+            plan.configs[m.config]
+                .id
+                .split(',')
+                .map(|p| p.split_once('=').unwrap_or((p, "")))
+                .collect()
+        })
+        .collect();
+    let mut names: Vec<&str> = Vec::new();
+    for (name, _) in ids.iter().flatten() {
+        if !names.contains(name) {
+            names.push(name);
+        }
+    }
+    let values = ids
+        .iter()
+        .map(|id| {
+            names
+                .iter()
+                .map(|n| id.iter().find(|(k, _)| k == n).map(|(_, v)| *v))
+                .collect()
+        })
+        .collect();
+    (names, values)
+}
+
+/// What a group trains, for people: `bs=32,lr=1e-3,model=jsc-tiny,epochs=20 seeds 0-9` for one
+/// configuration; for several, the settings they share with the varying ones in braces:
+/// `bs=32,lr={1e-1,3e-2,1e-2},model=jsc-tiny,epochs=20 seeds 0-9`.
+pub fn group_title(plan: &Plan, group: &Group) -> String {
+    let (names, values) = id_parts(plan, group);
+    let parts: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let mut seen: Vec<&str> = Vec::new();
+            for v in &values {
+                let v = v[k].unwrap_or("default");
+                if !seen.contains(&v) {
+                    seen.push(v);
+                }
+            }
+            match seen.as_slice() {
+                [one] => format!("{name}={one}"),
+                many => format!("{name}={{{}}}", many.join(",")),
+            }
+        })
+        .collect();
+    let mut seeds: Vec<u64> = group.members.iter().flat_map(|m| m.seeds.clone()).collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    format!(
+        "{} seeds {}",
+        parts.join(","),
+        crate::format::seed_ranges(&seeds)
+    )
+}
+
+/// Each member of a group named by the settings that differ between the members
+/// (`lr=1e-1`, `lr=1e-2,wd=1e-4`); the whole id for a group of one configuration.
+pub fn member_labels(plan: &Plan, group: &Group) -> Vec<String> {
+    if group.members.len() == 1 {
+        return vec![plan.configs[group.members[0].config].id.clone()];
+    }
+    let (names, values) = id_parts(plan, group);
+    let varies: Vec<bool> = (0..names.len())
+        .map(|k| values.iter().any(|v| v[k] != values[0][k]))
+        .collect();
+    values
+        .iter()
+        .map(|v| {
+            names
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| varies[*k])
+                .map(|(k, n)| format!("{n}={}", v[k].unwrap_or("default")))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect()
+}
+
+/// A group as its trial records name it: `seeds 0-9` for one configuration's seeds, `7 configs
+/// seeds 0-9` for a group of several configurations (the seeds of all of them).
+pub fn group_label(group: &Group) -> String {
+    let mut seeds: Vec<u64> = group
+        .members
+        .iter()
+        .flat_map(|m| m.seeds.iter().copied())
+        .collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    match group.members.len() {
+        1 => format!("seeds {}", crate::format::seed_ranges(&seeds)),
+        n => format!("{n} configs seeds {}", crate::format::seed_ranges(&seeds)),
     }
 }
 

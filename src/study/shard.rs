@@ -1,5 +1,6 @@
 //! Splitting a plan over machines: `--shard I/N` takes the I-th of N disjoint slices,
-//! balanced by estimated cost; `--shard auto` reads the slice from a SLURM array task or a
+//! balanced by estimated cost (a configuration's share of the replica groups it trains in by
+//! default); `--shard auto` reads the slice from a SLURM array task or a
 //! Kubernetes Indexed Job.
 //!
 //! The slices depend only on the plan (study, sweeps, seeds, quick) and the data's size, never
@@ -117,6 +118,7 @@ pub fn select(plan: &Plan, rows: RowEstimate, shard: Shard) -> Vec<Vec<u64>> {
     let chunks = (4 * shard.count)
         .div_ceil(n_configs)
         .clamp(1, n_seeds.max(1));
+    let share = plan.default_shares(rows);
     let mut units: Vec<(f64, usize, &[u64])> = Vec::new();
     for i in 0..plan.configs.len() {
         let (base, extra) = (n_seeds / chunks, n_seeds % chunks);
@@ -125,7 +127,7 @@ pub fn select(plan: &Plan, rows: RowEstimate, shard: Shard) -> Vec<Vec<u64>> {
             let (head, tail) = rest.split_at(base + usize::from(k < extra));
             rest = tail;
             if !head.is_empty() {
-                units.push((plan.estimate(i, head.len(), rows), i, head));
+                units.push((share(i, head.len()), i, head));
             }
         }
     }
@@ -218,13 +220,14 @@ mod tests {
         for count in [1, 2, 3, 7, 40] {
             let mut seen = vec![Vec::new(); plan.configs.len()];
             let mut loads = Vec::new();
+            let share = plan.default_shares(rows);
             for index in 1..=count {
                 let part = select(&plan, rows, Shard { index, count });
                 let mut load = 0.0;
                 for (i, seeds) in part.iter().enumerate() {
                     seen[i].extend_from_slice(seeds);
                     if !seeds.is_empty() {
-                        load += plan.estimate(i, seeds.len(), rows);
+                        load += share(i, seeds.len());
                     }
                 }
                 loads.push(load);
