@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Side-by-side training speed: trainbench (Flex, LibTorch CPU; one seed and S seeds as
-replicas) against a plain PyTorch loop and a MASE-style Lightning loop, on the same data.
+replicas) against a plain PyTorch loop, a vectorised PyTorch ensemble of S seeds (torch.func
+vmap) and a MASE-style Lightning loop, on the same data.
 
     cargo build --release                      # Flex only, or:
     eval "$(scripts/setup-libtorch.sh | tail -n 1)" && cargo build --release --features tch
@@ -12,8 +13,10 @@ read the export's `train` rows. PyTorch 2.9.0 and Lightning come from PyPI into 
 script creates on first use (~6.8 GB: PyPI's torch is the CUDA build; the GPU is not used).
 
 Every figure is the median over the epochs of the training part of an epoch (validation
-excluded), in seconds per epoch of one seed; for replica mode that is the epoch time of the
-S-seed group divided by S. Samples/s = training rows / that time. Ratios are to PyTorch.
+excluded), in seconds per epoch of one seed; for replica mode and the vmap ensemble that is
+the epoch time of the S-seed group divided by S. Samples/s = training rows / that time.
+Ratios are to the PyTorch loop; `× vmap` is the vmap ensemble's per-seed time over the
+runner's (trainbench's replica mode against the PyTorch idiom for the same job).
 """
 
 import argparse
@@ -121,20 +124,25 @@ def main() -> None:
                     runs[f"trainbench {b}, {a.seeds} seeds as replicas (per seed)"] = (
                         trainbench_replicas(tb, b, model, bs, a, work))
                 runs["PyTorch loop"], n = peer(python, "pytorch_loop.py", str(data), model, bs, a)
+                ens, _ = peer(python, "vmap_loop.py", str(data), model, bs, a,
+                              ("--seeds", str(a.seeds)))
+                runs[f"PyTorch vmap ensemble, {a.seeds} seeds (per seed)"] = [
+                    t / a.seeds for t in ens]
                 if not a.skip_lightning:
                     runs["Lightning loop (MASE-style)"], _ = peer(
                         python, "lightning_loop.py", str(data), model, bs, a)
                 base = statistics.median(runs["PyTorch loop"])
+                vm = statistics.median(runs[f"PyTorch vmap ensemble, {a.seeds} seeds (per seed)"])
                 for name, secs in runs.items():
                     med = statistics.median(secs)
-                    rows.append((model, bs, name, med, n / med, base / med))
+                    rows.append((model, bs, name, med, n / med, base / med, vm / med))
                     results.append({"model": model, "batch_size": bs, "runner": name,
                                     "train_rows": n, "seconds_per_epoch": secs})
     print(f"\n{n} training rows, {a.epochs} epochs, {a.threads} thread(s), median epoch\n")
-    print("| model | batch | runner | s/epoch | samples/s | × PyTorch |")
-    print("|---|---|---|---|---|---|")
-    for model, bs, name, med, sps, ratio in rows:
-        print(f"| {model} | {bs} | {name} | {med:.4f} | {sps:,.0f} | {ratio:.2f} |")
+    print("| model | batch | runner | s/epoch | samples/s | × PyTorch | × vmap |")
+    print("|---|---|---|---|---|---|---|")
+    for model, bs, name, med, sps, ratio, vratio in rows:
+        print(f"| {model} | {bs} | {name} | {med:.4f} | {sps:,.0f} | {ratio:.2f} | {vratio:.2f} |")
     if a.json:
         Path(a.json).write_text(json.dumps(results, indent=1))
 
