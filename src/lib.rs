@@ -10,7 +10,7 @@
 //!   trials to the report — is [`study::Session`] (`study/session.rs`); the paths of a run
 //!   directory are [`study::RunDir`]; the one cost model is [`study::Plan::estimate`].
 //! - **A training parameter** (its name, range, how a study file sets it, how a config id
-//!   prints it) is defined once, in the table [`study::params::PARAMS`].
+//!   prints it) is defined once, in the table [`config::params::PARAMS`].
 //! - **A number for people** (durations, p-values, percentages, CIs, a missing value) is
 //!   formatted in [`format`].
 //! - [`stats`] is pure statistics on `&[f64]`; [`report`] analyses a run's trials and renders
@@ -20,6 +20,7 @@
 
 pub mod backend;
 pub mod baseline;
+pub mod config;
 pub mod data;
 pub mod error;
 pub mod format;

@@ -16,8 +16,8 @@ pub mod table;
 #[cfg(test)]
 pub(crate) mod testing;
 
+use crate::config::params::value_of;
 use crate::record::TrialRecord;
-use crate::study::params::value_of;
 use crate::study::{Plan, Study};
 use analysis::{AnalysisOptions, ConfigView, SweepReport, SweepView, analyse_sweep};
 use serde::{Deserialize, Serialize};

@@ -22,7 +22,7 @@
 //! vary = { epochs = [10, 20, 50, 100] }   # one or two parameters; two = Cartesian product
 //! ```
 
-use super::params::{PARAMS, apply, as_count, as_str, bad, find, join, names, unknown};
+use crate::config::params::{PARAMS, apply, as_count, as_str, bad, find, join, names, unknown};
 use crate::data::{DataSource, DataSpec, ValMode};
 use crate::train::TrainConfig;
 use crate::{Error, Result};

@@ -1,18 +1,17 @@
-//! Hyperparameter studies: a TOML [`file`] of defaults and sweeps (each parameter defined in
-//! [`params`]) becomes a [`plan`] of unique configurations × seeds; a [`session`] runs it —
-//! plan, select (optionally one [`shard`]), prepare the data ([`run_data`]), train what the
-//! append-only trial [`log`] lacks (resume is the default) and hand the trials to the report.
-//! [`rundir`] owns every path of a run directory; [`cost`] is the one cost model (through
-//! [`Plan::estimate`]); [`merge`] unions logs from several machines and [`status`] says what
-//! is left. [`adaptive`] decides, from a pilot's variance, how many seeds each configuration
-//! of a `--seeds MIN..MAX` run gets.
+//! Hyperparameter studies: a TOML [`file`] of defaults and sweeps (each parameter defined
+//! in [`crate::config::params`]) becomes a [`plan`] of unique configurations × seeds; a
+//! [`session`] runs it — plan, select (optionally one [`shard`]), prepare the data
+//! ([`run_data`]), train what the append-only trial [`log`] lacks (resume is the default) and
+//! hand the trials to the report. [`rundir`] owns every path of a run directory; [`cost`] is
+//! the one cost model (through [`Plan::estimate`]); [`merge`] unions logs from several
+//! machines and [`status`] says what is left. [`adaptive`] decides, from a pilot's variance,
+//! how many seeds each configuration of a `--seeds MIN..MAX` run gets.
 
 pub mod adaptive;
 pub mod cost;
 pub mod file;
 pub mod log;
 pub mod merge;
-pub mod params;
 pub mod plan;
 pub mod run_data;
 pub mod rundir;
