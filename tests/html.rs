@@ -8,7 +8,7 @@ use trainbench::format::pct_ci;
 use trainbench::report::Report;
 use trainbench::report::analysis::Metric;
 use trainbench::report::html::page::fetchable_references;
-use trainbench::report::table::metric_ci;
+use trainbench::report::text::metric_ci;
 
 const SMOKE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/studies/smoke.toml");
 
@@ -116,7 +116,7 @@ fn run_writes_a_self_contained_report_html_with_report_json_numbers() {
 
     // The Lab 1 answers are report.md's sentences.
     let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
-    for a in trainbench::report::markdown::answers(&report) {
+    for a in trainbench::report::findings::answers(&report) {
         assert!(md.contains(&a.text), "report.md lacks: {}", a.text);
         let escaped = a
             .text

@@ -25,15 +25,14 @@ pub struct RunInput {
 impl RunInput {
     /// Analyses the records over the plan's sweeps (the caller prints [`RunInput::warnings`]).
     pub fn report(&self, options: super::analysis::AnalysisOptions) -> super::Report {
-        let mut report = super::Report::build(
+        super::Report::build_with(
             &self.plan.name,
             &super::views(&self.study, &self.plan),
             &self.records,
             options,
-        );
-        report.caveats = self.plan.quick_caveats();
-        report.adaptive = self.adaptive.clone();
-        report
+            self.plan.quick_caveats(),
+            self.adaptive.clone(),
+        )
     }
 }
 
