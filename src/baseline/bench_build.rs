@@ -11,7 +11,7 @@
 //! the group's measurement time), so one run of a few benchmarks takes seconds and the
 //! rounds of [`super::ab`] carry the statistics.
 
-use super::ab::RunTimes;
+use super::ab::stats::{ROUND_ORDER, Round, RunTimes, Side};
 use super::criterion::read_dir;
 use crate::{Error, Result};
 use std::os::unix::process::CommandExt;
@@ -311,9 +311,8 @@ pub fn run_rounds(
     rounds: usize,
     env: [&[(&str, String)]; 2],
     scratch: &Path,
-    mut progress: impl FnMut(usize, super::ab::Side, f64),
-) -> Result<Vec<super::ab::Round>> {
-    use super::ab::{ROUND_ORDER, Round, Side};
+    mut progress: impl FnMut(usize, Side, f64),
+) -> Result<Vec<Round>> {
     let mut out = Vec::with_capacity(rounds);
     for r in 0..rounds {
         let mut round = Round::default();
@@ -330,4 +329,72 @@ pub fn run_rounds(
         out.push(round);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A git repository with one commit and one tracked file.
+    fn repo() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let out = Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        std::fs::write(dir.path().join("f"), "1").unwrap();
+        git(&["add", "f"]);
+        git(&["commit", "-q", "-m", "one"]);
+        dir
+    }
+
+    /// Revisions resolve to full shas, an unknown one is a usage error, and an edit of a
+    /// tracked file makes the tree dirty.
+    #[test]
+    fn revisions_resolve_and_edits_make_the_tree_dirty() {
+        let dir = repo();
+        let root = repo_root(dir.path()).unwrap();
+        let sha = resolve_rev(&root, "HEAD").unwrap();
+        assert_eq!(sha.len(), 40);
+        assert!(!is_dirty(&root).unwrap());
+        std::fs::write(root.join("f"), "2").unwrap();
+        assert!(is_dirty(&root).unwrap());
+        let e = resolve_rev(&root, "no-such-rev").unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string().contains("unknown revision 'no-such-rev'"),
+            "{e}"
+        );
+    }
+
+    /// A running child and what it started end when the children are stopped.
+    #[test]
+    fn stopping_the_children_ends_their_process_groups() {
+        let handle = std::thread::spawn(|| {
+            let mut cmd = Command::new("sh");
+            cmd.args(["-c", "sleep 30 & wait"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            output(&mut cmd).unwrap()
+        });
+        let started = Instant::now();
+        while CHILDREN.lock().unwrap().is_empty() {
+            assert!(started.elapsed() < Duration::from_secs(10), "never started");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        stop_children();
+        let out = handle.join().unwrap();
+        assert!(!out.status.success());
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the sleep ran on"
+        );
+        assert!(CHILDREN.lock().unwrap().is_empty());
+    }
 }

@@ -3,7 +3,7 @@
 //! [`trainbench::baseline::ab`].
 
 use super::Format;
-use super::baseline::{GateArgs, finish};
+use super::gate::{GateArgs, finish};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use trainbench::Result;

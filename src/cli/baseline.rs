@@ -1,5 +1,6 @@
 //! `trainbench baseline save-timing | check-timing | save-accuracy | check-accuracy | ab`.
 
+use super::gate::{GateArgs, finish};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use trainbench::baseline::criterion::{
@@ -106,18 +107,6 @@ pub struct CheckTimingArgs {
     gate: GateArgs,
 }
 
-/// Flags of every gate (check-timing, check-accuracy, ab).
-#[derive(Args)]
-pub struct GateArgs {
-    /// Family-wise significance level of the gate's tests (the test and its adjustment:
-    /// docs/baselines.md)
-    #[arg(long, default_value_t = 0.05, value_name = "A")]
-    pub alpha: f64,
-    /// Report regressions but exit 0 (exit 2 still for an invalid comparison)
-    #[arg(long)]
-    pub report_only: bool,
-}
-
 pub fn run(cmd: BaselineCommand) -> Result<()> {
     match cmd {
         BaselineCommand::SaveTiming(args) => save_timing(args),
@@ -209,30 +198,6 @@ fn check_timing_cmd(args: CheckTimingArgs) -> Result<()> {
         args.gate.alpha
     );
     finish(summary, &regressed, &args.gate, false)
-}
-
-/// The end of a gate: the summary line (on stdout, or on stderr when stdout holds JSON);
-/// an error (exit 1) naming what regressed, unless `--report-only`.
-pub fn finish<S: AsRef<str>>(
-    summary: String,
-    regressed: &[S],
-    gate: &GateArgs,
-    json: bool,
-) -> Result<()> {
-    let regressed: Vec<&str> = regressed.iter().map(AsRef::as_ref).collect();
-    let line = if regressed.is_empty() {
-        summary
-    } else if gate.report_only {
-        format!("{summary}: {} (report only)", regressed.join(", "))
-    } else {
-        return Err(Error::Other(format!("{summary}: {}", regressed.join(", "))));
-    };
-    if json {
-        errln!("{line}");
-    } else {
-        outln!("{line}");
-    }
-    Ok(())
 }
 
 fn accuracy_of_run(dir: &std::path::Path, testbed: &str) -> Result<AccuracyBaseline> {

@@ -29,6 +29,7 @@ macro_rules! errln {
 mod ab;
 mod baseline;
 mod data;
+mod gate;
 mod history;
 mod interrupt;
 mod jobs;

@@ -4,7 +4,7 @@
 use super::Report;
 use super::analysis::{MetricReport, SweepReport, Verdict};
 use super::metric::Metric;
-use super::text::{label, value_ci};
+use super::text::{Answer, label, value_ci};
 use crate::format::p_value;
 use crate::model::ModelSpec;
 use std::fmt::Write;
@@ -196,18 +196,6 @@ fn time_unit_note(m: &MetricReport) -> String {
         "each configuration's time is one measurement — one {unit} sharing one wall time — so \
          there is no confidence interval or test"
     )
-}
-
-/// One answer to a Lab 1 question, as plain text: the same words in report.md and
-/// report.html.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
-    /// The question, e.g. `Q1 — batch size.`
-    pub heading: String,
-    /// The answer: sentences built from the statistics (plain text, no markup).
-    pub text: String,
-    /// The figures it refers to, as file names (`train_acc_BS.png`).
-    pub figures: Vec<String>,
 }
 
 /// The answers to the Lab 1 questions the study's sweeps can answer, in question order

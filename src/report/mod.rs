@@ -118,6 +118,8 @@ impl Report {
         };
         report.figures = figure::define(&report, records);
         report.text = text::build(&report, records);
+        report.text.answers = findings::answers(&report);
+        report.text.verdict_note = findings::verdict_note(&report);
         report
     }
 }

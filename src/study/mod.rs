@@ -9,6 +9,7 @@
 
 pub mod adaptive;
 pub mod cost;
+pub mod experiment;
 pub mod file;
 pub mod log;
 pub mod merge;
@@ -20,10 +21,11 @@ pub mod session;
 pub mod shard;
 pub mod status;
 
+pub use experiment::{Experiment, RunScope};
 pub use file::{Study, Sweep};
 pub use log::{LOG_FILE, LogContents, TrialKey, TrialLog};
 pub use plan::{Group, Plan, PlanOptions, PlannedConfig, Replicas, config_id};
 pub use rundir::{RunDir, RunMeta};
 pub use seeds::{SeedRange, Seeds};
-pub use session::{Event, Ready, RunSummary, Session, SessionOptions};
+pub use session::{AdaptiveSeeds, Event, Ready, RunSummary, Session, SessionOptions};
 pub use shard::Shard;

@@ -67,6 +67,16 @@ impl Seeds {
     }
 }
 
+impl std::fmt::Display for Seeds {
+    /// As parsed: `10` or `3..12`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Seeds::Count(n) => write!(f, "{n}"),
+            Seeds::Range(r) => write!(f, "{r}"),
+        }
+    }
+}
+
 impl std::str::FromStr for Seeds {
     type Err = Error;
 
