@@ -7,7 +7,7 @@ use std::process::Command;
 use trainbench::format::pct_ci;
 use trainbench::report::Report;
 use trainbench::report::analysis::Metric;
-use trainbench::report::html::page::fetchable_references;
+use trainbench::report::html::page::{fetchable_references, text_content as text_of, unescape};
 use trainbench::report::text::metric_ci;
 
 const SMOKE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/studies/smoke.toml");
@@ -25,30 +25,6 @@ fn run_smoke(dir: &Path) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// Undoes the page's escaping of text.
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#10;", "\n")
-        .replace("&amp;", "&")
-}
-
-/// The text of an HTML fragment (tags dropped, entities decoded).
-fn text_of(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    unescape(&out)
 }
 
 /// The value of attribute `name` in a start tag.

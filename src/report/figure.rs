@@ -103,6 +103,8 @@ pub struct Point {
     pub hi: f64,
     /// Hover text (lines separated by `\n`).
     pub tip: String,
+    /// Drawn emphasised (the history page's detected steps; a report marks none).
+    pub mark: bool,
 }
 
 /// A grid of cells: rows (top to bottom) × columns.
@@ -292,6 +294,7 @@ fn curves(
                                 "{lab} · epoch {e}\n{what}: {}",
                                 curve_tip(mean, lo, hi, level)
                             ),
+                            mark: false,
                         })
                         .collect();
                     Series {
@@ -395,6 +398,7 @@ fn metric_points(
                 lo,
                 hi,
                 tip,
+                mark: false,
             }];
             Some(Series {
                 config: ci,

@@ -269,26 +269,6 @@ mod tests {
         rows
     }
 
-    /// The text of an HTML fragment: tags dropped, entities decoded.
-    fn text_of(html: &str) -> String {
-        let mut out = String::new();
-        let mut in_tag = false;
-        for c in html.chars() {
-            match c {
-                '<' => in_tag = true,
-                '>' => in_tag = false,
-                c if !in_tag => out.push(c),
-                _ => {}
-            }
-        }
-        out.replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&amp;", "&")
-            .trim()
-            .to_string()
-    }
-
     /// The header and body rows of the first `<table class="sortable CLASS">` in `html`.
     fn html_rows(html: &str, class: &str) -> Vec<Vec<String>> {
         let start = html
@@ -306,7 +286,9 @@ mod tests {
                     .map(|c| {
                         // The first cell's link to the curves is the page's, not a cell's.
                         let c = c.split(" <a class=\"to-fig\"").next().unwrap_or(c);
-                        text_of(&format!("{c}>"))
+                        html::page::text_content(&format!("{c}>"))
+                            .trim()
+                            .to_string()
                     })
                     .collect()
             })

@@ -1,5 +1,5 @@
 //! The terminal rendering of a [`Report`]: one comfy-table per sweep with the columns of
-//! its [`text::Table`](super::text::Table) marked for the terminal, and the conclusions.
+//! its [`super::text::Table`] marked for the terminal, and the conclusions.
 
 use super::Report;
 use super::text::{self, SweepText};

@@ -361,15 +361,7 @@ fn column(header: impl Into<String>, terminal: bool, document: bool) -> Column {
 /// verdicts. The terminal shows verdicts of every headline metric; the documents show every
 /// metric's value.
 fn sweep_table(sweep: &SweepReport, level: &str) -> Table {
-    let [test, val, best_val, time, total, ett] = [
-        Metric::TestAcc,
-        Metric::FinalValAcc,
-        Metric::BestValAcc,
-        Metric::TrainSecondsPerEpoch,
-        Metric::TotalSeconds,
-        Metric::EpochsToTarget,
-    ]
-    .map(|m| sweep.metric(m));
+    let [val, test, best_val, time, total, ett] = Metric::ALL.map(|m| sweep.metric(m));
     let columns = vec![
         column("configuration", true, true),
         column("n", true, true),

@@ -149,18 +149,7 @@ fn series(si: usize, series: &[crate::report::figure::Series]) -> Vec<Series> {
             label: s.label.clone(),
             key: key(si, s.config),
             style: s.config,
-            points: s
-                .points
-                .iter()
-                .map(|p| svg::Point {
-                    x: p.x,
-                    mean: p.mean,
-                    lo: p.lo,
-                    hi: p.hi,
-                    tip: p.tip.clone(),
-                    mark: false,
-                })
-                .collect(),
+            points: s.points.clone(),
         })
         .collect()
 }

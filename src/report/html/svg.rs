@@ -3,7 +3,7 @@
 //! annotated heatmap.
 //!
 //! The charts only draw: every number and every hover text comes from the caller (the
-//! report's summaries, the learning curves of [`super::super::figures`], a baseline's
+//! report's figure definitions ([`crate::report::figure`]), a baseline's
 //! estimates). Each hoverable mark carries its text in an SVG `<title>` — the browser's own
 //! tooltip without JavaScript; the page's script turns it into a styled tooltip. Marks of
 //! one configuration share a `data-cfg` key, which the page script uses to link a table row
@@ -13,6 +13,7 @@
 //! its text-contrast rule for the heatmap).
 
 use super::page::{attr, escape};
+pub use crate::report::figure::Point;
 use crate::report::style;
 use std::fmt::Write;
 
@@ -138,23 +139,6 @@ pub fn secs_tick(v: f64, step: f64) -> String {
     };
     let d = (-(step * scale).log10().floor()).max(0.0) as usize;
     format!("{:.d$} {unit}", v * scale)
-}
-
-/// One point of a series: position, mean with its interval, and its hover text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Point {
-    /// x value (or category index for a categorical axis).
-    pub x: f64,
-    /// The estimate (NaN: no value, the line breaks).
-    pub mean: f64,
-    /// Lower end of the interval (equal to `mean` when there is none).
-    pub lo: f64,
-    /// Upper end of the interval.
-    pub hi: f64,
-    /// Hover text (lines separated by `\n`).
-    pub tip: String,
-    /// Drawn emphasised (a detected step).
-    pub mark: bool,
 }
 
 /// A named series of points.
