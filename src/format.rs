@@ -112,6 +112,16 @@ pub fn change(x: f64) -> String {
     }
 }
 
+/// A number for an error message, as it is: plain in everyday ranges, else in exponent form
+/// (`1e308`, not 309 digits).
+pub fn exact(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-4..1e6).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
 /// A plain number with `decimals` decimals.
 pub fn num(x: f64, decimals: usize) -> String {
     if x.is_finite() {

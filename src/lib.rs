@@ -6,21 +6,26 @@
 //! with [`optim`]) → results with [`provenance`] ([`record`]). [`backend`] picks the device.
 //!
 //! Where things happen:
-//! - **A study run** — plan, shard, prepare the data, train what the trial log lacks, hand the
-//!   trials to the report — is [`study::Session`] (`study/session.rs`); the paths of a run
-//!   directory are [`study::RunDir`]; the one cost model is [`study::Plan::estimate`].
+//! - **A study run** — plan, shard, prepare the data, train what the trial log lacks (an
+//!   adaptive run's stages too), hand the trials to the report — is [`study::Session`]
+//!   (`study/session.rs`); which records belong to a run is [`study::RunScope`]; the paths of
+//!   a run directory are [`study::RunDir`]; the one cost model is [`study::Plan::estimate`].
 //! - **A training parameter** (its name, range, how a study file sets it, how a config id
-//!   prints it) is defined once, in the table [`study::params::PARAMS`].
+//!   prints it) is defined once, in the table [`config::params::PARAMS`].
 //! - **A number for people** (durations, p-values, percentages, CIs, a missing value) is
 //!   formatted in [`format`].
-//! - [`stats`] is pure statistics on `&[f64]`; [`report`] analyses a run's trials and renders
-//!   tables, Markdown, JSON and figures; [`baseline`] keeps timing and accuracy baselines.
+//! - **What a report shows** is one model, [`report::Report`]: the statistics, the figures
+//!   ([`report::figure`]) and the words and cells ([`report::text`]), built once; the
+//!   terminal table, Markdown, HTML and figure files only lay it out.
+//! - [`stats`] is pure statistics on `&[f64]`; [`baseline`] keeps timing and accuracy
+//!   baselines and runs the side-by-side comparison ([`baseline::ab`]).
 //!
 //! The `trainbench` binary (`src/cli/`) only parses flags, prints and handles processes.
 
 pub mod backend;
 pub mod backprop;
 pub mod baseline;
+pub mod config;
 pub mod data;
 pub mod error;
 pub mod format;

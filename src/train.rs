@@ -9,9 +9,8 @@
 
 use crate::backprop::{self, Engine};
 use crate::data::Splits;
-use crate::model::ModelSpec;
 use crate::net::Net;
-use crate::optim::{Adam, AdamConfig, Scheduler};
+use crate::optim::{Adam, AdamConfig};
 use crate::seeding::{Purpose, rng_for, shuffle};
 use crate::{Error, Result};
 use burn::prelude::*;
@@ -19,65 +18,13 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
+/// The configuration the trainer takes (defined below both the trainer and the study code,
+/// with the parameter table that describes it).
+pub use crate::config::TrainConfig;
+
 /// Rows per evaluation chunk (evaluation is per-row, so the chunk size changes nothing but
 /// speed).
 pub const EVAL_CHUNK: usize = 16_384;
-
-/// Everything that defines a training run except the seed and the data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrainConfig {
-    /// Model name (see [`ModelSpec::parse`]).
-    pub model: String,
-    /// Rows per training batch.
-    pub batch_size: usize,
-    /// Initial learning rate.
-    pub lr: f64,
-    /// Number of epochs (`max_epochs`, also the cosine `T_max`).
-    pub epochs: usize,
-    /// Adam hyperparameters.
-    pub adam: AdamConfig,
-    /// Learning-rate schedule.
-    pub scheduler: Scheduler,
-}
-
-impl Default for TrainConfig {
-    /// MASE `ch train` defaults: jsc-tiny, batch 128, lr 1e-5, 20 epochs, Adam, cosine.
-    fn default() -> Self {
-        TrainConfig {
-            model: "jsc-tiny".into(),
-            batch_size: 128,
-            lr: 1e-5,
-            epochs: 20,
-            adam: AdamConfig::default(),
-            scheduler: Scheduler::Cosine,
-        }
-    }
-}
-
-impl TrainConfig {
-    /// Checks every value against the study parameter table
-    /// ([`PARAMS`](crate::study::params::PARAMS): the same ranges as study files, e.g.
-    /// `learning rate must be > 0, got 0`); returns the parsed model.
-    pub fn validate(&self) -> Result<ModelSpec> {
-        for param in crate::study::params::PARAMS {
-            param.check(self)?;
-        }
-        let spec = ModelSpec::parse(&self.model)?;
-        let batch_norm = spec
-            .layers
-            .iter()
-            .any(|l| matches!(l, crate::model::Layer::BatchNorm(_)));
-        if self.batch_size == 1 && batch_norm {
-            return Err(Error::Usage(format!(
-                "batch size 1 with {}: BatchNorm needs at least 2 rows per batch for its batch \
-                 statistics (PyTorch raises here; trained anyway, every batch normalises to 0); \
-                 use a batch size of at least 2 (every model here starts with BatchNorm)",
-                self.model
-            )));
-        }
-        Ok(spec)
-    }
-}
 
 /// Mean training cross-entropy (nats) above which a trial counts as diverged when its last
 /// epoch ends there: the model gives the true class a probability of e^-1000 on average,

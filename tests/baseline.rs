@@ -750,7 +750,7 @@ fn ab_refuses_what_it_cannot_compare() {
     let out = trainbench(repo, &["baseline", "ab", "--base", "no-such-revision-42"]);
     assert_refused(&out, &["unknown revision 'no-such-revision-42'"]);
     let out = trainbench(repo, &["baseline", "ab", "--base", "HEAD", "--rounds", "1"]);
-    assert_refused(&out, &["--rounds must be at least 2"]);
+    assert_refused(&out, &["--rounds must be between 2 and"]);
     let out = trainbench(
         repo,
         &["baseline", "ab", "--base", "HEAD", "--inject-slowdown=-5"],
@@ -770,4 +770,107 @@ fn ab_refuses_what_it_cannot_compare() {
         ],
     );
     assert_refused(&out, &["no --base given", "--testbed"]);
+}
+
+/// Flags that would fail only after a build of minutes — absurd rounds, a filter that is no
+/// regex, more threads than cores — are refused first: outside any git checkout, the error
+/// names the flag, not the missing checkout.
+#[test]
+fn ab_checks_its_flags_before_git_or_cargo() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    for (flag, value, needle) in [
+        (
+            "--rounds",
+            "1000000000000000000",
+            "--rounds must be between 2 and",
+        ),
+        ("--filter", "(", "--filter '(' is not a valid regex"),
+        ("--threads", "999", "--threads must be between 1 and"),
+    ] {
+        let out = trainbench(
+            elsewhere.path(),
+            &["baseline", "ab", "--base", "HEAD", flag, value],
+        );
+        assert_refused(&out, &[needle]);
+    }
+}
+
+/// SIGTERM while `baseline ab` builds ends the build — the child cargo and everything it
+/// started — and the command exits 130. The build is a stand-in `cargo` first on PATH that
+/// starts a grandchild and waits.
+#[test]
+fn sigterm_during_the_ab_build_ends_the_child_cargo() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+            .args(args)
+            .current_dir(&repo)
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "one"]);
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let pids = dir.path().join("pids");
+    let cargo = bin.join("cargo");
+    std::fs::write(
+        &cargo,
+        format!(
+            "#!/bin/sh\ncase \"$1\" in\n  metadata) echo '{{\"target_directory\":\"{}\"}}' ;;\n  \
+             *) sleep 300 & echo \"$$ $!\" > {} ; wait ;;\nesac\n",
+            dir.path().join("target").display(),
+            pids.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trainbench"))
+        .args(["baseline", "ab", "--base", "HEAD"])
+        .current_dir(&repo)
+        .env("PATH", path)
+        .env_remove("CARGO_TARGET_DIR")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let running: Vec<i32> = loop {
+        if let Ok(s) = std::fs::read_to_string(&pids)
+            && s.ends_with('\n')
+        {
+            break s.split_whitespace().map(|p| p.parse().unwrap()).collect();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the build never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let alive = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while running.iter().any(|&p| alive(p)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for pid in running {
+        assert!(
+            !alive(pid),
+            "process {pid} of the build outlived the command"
+        );
+    }
 }

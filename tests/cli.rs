@@ -211,3 +211,87 @@ fn data_info_shows_balanced_classes_and_feature_names() {
         assert_eq!(line.matches('%').count(), 5, "{line}");
     }
 }
+
+/// Runs trainbench with stdout on `/dev/full` (every write fails with ENOSPC), then with
+/// stdout a pipe whose reader is gone.
+fn full_disk_and_closed_pipe(args: &[&str]) -> (Output, std::process::ExitStatus) {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let to_full = Command::new(env!("CARGO_BIN_EXE_trainbench"))
+        .args(args)
+        .env_remove("TRAINBENCH_BACKEND")
+        .env_remove("TRAINBENCH_THREADS")
+        .stdout(full)
+        .output()
+        .expect("runs");
+    let mut piped = Command::new(env!("CARGO_BIN_EXE_trainbench"))
+        .args(args)
+        .env_remove("TRAINBENCH_BACKEND")
+        .env_remove("TRAINBENCH_THREADS")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("runs");
+    drop(piped.stdout.take());
+    (to_full, piped.wait().expect("waits"))
+}
+
+/// Output to a full disk is a failure (exit 1, one line saying so); a closed pipe is not
+/// (`… | head` exits 0, no panic) — for every command that writes to stdout.
+#[test]
+fn a_full_disk_fails_every_command_and_a_closed_pipe_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |p: &str| dir.path().join(p).to_string_lossy().into_owned();
+    let smoke = concat!(env!("CARGO_MANIFEST_DIR"), "/studies/smoke.toml");
+    let run = trainbench(&["run", smoke, "--sweep", "batch_size", "--out", &d("run")]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let saved = trainbench(&[
+        "baseline",
+        "save-accuracy",
+        &d("run"),
+        "--testbed",
+        "t",
+        "--baselines-dir",
+        &d("baselines"),
+    ]);
+    assert!(saved.status.success());
+    let repo = env!("CARGO_MANIFEST_DIR");
+    let (run_dir, against, history) = (d("run"), d("baselines/t/smoke.json"), d("h"));
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["report", &run_dir],
+        vec!["report", &run_dir, "--format", "json"],
+        vec!["report", &run_dir, "--format", "markdown"],
+        vec!["status", &run_dir],
+        TRAIN.to_vec(),
+        vec!["data", "info", "synth:2000"],
+        vec!["models"],
+        vec![
+            "baseline",
+            "check-accuracy",
+            &run_dir,
+            "--against",
+            &against,
+        ],
+        vec![
+            "history", "--format", "json", "--repo", repo, "--out", &history,
+        ],
+    ];
+    for args in &commands {
+        let (full, piped) = full_disk_and_closed_pipe(args);
+        let err = String::from_utf8_lossy(&full.stderr);
+        assert_eq!(full.status.code(), Some(1), "{args:?} to /dev/full: {err}");
+        assert!(
+            err.lines().last().is_some_and(
+                |l| l.starts_with("error: could not write to standard output: No space left")
+            ),
+            "{args:?}: {err}"
+        );
+        assert_eq!(piped.code(), Some(0), "{args:?} into a closed pipe");
+    }
+}

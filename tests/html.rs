@@ -7,8 +7,8 @@ use std::process::Command;
 use trainbench::format::pct_ci;
 use trainbench::report::Report;
 use trainbench::report::analysis::Metric;
-use trainbench::report::html::page::fetchable_references;
-use trainbench::report::table::metric_ci;
+use trainbench::report::html::page::{fetchable_references, text_content as text_of, unescape};
+use trainbench::report::text::metric_ci;
 
 const SMOKE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/studies/smoke.toml");
 
@@ -25,30 +25,6 @@ fn run_smoke(dir: &Path) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// Undoes the page's escaping of text.
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#10;", "\n")
-        .replace("&amp;", "&")
-}
-
-/// The text of an HTML fragment (tags dropped, entities decoded).
-fn text_of(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    unescape(&out)
 }
 
 /// The value of attribute `name` in a start tag.
@@ -116,7 +92,7 @@ fn run_writes_a_self_contained_report_html_with_report_json_numbers() {
 
     // The Lab 1 answers are report.md's sentences.
     let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
-    for a in trainbench::report::markdown::answers(&report) {
+    for a in trainbench::report::findings::answers(&report) {
         assert!(md.contains(&a.text), "report.md lacks: {}", a.text);
         let escaped = a
             .text

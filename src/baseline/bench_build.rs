@@ -11,12 +11,47 @@
 //! the group's measurement time), so one run of a few benchmarks takes seconds and the
 //! rounds of [`super::ab`] carry the statistics.
 
-use super::ab::RunTimes;
+use super::ab::stats::{ROUND_ORDER, Round, RunTimes, Side};
 use super::criterion::read_dir;
 use crate::{Error, Result};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// The process groups of the children running now (a build, a bench run).
+static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// Runs `cmd` to its end as the leader of a process group of its own, registered while it
+/// runs so that [`stop_children`] can end it with everything it started (cargo's rustc
+/// processes, a bench's threads). `cmd`'s stdout and stderr are as its caller set them.
+fn output(cmd: &mut Command) -> std::io::Result<Output> {
+    let child = {
+        // Held across the spawn: a signal handler waits, then sees the new child.
+        let mut running = CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
+        let child = cmd.process_group(0).spawn()?;
+        running.push(child.id());
+        child
+    };
+    let pid = child.id();
+    let out = child.wait_with_output();
+    CHILDREN
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|p| *p != pid);
+    out
+}
+
+/// Ends every running child's process group (SIGTERM): called on Ctrl-C or SIGTERM, so that
+/// no build or bench run outlives the command.
+pub fn stop_children() {
+    let running = CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
+    for &pid in running.iter() {
+        // SAFETY: signalling a process group this process created.
+        unsafe { libc::kill(-(pid as libc::pid_t), libc::SIGTERM) };
+    }
+}
 
 /// The environment variable of the bench-only slowdown knob (`benches/training.rs`): a
 /// fraction, e.g. `0.10`, by which every timed training epoch is stretched. Unset in normal
@@ -151,13 +186,13 @@ pub fn build(dir: &Path, target: &Path, features: &str, keep: &Path) -> Result<B
     ])
     .current_dir(dir)
     .env("CARGO_TARGET_DIR", target)
-    .stdin(Stdio::null());
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     if !features.is_empty() {
         cmd.args(["--features", features]);
     }
-    let out = cmd
-        .output()
-        .map_err(|e| Error::io("could not run cargo", e))?;
+    let out = output(&mut cmd).map_err(|e| Error::io("could not run cargo", e))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -206,14 +241,15 @@ impl BenchExe {
 
     /// The benchmark ids matching `filter` (criterion's `--list`).
     pub fn list(&self, filter: &str) -> Result<Vec<String>> {
-        let out = self
-            .command()
-            .args(["--bench", "--list", filter])
+        let mut cmd = self.command();
+        cmd.args(["--bench", "--list", filter])
             .env(
                 "CRITERION_HOME",
                 std::env::temp_dir().join("trainbench-ab-list"),
             )
-            .output()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let out = output(&mut cmd)
             .map_err(|e| Error::io(format!("could not run '{}'", self.path.display()), e))?;
         if !out.status.success() {
             return Err(Error::Usage(format!(
@@ -242,12 +278,12 @@ impl BenchExe {
         cmd.args(["--bench", "--quick", "--noplot", filter])
             .env("CRITERION_HOME", home)
             .env_remove(SLOWDOWN_ENV)
-            .stdout(Stdio::null());
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let out = cmd
-            .output()
+        let out = output(&mut cmd)
             .map_err(|e| Error::io(format!("could not run '{}'", self.path.display()), e))?;
         if !out.status.success() {
             return Err(Error::Other(format!(
@@ -275,9 +311,8 @@ pub fn run_rounds(
     rounds: usize,
     env: [&[(&str, String)]; 2],
     scratch: &Path,
-    mut progress: impl FnMut(usize, super::ab::Side, f64),
-) -> Result<Vec<super::ab::Round>> {
-    use super::ab::{ROUND_ORDER, Round, Side};
+    mut progress: impl FnMut(usize, Side, f64),
+) -> Result<Vec<Round>> {
     let mut out = Vec::with_capacity(rounds);
     for r in 0..rounds {
         let mut round = Round::default();
@@ -294,4 +329,72 @@ pub fn run_rounds(
         out.push(round);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A git repository with one commit and one tracked file.
+    fn repo() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let out = Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        std::fs::write(dir.path().join("f"), "1").unwrap();
+        git(&["add", "f"]);
+        git(&["commit", "-q", "-m", "one"]);
+        dir
+    }
+
+    /// Revisions resolve to full shas, an unknown one is a usage error, and an edit of a
+    /// tracked file makes the tree dirty.
+    #[test]
+    fn revisions_resolve_and_edits_make_the_tree_dirty() {
+        let dir = repo();
+        let root = repo_root(dir.path()).unwrap();
+        let sha = resolve_rev(&root, "HEAD").unwrap();
+        assert_eq!(sha.len(), 40);
+        assert!(!is_dirty(&root).unwrap());
+        std::fs::write(root.join("f"), "2").unwrap();
+        assert!(is_dirty(&root).unwrap());
+        let e = resolve_rev(&root, "no-such-rev").unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string().contains("unknown revision 'no-such-rev'"),
+            "{e}"
+        );
+    }
+
+    /// A running child and what it started end when the children are stopped.
+    #[test]
+    fn stopping_the_children_ends_their_process_groups() {
+        let handle = std::thread::spawn(|| {
+            let mut cmd = Command::new("sh");
+            cmd.args(["-c", "sleep 30 & wait"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            output(&mut cmd).unwrap()
+        });
+        let started = Instant::now();
+        while CHILDREN.lock().unwrap().is_empty() {
+            assert!(started.elapsed() < Duration::from_secs(10), "never started");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        stop_children();
+        let out = handle.join().unwrap();
+        assert!(!out.status.success());
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the sleep ran on"
+        );
+        assert!(CHILDREN.lock().unwrap().is_empty());
+    }
 }

@@ -30,6 +30,7 @@
 //! are `no change`.
 
 use crate::stats::{bootstrap_mean_diff_ci, holm, mean, welch_test};
+use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// Which way is worse.
@@ -211,6 +212,28 @@ where
         row.verdict = verdict(rule, p_holm, row.old_mean, row.diff);
     }
     rows
+}
+
+/// Any failure to read either side of a comparison makes it invalid (exit 2).
+pub fn invalid(e: Error) -> Error {
+    match e {
+        Error::Usage(_) => e,
+        other => Error::Usage(format!("cannot compare: {other}")),
+    }
+}
+
+/// Checks a gate's practical threshold (≥ 0, in `unit`) and family-wise significance level
+/// (strictly between 0 and 1).
+pub fn check_gate(threshold: f64, alpha: f64, unit: &str) -> Result<()> {
+    if !(threshold >= 0.0 && threshold.is_finite()) {
+        return Err(Error::Usage(format!("--threshold must be ≥ 0 {unit}")));
+    }
+    if !(alpha > 0.0 && alpha < 1.0) {
+        return Err(Error::Usage(
+            "--alpha must lie strictly between 0 and 1".into(),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@
 //! part of the last `cargo bench` keeps its older `new/` folder, so clear the criterion
 //! directory before the run a baseline is saved from (see `docs/baselines.md`).
 
-use super::timing::show;
+use crate::format::exact as show;
 use crate::{Error, Result};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;

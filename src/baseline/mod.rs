@@ -22,6 +22,6 @@ pub mod timing;
 
 pub use accuracy::{AccuracyBaseline, AccuracyCheck, AccuracyVerdict, check_accuracy};
 pub use check::{CheckOptions, CheckResult, check_timing};
-pub use compare::{Change, ChangeVerdict, Direction, Rule, Threshold};
+pub use compare::{Change, ChangeVerdict, Direction, Rule, Threshold, check_gate, invalid};
 pub use fingerprint::Fingerprint;
 pub use timing::{BenchTiming, TIMING_FORMAT, TimingBaseline};

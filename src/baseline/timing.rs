@@ -6,6 +6,7 @@
 
 use super::criterion::{CriterionEstimate, CriterionResult};
 use super::fingerprint::{Fingerprint, backends_in_ids};
+use crate::format::exact as show;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -234,16 +235,6 @@ impl BenchTiming {
             )),
             _ => None,
         }
-    }
-}
-
-/// A number for an error message: plain in everyday ranges, else in exponent form (`1e308`,
-/// not 309 digits).
-pub(crate) fn show(x: f64) -> String {
-    if x != 0.0 && x.is_finite() && !(1e-4..1e6).contains(&x.abs()) {
-        format!("{x:e}")
-    } else {
-        format!("{x}")
     }
 }
 

@@ -1,13 +1,14 @@
 //! `trainbench baseline save-timing | check-timing | save-accuracy | check-accuracy | ab`.
 
+use super::gate::{GateArgs, finish};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use trainbench::baseline::criterion::{
     BENCH_SETTINGS, BenchSettings, default_criterion_dir, read_dir,
 };
 use trainbench::baseline::{
-    AccuracyBaseline, AccuracyVerdict, Change, CheckOptions, CheckResult, Rule, TimingBaseline,
-    check_accuracy, check_timing, table,
+    AccuracyBaseline, AccuracyVerdict, Change, CheckOptions, Rule, TimingBaseline, check_accuracy,
+    check_gate, check_timing, invalid, table,
 };
 use trainbench::format::{change, seconds_si};
 use trainbench::report::input::{Experiment, read_runs};
@@ -63,6 +64,10 @@ pub struct CheckAccuracyArgs {
     /// Also fail (exit 1) when a configuration is inconclusive
     #[arg(long)]
     strict: bool,
+    /// Accepted for symmetry with check-timing: machine fields never invalidate an accuracy
+    /// comparison (they are notes)
+    #[arg(long)]
+    allow_different_machine: bool,
     #[command(flatten)]
     gate: GateArgs,
 }
@@ -95,22 +100,11 @@ pub struct CheckTimingArgs {
     /// Practical threshold: a regression is at least this many percent slower
     #[arg(long, default_value_t = 5.0, value_name = "PCT")]
     threshold: f64,
-    #[command(flatten)]
-    gate: GateArgs,
-}
-
-/// Flags shared by the check commands.
-#[derive(Args)]
-pub struct GateArgs {
-    /// Family-wise significance level (Welch's t-test, Holm-adjusted across items)
-    #[arg(long, default_value_t = 0.05, value_name = "A")]
-    alpha: f64,
     /// Compare even if the new run comes from a different machine
     #[arg(long)]
     allow_different_machine: bool,
-    /// Report regressions but exit 0 (exit 2 still for an invalid comparison)
-    #[arg(long)]
-    report_only: bool,
+    #[command(flatten)]
+    gate: GateArgs,
 }
 
 pub fn run(cmd: BaselineCommand) -> Result<()> {
@@ -160,16 +154,8 @@ fn bench_threads(dir: &std::path::Path) -> Result<Option<usize>> {
     Ok(settings.map(|s| s.threads))
 }
 
-/// Any failure to read either side makes the comparison invalid (exit 2).
-pub(super) fn invalid(e: Error) -> Error {
-    match e {
-        Error::Usage(_) => e,
-        other => Error::Usage(format!("cannot compare: {other}")),
-    }
-}
-
 fn check_timing_cmd(args: CheckTimingArgs) -> Result<()> {
-    validate(args.threshold, args.gate.alpha, "percent")?;
+    check_gate(args.threshold, args.gate.alpha, "percent")?;
     let old = TimingBaseline::load(&args.against).map_err(invalid)?;
     let new = match &args.new {
         Some(path) => TimingBaseline::load(path).map_err(invalid)?,
@@ -185,7 +171,7 @@ fn check_timing_cmd(args: CheckTimingArgs) -> Result<()> {
     };
     let options = CheckOptions {
         rule: Rule::timing(args.threshold, args.gate.alpha),
-        allow_different_machine: args.gate.allow_different_machine,
+        allow_different_machine: args.allow_different_machine,
     };
     let result = check_timing(&old, &new, &options)?;
     let relative = |r: &Change, d: f64| change(d / r.old_mean);
@@ -199,48 +185,19 @@ fn check_timing_cmd(args: CheckTimingArgs) -> Result<()> {
             relative
         )
     );
-    finish(
-        &result,
-        format!(
-            "benchmarks regressed against '{}' (≥ {}% slower, Holm-adjusted p ≤ {})",
-            args.against.display(),
-            args.threshold,
-            args.gate.alpha
-        ),
-        args.gate.report_only,
-    )
-}
-
-/// Prints the notes and the summary line; an error (exit 1) if something regressed and
-/// this is not a report-only check.
-fn finish(result: &CheckResult, what: String, report_only: bool) -> Result<()> {
     for note in &result.notes {
         errln!("note: {note}");
     }
     let regressed = result.regressed();
-    let summary = format!("{} of {} {what}", regressed.len(), result.rows.len());
-    if regressed.is_empty() {
-        outln!("{summary}");
-        Ok(())
-    } else if report_only {
-        outln!("{summary}: {} (report only)", regressed.join(", "));
-        Ok(())
-    } else {
-        Err(Error::Other(format!("{summary}: {}", regressed.join(", "))))
-    }
-}
-
-/// Checks the flags shared by the check commands.
-pub(super) fn validate(threshold: f64, alpha: f64, unit: &str) -> Result<()> {
-    if !(threshold >= 0.0 && threshold.is_finite()) {
-        return Err(Error::Usage(format!("--threshold must be ≥ 0 {unit}")));
-    }
-    if !(alpha > 0.0 && alpha < 1.0) {
-        return Err(Error::Usage(
-            "--alpha must lie strictly between 0 and 1".into(),
-        ));
-    }
-    Ok(())
+    let summary = format!(
+        "{} of {} benchmarks regressed against '{}' (≥ {}% slower, Holm-adjusted p ≤ {})",
+        regressed.len(),
+        result.rows.len(),
+        args.against.display(),
+        args.threshold,
+        args.gate.alpha
+    );
+    finish(summary, &regressed, &args.gate, false)
 }
 
 fn accuracy_of_run(dir: &std::path::Path, testbed: &str) -> Result<AccuracyBaseline> {
@@ -277,12 +234,12 @@ fn save_accuracy(args: SaveAccuracyArgs) -> Result<()> {
 }
 
 fn check_accuracy_cmd(args: CheckAccuracyArgs) -> Result<()> {
-    validate(args.threshold, args.gate.alpha, "accuracy points")?;
+    check_gate(args.threshold, args.gate.alpha, "accuracy points")?;
     let old = AccuracyBaseline::load(&args.against).map_err(invalid)?;
     let new = accuracy_of_run(&args.dir, &old.testbed).map_err(invalid)?;
     // Machine fields never invalidate an accuracy comparison (they are notes), so
     // --allow-different-machine changes nothing here; it is accepted for symmetry.
-    let _ = args.gate.allow_different_machine;
+    let _ = args.allow_different_machine;
     let result = check_accuracy(&old, &new, args.threshold, args.gate.alpha)?;
     outln!("{}", table::render_accuracy(&result));
     for note in &result.notes {

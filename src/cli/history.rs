@@ -1,5 +1,6 @@
 //! `trainbench history`: the committed baselines over git history → history.html.
 
+use super::Format;
 use clap::Args;
 use std::path::PathBuf;
 use trainbench::baseline::history::{HistoryOptions, StepRule, read, render_text};
@@ -14,9 +15,10 @@ pub struct HistoryArgs {
     /// Write history.html and history.json into DIR
     #[arg(long, default_value = "target/history", value_name = "DIR")]
     out: PathBuf,
-    /// Output on stdout: text (versions, steps, largest changes) or json (history.json)
-    #[arg(long, default_value = "text", value_name = "FORMAT")]
-    format: String,
+    /// Output on stdout: table (versions, steps, largest changes; also `text`) or json
+    /// (history.json)
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
     /// A folder inside the git repository to read
     #[arg(long, default_value = ".", value_name = "DIR")]
     repo: PathBuf,
@@ -35,12 +37,9 @@ pub struct HistoryArgs {
 }
 
 pub fn run(args: HistoryArgs) -> Result<()> {
-    if !matches!(args.format.as_str(), "text" | "json") {
-        return Err(Error::Usage(format!(
-            "unknown format '{}' (text or json)",
-            args.format
-        )));
-    }
+    let format = args
+        .format
+        .check("history", &[Format::Table, Format::Json])?;
     let positive = |x: f64| x.is_finite() && x > 0.0;
     if !positive(args.threshold) || !positive(args.accuracy_threshold) {
         return Err(Error::Usage(
@@ -60,12 +59,12 @@ pub fn run(args: HistoryArgs) -> Result<()> {
         errln!("note: {n}");
     }
     let page = write(&history, args.top, &args.out)?;
-    if args.format == "json" {
+    if format == Format::Json {
         let json =
             serde_json::to_string_pretty(&history).map_err(|e| Error::Other(e.to_string()))?;
         outln!("{json}");
     } else {
-        print!("{}", render_text(&history, args.top));
+        out!("{}", render_text(&history, args.top));
     }
     errln!(
         "wrote {} and {}",

@@ -39,3 +39,15 @@ pub fn install_ctrl_c() -> Result<()> {
     })
     .map_err(|e| Error::Other(format!("could not install the Ctrl-C handler: {e}")))
 }
+
+/// Ctrl-C or SIGTERM ends the running children of
+/// [`trainbench::baseline::bench_build`] — a build or a bench run, and everything it
+/// started — then this process (exit 130): none of them outlives the command.
+pub fn stop_children_on_signal() -> Result<()> {
+    ctrlc::set_handler(|| {
+        trainbench::baseline::bench_build::stop_children();
+        errln!("\ninterrupted: the build or bench run was stopped");
+        std::process::exit(130);
+    })
+    .map_err(|e| Error::Other(format!("could not install the Ctrl-C handler: {e}")))
+}

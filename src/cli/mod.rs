@@ -1,20 +1,20 @@
 //! Command-line parsing and dispatch. Each subcommand lives in its own file and calls the
 //! library; nothing here trains or computes statistics itself.
 
-/// `println!` that never panics: once stdout is closed (`trainbench … | head`), output is
-/// dropped and the command goes on (a study keeps training and logging).
+/// `println!` that never panics: a closed stdout drops the output (the command goes on), any
+/// other write error makes the command exit 1 at the end ([`output`]).
 macro_rules! outln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
+        $crate::cli::output::note(writeln!(std::io::stdout(), $($arg)*));
     }};
 }
 
-/// `print!` that never panics (see [`outln!`]).
+/// `print!` through [`output`] (see [`outln!`]).
 macro_rules! out {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = write!(std::io::stdout(), $($arg)*);
+        $crate::cli::output::note(write!(std::io::stdout(), $($arg)*));
     }};
 }
 
@@ -29,11 +29,13 @@ macro_rules! errln {
 mod ab;
 mod baseline;
 mod data;
+mod gate;
 mod history;
 mod interrupt;
 mod jobs;
 mod merge;
 mod models;
+mod output;
 mod progress;
 mod report;
 mod run;
@@ -75,6 +77,37 @@ enum Command {
     Merge(merge::MergeArgs),
     /// The committed baselines over git history: steps, largest changes, history.html.
     History(history::HistoryArgs),
+}
+
+/// What a command prints on stdout (`--format`), for every command that has a choice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Terminal tables and text
+    #[value(alias = "text")]
+    Table,
+    /// Markdown
+    Markdown,
+    /// JSON
+    Json,
+}
+
+impl Format {
+    /// A usage error unless this format is one of `allowed` (for a command that cannot
+    /// print every format).
+    pub fn check(self, command: &str, allowed: &[Format]) -> Result<Format> {
+        if allowed.contains(&self) {
+            return Ok(self);
+        }
+        use clap::ValueEnum;
+        let names: Vec<String> = allowed
+            .iter()
+            .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_string()))
+            .collect();
+        Err(trainbench::Error::Usage(format!(
+            "{command} prints --format {}",
+            names.join(" or ")
+        )))
+    }
 }
 
 /// Backend selection shared by the commands that train.
@@ -129,7 +162,7 @@ pub fn main() -> i32 {
             use clap::error::ErrorKind::*;
             if matches!(e.kind(), DisplayHelp | DisplayVersion) {
                 out!("{e}");
-                return 0;
+                return output::finish().map_or(1, |()| 0);
             }
             let msg = e.to_string();
             errln!("{}", msg.lines().next().unwrap_or("invalid arguments"));
@@ -147,7 +180,8 @@ pub fn main() -> i32 {
         Command::Report(args) => report::run(args).map(|()| 0),
         Command::History(args) => history::run(args).map(|()| 0),
     };
-    match result {
+    // A command that succeeded but could not write its output (a full disk) failed.
+    match result.and_then(|code| output::finish().map(|()| code)) {
         Ok(code) => code,
         Err(e) => {
             errln!("error: {e}");

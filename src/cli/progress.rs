@@ -66,7 +66,11 @@ impl Bars {
                 }
                 self.group.set_position(done as u64);
             }
-            Event::Train(Progress::Epoch(_)) => {}
+            // Stages are the caller's to print.
+            Event::Train(Progress::Epoch(_))
+            | Event::StageStart { .. }
+            | Event::StageDone(_)
+            | Event::Decided(_) => {}
             Event::GroupDone {
                 group,
                 records,

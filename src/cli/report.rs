@@ -1,8 +1,8 @@
 //! `trainbench report DIR...`: statistics, tables and figures of one or more trial logs.
 
+use super::Format;
 use clap::Args;
 use std::path::{Path, PathBuf};
-use trainbench::record::TrialRecord;
 use trainbench::report::analysis::AnalysisOptions;
 use trainbench::report::input::{Experiment, RunInput, read_runs};
 use trainbench::report::{Report, markdown, table, write_dir};
@@ -17,9 +17,9 @@ pub struct ReportArgs {
     /// The study file [default: FIRST_DIR/study.toml]
     #[arg(long, value_name = "FILE")]
     study: Option<PathBuf>,
-    /// Output on stdout: table, markdown or json
-    #[arg(long, default_value = "table", value_name = "FORMAT")]
-    format: String,
+    /// Output on stdout
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
     /// Also write report.md, report.json and the figures (PNG + SVG) into DIR
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -40,11 +40,23 @@ pub struct ReportArgs {
     target: f64,
 }
 
-/// Analyses `records` and prints the report tables; writes report.md + figures into `out`.
-pub fn print_and_write(report: &Report, records: &[TrialRecord], out: Option<&Path>) -> Result<()> {
-    out!("{}", table::render(report));
-    if let Some(dir) = out {
-        let figures = write_dir(report, records, dir)?;
+/// Prints `report` in `format` and, with `out`, writes report.md, report.html, report.json
+/// and the figures there.
+fn print_and_write(report: &Report, format: Format, out: Option<&Path>) -> Result<()> {
+    let written = match out {
+        Some(dir) => Some(write_dir(report, dir)?),
+        None => None,
+    };
+    match format {
+        Format::Table => out!("{}", table::render(report)),
+        Format::Markdown => out!("{}", markdown::render(report, written.is_some())),
+        Format::Json => {
+            let json =
+                serde_json::to_string_pretty(report).map_err(|e| Error::Other(e.to_string()))?;
+            outln!("{json}");
+        }
+    }
+    if let (Some(dir), Some(figures), Format::Table) = (out, &written, format) {
         errln!(
             "wrote {}, {} and {} figures (PNG + SVG)",
             dir.join("report.md").display(),
@@ -61,7 +73,7 @@ pub fn report_run(input: &RunInput, dir: &Path) -> Result<()> {
     print_warnings(input);
     let report = input.report(AnalysisOptions::default());
     outln!();
-    print_and_write(&report, &input.records, Some(dir))
+    print_and_write(&report, Format::Table, Some(dir))
 }
 
 fn print_warnings(input: &RunInput) {
@@ -89,26 +101,5 @@ pub fn run(args: ReportArgs) -> Result<()> {
     let input = read_runs(&args.dirs, args.study.as_deref(), &experiment)?;
     print_warnings(&input);
     let report = input.report(options);
-    match args.format.as_str() {
-        "table" => print_and_write(&report, &input.records, args.out.as_deref())?,
-        "markdown" | "json" => {
-            let figures = match &args.out {
-                Some(dir) => write_dir(&report, &input.records, dir)?,
-                None => Vec::new(),
-            };
-            if args.format == "json" {
-                let json = serde_json::to_string_pretty(&report)
-                    .map_err(|e| Error::Other(e.to_string()))?;
-                outln!("{json}");
-            } else {
-                out!("{}", markdown::render(&report, &figures));
-            }
-        }
-        other => {
-            return Err(Error::Usage(format!(
-                "unknown format '{other}' (table, markdown or json)"
-            )));
-        }
-    }
-    Ok(())
+    print_and_write(&report, args.format, args.out.as_deref())
 }

@@ -1,5 +1,5 @@
 //! `trainbench run STUDY.toml`: parse the flags, let the library's [`Session`] plan and run
-//! the study, print progress and the report.
+//! the study (its adaptive stages included), print progress and the report.
 
 use super::BackendArgs;
 use super::interrupt::{STOP, install_ctrl_c};
@@ -10,10 +10,12 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use trainbench::data::DataSource;
 use trainbench::format::duration;
-use trainbench::report::input::{Experiment, RunInput};
-use trainbench::study::adaptive::{DECISION_FILE, DEFAULT_TARGET_MDE, Decision, SeedRange};
+use trainbench::report::analysis::AnalysisOptions;
+use trainbench::report::input::RunInput;
+use trainbench::study::adaptive::{DECISION_FILE, DEFAULT_TARGET_MDE, Decision};
 use trainbench::study::{
-    GroupBy, Grouping, PlanOptions, Ready, Replicas, Session, SessionOptions, Shard,
+    AdaptiveSeeds, Event, GroupBy, Grouping, Plan, PlanOptions, Ready, Replicas, RunSummary, Seeds,
+    Session, SessionOptions, Shard,
 };
 use trainbench::{Error, Result};
 
@@ -28,7 +30,7 @@ pub struct RunArgs {
     /// MIN seeds, then up to MAX where the pilot's spread needs them; docs/report.md)
     /// [default: the study's, 3 with --quick]
     #[arg(long, value_name = "N|MIN..MAX")]
-    pub(super) seeds: Option<String>,
+    pub(super) seeds: Option<Seeds>,
     /// Adaptive seeds: the minimum detectable difference (accuracy points) to plan for
     /// [default: the study's target_mde, else 1]
     #[arg(long, value_name = "POINTS")]
@@ -84,33 +86,12 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
-    /// `--seeds` as a count (the MAX of a range) and the range, if one was given.
-    fn seed_arg(&self) -> Result<(Option<usize>, Option<SeedRange>)> {
-        match self.seeds.as_deref() {
-            None => Ok((None, None)),
-            Some(s) if s.contains("..") => {
-                let r: SeedRange = s.parse()?;
-                Ok((Some(r.max), Some(r)))
-            }
-            Some(s) => s
-                .trim()
-                .parse::<usize>()
-                .map(|n| (Some(n), None))
-                .map_err(|_| {
-                    Error::Usage(format!(
-                        "--seeds '{s}': expected N or MIN..MAX (e.g. 3..12)"
-                    ))
-                }),
-        }
-    }
-
-    /// The adaptive seed range and target of this run: `--seeds MIN..MAX`, else the study's
+    /// The adaptive seeds of this run: `--seeds MIN..MAX`, else the study's
     /// `seeds = "MIN..MAX"` unless `--seeds N` or `--quick` overrides it.
-    fn adaptive(&self, study: &trainbench::study::Study) -> Result<Option<(SeedRange, f64)>> {
-        let (count, range) = self.seed_arg()?;
-        let range = match range {
-            Some(r) => Some(r),
-            None if count.is_none() && !self.quick => study.seed_range,
+    fn adaptive(&self, study: &trainbench::study::Study) -> Result<Option<AdaptiveSeeds>> {
+        let range = match self.seeds {
+            Some(s) => s.range(),
+            None if !self.quick => study.seed_range,
             None => None,
         };
         let target = self
@@ -129,7 +110,11 @@ impl RunArgs {
                     .into(),
             ));
         }
-        Ok(range.map(|r| (r, target)))
+        Ok(range.map(|range| AdaptiveSeeds {
+            range,
+            target_mde: target,
+            alpha: AnalysisOptions::default().alpha,
+        }))
     }
 
     /// The checked options of the study session.
@@ -142,10 +127,9 @@ impl RunArgs {
             )?),
             Some(s) => Some(s.parse()?),
         };
-        let (seeds, _) = self.seed_arg()?;
         Ok(SessionOptions {
             plan: PlanOptions {
-                seeds,
+                seeds: self.seeds.map(Seeds::max),
                 sweeps: self.sweeps.clone(),
                 quick: self.quick,
             },
@@ -186,7 +170,7 @@ impl RunArgs {
         flag("group-by", self.group_by.clone().into());
         flag("threads", threads.to_string().into());
         if let Some(n) = &self.seeds {
-            flag("seeds", n.into());
+            flag("seeds", n.to_string().into());
         }
         for s in &self.sweeps {
             flag("sweep", s.into());
@@ -230,117 +214,101 @@ pub fn run(args: RunArgs) -> Result<i32> {
         errln!("note: {note}");
     }
     if args.dry_run {
-        out!("{}", trainbench::report::plan::render(&session, jobs));
-        if let Some((range, target)) = adaptive {
-            outln!(
-                "adaptive seeds {range}: every configuration trains a pilot of {} seeds, then \
-                 up to {} where the pilot's spread needs them for an MDE of {target} points; \
-                 the estimate above is for {} seeds everywhere (the most it can cost)",
-                range.min,
-                range.max,
-                range.max
-            );
-        }
+        print_plan(&session, jobs, adaptive);
         return Ok(0);
     }
     // Opened here even for --jobs, so that a missing backend or device is one error up front.
     let (backend, device) = args.backend.open()?;
     if jobs > 1 {
-        let threads = args
-            .backend
-            .threads
-            .unwrap_or_else(|| (trainbench::backend::available_cores() / jobs).max(1));
-        let specs: Vec<Job> = (1..=jobs)
-            .map(|i| {
-                let dir = session.dir.job(i, jobs);
-                let args = args.child_args(dir.path(), i, jobs, threads);
-                Job { dir, args }
-            })
-            .collect();
-        return match adaptive {
-            None => jobs::run(&session, backend, &specs, threads),
-            Some((range, target)) => {
-                adaptive_jobs(&session, backend, specs, threads, range, target)
-            }
-        };
+        return run_jobs(&args, &session, backend, jobs, adaptive);
     }
-    match (args.adaptive_stage, adaptive) {
-        // One job of an adaptive --jobs run: its stage only; the parent decides and reports.
-        (Some(stage), Some((range, _))) => {
-            if stage == 1 {
-                session.limit_to_pilot(range.min);
-            } else {
-                let dir = args.adaptive_decision.as_deref().unwrap_or(Path::new("."));
-                let decision = Decision::load(dir)?.ok_or_else(|| {
-                    Error::Usage(format!("no {DECISION_FILE} in '{}'", dir.display()))
-                })?;
-                session.limit_to_stage_two(&decision);
-            }
-            return run_stage(session, &args, backend, &device, stage);
-        }
+    let stage_of_jobs = match (args.adaptive_stage, adaptive) {
         (Some(_), None) => {
             return Err(Error::Usage(
                 "--adaptive-stage needs --seeds MIN..MAX".into(),
             ));
         }
-        (None, Some((range, _))) => session.limit_to_pilot(range.min),
-        (None, None) => {}
-    }
+        // One job of an adaptive --jobs run: its stage only; the parent decides and reports.
+        (Some(stage), Some(a)) => {
+            limit_to_stage(&mut session, &args, stage, a)?;
+            Some(stage)
+        }
+        (None, _) => None,
+    };
     errln!("preparing data {} ...", session.data_spec().source);
     let mut ready = session.start(backend, &device)?;
     for w in &ready.warnings {
         errln!("warning: {w}");
     }
     install_ctrl_c()?;
-    if let Some((range, target)) = adaptive {
-        ready.stage = Some(1);
-        errln!("stage 1 (pilot, seeds 0..{}):", range.min);
-        if let Some(code) = train_pending(&mut ready)? {
-            return Ok(code);
-        }
-        let alpha = trainbench::report::analysis::AnalysisOptions::default().alpha;
-        let (decision, selection) = ready.adaptive_stage_two(range, target, alpha);
-        decision.save(ready.dir().path())?;
-        print_decision(&decision, target);
-        ready.schedule(&selection);
-        ready.stage = Some(2);
-    }
-    if let Some(code) = train_pending(&mut ready)? {
-        return Ok(code);
+    ready.stage = stage_of_jobs;
+    let adaptive = adaptive.filter(|_| stage_of_jobs.is_none());
+    let mut printer = Printer::new(ready.plan().clone(), adaptive);
+    let summary = ready.run(adaptive, &STOP, |e| printer.on(e))?;
+    if summary.stopped {
+        return Ok(130);
     }
     finish(ready, args.job).map(|()| 0)
 }
 
-/// One stage of an adaptive `--jobs` run, in one job: train the selection, tag the records.
-fn run_stage(
-    session: Session,
+/// The plan, its estimate and (adaptive) what the stages will do.
+fn print_plan(session: &Session, jobs: usize, adaptive: Option<AdaptiveSeeds>) {
+    out!("{}", trainbench::report::plan::render(session, jobs));
+    if let Some(a) = adaptive {
+        let (range, target) = (a.range, a.target_mde);
+        outln!(
+            "adaptive seeds {range}: every configuration trains a pilot of {} seeds, then \
+             up to {} where the pilot's spread needs them for an MDE of {target} points; \
+             the estimate above is for {} seeds everywhere (the most it can cost)",
+            range.min,
+            range.max,
+            range.max
+        );
+    }
+}
+
+/// Keeps, for one job of an adaptive `--jobs` run, the seeds of its stage: the pilot, or
+/// the seeds stage 2 adds by the parent's decision.
+fn limit_to_stage(
+    session: &mut Session,
     args: &RunArgs,
-    backend: trainbench::backend::BackendKind,
-    device: &burn::prelude::Device,
     stage: u8,
-) -> Result<i32> {
-    let mut ready = session.start(backend, device)?;
-    for w in &ready.warnings {
-        errln!("warning: {w}");
+    adaptive: AdaptiveSeeds,
+) -> Result<()> {
+    if stage == 1 {
+        session.limit_to_pilot(adaptive.range.min);
+        return Ok(());
     }
-    install_ctrl_c()?;
-    ready.stage = Some(stage);
-    if let Some(code) = train_pending(&mut ready)? {
-        return Ok(code);
-    }
-    finish(ready, args.job).map(|()| 0)
+    let dir = args.adaptive_decision.as_deref().unwrap_or(Path::new("."));
+    let decision = Decision::load(dir)?
+        .ok_or_else(|| Error::Usage(format!("no {DECISION_FILE} in '{}'", dir.display())))?;
+    session.limit_to_stage_two(&decision);
+    Ok(())
 }
 
-/// An adaptive run with `--jobs`: the pilot in jobs, the decision here from the merged
-/// pilot, stage 2 in jobs, then the report.
-fn adaptive_jobs(
+/// A `--jobs` run: the jobs train slices of the plan (an adaptive run: the pilot, the
+/// decision here from the merged pilot, then stage 2), then the report of the whole run.
+fn run_jobs(
+    args: &RunArgs,
     session: &Session,
     backend: trainbench::backend::BackendKind,
-    specs: Vec<Job>,
-    threads: usize,
-    range: SeedRange,
-    target: f64,
+    jobs: usize,
+    adaptive: Option<AdaptiveSeeds>,
 ) -> Result<i32> {
+    let threads = args
+        .backend
+        .threads
+        .unwrap_or_else(|| (trainbench::backend::available_cores() / jobs).max(1));
+    let specs: Vec<Job> = (1..=jobs)
+        .map(|i| {
+            let dir = session.dir.job(i, jobs);
+            let args = args.child_args(dir.path(), i, jobs, threads);
+            Job { dir, args }
+        })
+        .collect();
+    let Some(adaptive) = adaptive else {
+        return jobs::run(session, backend, &specs, threads);
+    };
     let with = |extra: &[&str]| -> Vec<Job> {
         specs
             .iter()
@@ -354,30 +322,14 @@ fn adaptive_jobs(
             })
             .collect()
     };
-    errln!("stage 1 (pilot, seeds 0..{}):", range.min);
+    errln!("stage 1 (pilot, seeds 0..{}):", adaptive.range.min);
     let stage1 = with(&["--adaptive-stage", "1"]);
     if let Some(code) = jobs::train(session, &stage1, threads)? {
         return Ok(code);
     }
-    let experiment = jobs::experiment(backend, &stage1);
-    let plan = &session.plan;
-    let belongs = |r: &trainbench::record::TrialRecord| {
-        r.config_id
-            .as_deref()
-            .is_some_and(|id| plan.find(id).is_some())
-            && r.quick == plan.quick
-            && experiment.backend.as_deref() == Some(r.provenance.backend.as_str())
-            && experiment
-                .fingerprint
-                .as_deref()
-                .is_none_or(|f| f == r.data.fingerprint)
-    };
-    let records = session.dir.read_log()?.records;
-    let pilot = trainbench::study::adaptive::pilot_values(&records, range.min, belongs);
-    let alpha = trainbench::report::analysis::AnalysisOptions::default().alpha;
-    let decision = trainbench::study::adaptive::decide(plan, &pilot, range, target, alpha);
+    let decision = session.decide_stage_two(&jobs::experiment(backend, &stage1), adaptive)?;
     decision.save(session.dir.path())?;
-    print_decision(&decision, target);
+    print_decision(&decision);
     let dir = session.dir.path().to_string_lossy().to_string();
     let stage2 = with(&["--adaptive-stage", "2", "--adaptive-decision", &dir]);
     if let Some(code) = jobs::train(session, &stage2, threads)? {
@@ -388,58 +340,106 @@ fn adaptive_jobs(
 }
 
 /// The stage-2 decision, one line per configuration.
-fn print_decision(decision: &Decision, target: f64) {
+fn print_decision(decision: &Decision) {
     errln!(
-        "stage 2: seeds per configuration from the pilot's spread (target MDE {target} \
-         points; {DECISION_FILE}):"
+        "stage 2: seeds per configuration from the pilot's spread (target MDE {} points; \
+         {DECISION_FILE}):",
+        decision.target_mde
     );
     for c in &decision.configs {
         errln!("  {}: {} seeds — {}", c.config_id, c.seeds, c.reason);
     }
 }
 
-/// Trains what `ready` has pending, with progress bars and a summary line; `Some(130)` when
-/// interrupted (the log is complete up to the last group).
-fn train_pending(ready: &mut Ready) -> Result<Option<i32>> {
-    errln!("{}", ready.describe());
-    let selected = ready.selected();
-    if ready.groups.is_empty() {
+/// Prints a run's events: each stage's plan line, progress bars, and its summary.
+struct Printer {
+    plan: Plan,
+    /// The adaptive seeds this process runs both stages of.
+    adaptive: Option<AdaptiveSeeds>,
+    bars: Option<Bars>,
+    /// Trials selected for the current stage, and those it trains.
+    counts: (usize, usize),
+    log: PathBuf,
+}
+
+impl Printer {
+    fn new(plan: Plan, adaptive: Option<AdaptiveSeeds>) -> Printer {
+        Printer {
+            plan,
+            adaptive,
+            bars: None,
+            counts: (0, 0),
+            log: PathBuf::new(),
+        }
+    }
+
+    fn on(&mut self, event: Event) {
+        match event {
+            Event::StageStart {
+                stage,
+                describe,
+                selected,
+                to_run,
+                estimate,
+                log,
+            } => {
+                if let (Some(1), Some(a)) = (stage, self.adaptive) {
+                    errln!("stage 1 (pilot, seeds 0..{}):", a.range.min);
+                }
+                errln!("{describe}");
+                self.counts = (selected, to_run);
+                self.log = log;
+                self.bars = match Bars::new(to_run, estimate) {
+                    Ok(bars) if to_run > 0 => Some(bars),
+                    _ => None,
+                };
+            }
+            Event::StageDone(summary) => self.stage_done(summary),
+            Event::Decided(decision) => print_decision(decision),
+            other => {
+                if let Some(bars) = &self.bars {
+                    bars.on(&self.plan, other);
+                }
+            }
+        }
+    }
+
+    /// The summary line of a stage (or that there was nothing to do), and how to resume
+    /// when it was stopped.
+    fn stage_done(&mut self, summary: &RunSummary) {
+        let (selected, to_run) = self.counts;
+        let Some(bars) = self.bars.take() else {
+            outln!(
+                "nothing to do: all {selected} trials are in {}",
+                self.log.display()
+            );
+            return;
+        };
+        bars.finish();
+        let diverged = if summary.diverged.is_empty() {
+            String::new()
+        } else {
+            format!(", {} diverged", summary.diverged.len())
+        };
         outln!(
-            "nothing to do: all {selected} trials are in {}",
-            ready.log_path().display()
+            "{}: ran {} trial(s) in {} group(s) in {}{diverged}; skipped {} already in the log",
+            self.plan.name,
+            summary.ran,
+            summary.groups,
+            duration(summary.seconds),
+            selected - to_run,
         );
-        return Ok(None);
+        for key in summary.diverged.iter().take(10) {
+            outln!("  diverged: {} seed {}", key.config_id, key.seed);
+        }
+        if summary.stopped {
+            errln!(
+                "interrupted: {} trial(s) not run; the log is complete up to the last group — \
+                 rerun the same command to resume",
+                summary.remaining
+            );
+        }
     }
-    let progress = Bars::new(ready.to_run(), ready.estimate())?;
-    let to_run = ready.to_run();
-    let plan = ready.plan().clone();
-    let summary = ready.execute(&STOP, |event| progress.on(&plan, event))?;
-    progress.finish();
-    let diverged = if summary.diverged.is_empty() {
-        String::new()
-    } else {
-        format!(", {} diverged", summary.diverged.len())
-    };
-    outln!(
-        "{}: ran {} trial(s) in {} group(s) in {}{diverged}; skipped {} already in the log",
-        plan.name,
-        summary.ran,
-        summary.groups,
-        duration(summary.seconds),
-        selected - to_run,
-    );
-    for key in summary.diverged.iter().take(10) {
-        outln!("  diverged: {} seed {}", key.config_id, key.seed);
-    }
-    if summary.stopped {
-        errln!(
-            "interrupted: {} trial(s) not run; the log is complete up to the last group — rerun \
-             the same command to resume",
-            summary.remaining
-        );
-        return Ok(Some(130));
-    }
-    Ok(None)
 }
 
 /// Closes the log and, unless this process is one job of a `--jobs` run, prints and writes
@@ -450,13 +450,10 @@ fn finish(ready: Ready, job: bool) -> Result<()> {
     }
     let dir = ready.dir().clone();
     // The report is about this run's experiment: its backend and data.
-    let experiment = Experiment {
-        backend: Some(ready.provenance.backend.clone()),
-        fingerprint: Some(ready.info.fingerprint.clone()),
-    };
+    let experiment = ready.experiment();
     let (study, plan, records) = ready.into_trials();
     let mut input = RunInput::new(study, plan, records, &experiment)?;
-    input.adaptive = trainbench::study::adaptive::Decision::load(dir.path())?;
+    input.adaptive = Decision::load(dir.path())?;
     super::report::report_run(&input, dir.path())
 }
 

@@ -4,121 +4,12 @@
 //! Pure: takes trial records and the sweeps' layout, returns numbers; rendering lives in the
 //! sibling modules.
 
+pub use super::metric::Metric;
+pub use super::sweep::{ConfigView, SweepView, by_config};
 use crate::record::TrialRecord;
 use crate::stats::{self, Summary};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-
-/// A number taken from each trial.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Metric {
-    /// Validation accuracy after the last epoch.
-    FinalValAcc,
-    /// Test accuracy of the final model.
-    TestAcc,
-    /// Best validation accuracy over the epochs.
-    BestValAcc,
-    /// Mean wall seconds of one epoch's training part.
-    TrainSecondsPerEpoch,
-    /// Wall seconds of the whole trial (with evaluation; shared by replicas trained together).
-    TotalSeconds,
-    /// First epoch whose validation accuracy reached the target.
-    EpochsToTarget,
-}
-
-impl Metric {
-    /// Every metric, in report order.
-    pub const ALL: [Metric; 6] = [
-        Metric::FinalValAcc,
-        Metric::TestAcc,
-        Metric::BestValAcc,
-        Metric::TrainSecondsPerEpoch,
-        Metric::TotalSeconds,
-        Metric::EpochsToTarget,
-    ];
-
-    /// The snake_case name used in JSON.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Metric::FinalValAcc => "final_val_acc",
-            Metric::TestAcc => "test_acc",
-            Metric::BestValAcc => "best_val_acc",
-            Metric::TrainSecondsPerEpoch => "train_seconds_per_epoch",
-            Metric::TotalSeconds => "total_seconds",
-            Metric::EpochsToTarget => "epochs_to_target",
-        }
-    }
-
-    /// True for accuracies (higher is better); times and epoch counts are better lower.
-    pub fn higher_is_better(&self) -> bool {
-        matches!(
-            self,
-            Metric::FinalValAcc | Metric::TestAcc | Metric::BestValAcc
-        )
-    }
-
-    /// True for wall-time metrics: their independent unit is the replica group that was
-    /// timed, not the seed.
-    pub fn is_time(&self) -> bool {
-        matches!(self, Metric::TrainSecondsPerEpoch | Metric::TotalSeconds)
-    }
-
-    /// A minimum detectable effect in the metric's words: `1.4 points`, `0.012 s`,
-    /// `0.8 epochs`; `—` when not testable.
-    pub fn mde_words(&self, mde: f64) -> String {
-        if !mde.is_finite() {
-            return crate::format::MISSING.into();
-        }
-        if self.higher_is_better() {
-            format!("{:.1} points", 100.0 * mde)
-        } else if self.is_time() {
-            format!("{} s", crate::format::num(mde, 3))
-        } else {
-            format!("{:.1} epochs", mde)
-        }
-    }
-
-    /// The metric of one trial; `None` when the trial diverged or (epochs-to-target) never
-    /// reached `target`.
-    pub fn value(&self, r: &TrialRecord, target: f64) -> Option<f64> {
-        if r.diverged {
-            return None;
-        }
-        let epochs = &r.outcome.epochs;
-        let v = match self {
-            Metric::FinalValAcc => epochs.last()?.val_acc,
-            Metric::TestAcc => r.outcome.test_acc,
-            Metric::BestValAcc => epochs.iter().map(|e| e.val_acc).fold(f64::NAN, f64::max),
-            Metric::TrainSecondsPerEpoch => {
-                epochs.iter().map(|e| e.train_seconds).sum::<f64>() / epochs.len().max(1) as f64
-            }
-            Metric::TotalSeconds => r.outcome.total_seconds,
-            Metric::EpochsToTarget => epochs.iter().find(|e| e.val_acc >= target)?.epoch as f64,
-        };
-        v.is_finite().then_some(v)
-    }
-}
-
-/// One configuration of a sweep, as the report shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ConfigView {
-    /// The stable configuration id.
-    pub config_id: String,
-    /// The values of the sweep's varied parameters, in `SweepView::params` order.
-    pub values: Vec<String>,
-}
-
-/// The layout of one sweep: its name, varied parameters and configurations in order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SweepView {
-    /// Sweep name.
-    pub name: String,
-    /// Names of the varied parameters (one or two).
-    pub params: Vec<String>,
-    /// Configurations, in the study file's order.
-    pub configs: Vec<ConfigView>,
-}
 
 /// Summary of one metric over one configuration's seeds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -324,17 +215,6 @@ impl Default for AnalysisOptions {
     }
 }
 
-/// Trials of one configuration, by config id.
-pub fn by_config(records: &[TrialRecord]) -> HashMap<&str, Vec<&TrialRecord>> {
-    let mut map: HashMap<&str, Vec<&TrialRecord>> = HashMap::new();
-    for r in records {
-        if let Some(id) = r.config_id.as_deref() {
-            map.entry(id).or_default().push(r);
-        }
-    }
-    map
-}
-
 /// Values of `metric` by seed for one configuration.
 fn values_by_seed(trials: &[&TrialRecord], metric: Metric, target: f64) -> BTreeMap<u64, f64> {
     trials
@@ -527,21 +407,36 @@ fn analyse_metric(
             report.comparisons.push(c);
         }
     }
-    // The best is chosen from these same data (or from validation accuracy, which goes with
-    // test accuracy seed by seed), so the comparisons against it inherit its winner's curse:
-    // Holm over only the k − 1 comparisons with the best lets a family of k equal
-    // configurations be called different ~8% of the time at α = 5% (docs/report.md, "Do the
-    // verdicts hold?"). The family is therefore every pair of the sweep's configurations
-    // (Tukey-style: whichever pair the selection picks, its error is controlled); each
-    // comparison's p_holm is its Holm-adjusted p in that family.
-    let others: Vec<(&str, &BTreeMap<u64, f64>)> = per_config
+    let valued: Vec<(&str, &BTreeMap<u64, f64>)> = per_config
         .iter()
         .filter(|(_, _, v)| !v.is_empty())
         .map(|(id, _, v)| (*id, v))
         .collect();
+    adjust_in_family(&mut report, &designs, &valued, &best_id, options);
+    report
+}
+
+/// Sets each comparison's MDE, Holm-adjusted p and verdict in the family of every pair of
+/// the sweep's configurations with values (`valued`).
+///
+/// The best is chosen from these same data (or from validation accuracy, which goes with
+/// test accuracy seed by seed), so the comparisons against it inherit its winner's curse:
+/// Holm over only the k − 1 comparisons with the best lets a family of k equal
+/// configurations be called different ~8% of the time at α = 5% (docs/report.md, "Do the
+/// verdicts hold?"). The family is therefore every pair of the sweep's configurations
+/// (Tukey-style: whichever pair the selection picks, its error is controlled); each
+/// comparison's p_holm is its Holm-adjusted p in that family.
+fn adjust_in_family(
+    report: &mut MetricReport,
+    designs: &[stats::power::Design],
+    valued: &[(&str, &BTreeMap<u64, f64>)],
+    best_id: &str,
+    options: &AnalysisOptions,
+) {
+    let metric = report.metric;
     let mut pair_p: Vec<f64> = Vec::new();
-    for (i, (ia, va)) in others.iter().enumerate() {
-        for (ib, vb) in &others[i + 1..] {
+    for (i, (ia, va)) in valued.iter().enumerate() {
+        for (ib, vb) in &valued[i + 1..] {
             if *ia == best_id || *ib == best_id {
                 continue; // the comparisons with the best come first, below
             }
@@ -555,7 +450,7 @@ fn analyse_metric(
         .chain(pair_p)
         .collect();
     let family = p.iter().filter(|p| !p.is_nan()).count().max(1);
-    for (c, d) in report.comparisons.iter_mut().zip(&designs) {
+    for (c, d) in report.comparisons.iter_mut().zip(designs) {
         let level = options.alpha / family as f64;
         c.mde = d.mde(level, 0.8, stats::power::Sides::Two);
     }
@@ -575,7 +470,6 @@ fn analyse_metric(
             Verdict::Worse
         };
     }
-    report
 }
 
 /// The summary of one configuration's values of `metric`.

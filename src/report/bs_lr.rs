@@ -10,7 +10,8 @@
 //! would otherwise cost every seed); then any seed missing a remaining cell is dropped whole.
 //! Both are counted in the output.
 
-use super::analysis::{ConfigView, Metric, SweepView, by_config};
+use super::metric::Metric;
+use super::sweep::{ConfigView, SweepView, by_config};
 use crate::record::TrialRecord;
 use crate::stats::{AnovaTerm, PeakOptions, peak_scaling, rm_anova_two_way};
 use serde::{Deserialize, Serialize};

@@ -2,9 +2,11 @@
 //! plan options `trainbench run` saved next to them).
 
 use crate::record::TrialRecord;
+pub use crate::study::experiment::Experiment;
+use crate::study::experiment::{Membership, RunScope};
 use crate::study::{Plan, RunDir, Study, TrialKey};
 use crate::{Error, Result};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Trials to report on, with the study layout they belong to.
@@ -25,38 +27,14 @@ pub struct RunInput {
 impl RunInput {
     /// Analyses the records over the plan's sweeps (the caller prints [`RunInput::warnings`]).
     pub fn report(&self, options: super::analysis::AnalysisOptions) -> super::Report {
-        let mut report = super::Report::build(
+        super::Report::build_with(
             &self.plan.name,
             &super::views(&self.study, &self.plan),
             &self.records,
             options,
-        );
-        report.caveats = self.plan.quick_caveats();
-        report.adaptive = self.adaptive.clone();
-        report
-    }
-}
-
-/// Which experiment a report is about, when the logs hold trials of several: a backend
-/// and/or a data fingerprint. Records of one (configuration, seed) from different backends
-/// or data are different experiments and are never pooled.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Experiment {
-    /// Only trials on this backend (e.g. `flex`, `tch-cpu`).
-    pub backend: Option<String>,
-    /// Only trials on data with this fingerprint.
-    pub fingerprint: Option<String>,
-}
-
-impl Experiment {
-    fn admits(&self, r: &TrialRecord) -> bool {
-        self.backend
-            .as_deref()
-            .is_none_or(|b| r.provenance.backend == b)
-            && self
-                .fingerprint
-                .as_deref()
-                .is_none_or(|f| r.data.fingerprint == f)
+            self.plan.quick_caveats(),
+            self.adaptive.clone(),
+        )
     }
 }
 
@@ -102,20 +80,18 @@ impl RunInput {
         let mut kept: Vec<TrialRecord> = Vec::new();
         let mut index: HashMap<TrialKey, usize> = HashMap::new();
         let (mut skipped, mut other_experiment) = (0, 0);
-        // Hashed once: a plan can hold a million configurations.
-        let ids: HashSet<&str> = plan.configs.iter().map(|c| c.id.as_str()).collect();
-        let seeds: HashSet<u64> = plan.seeds.iter().copied().collect();
+        let scope = RunScope::new(&plan, experiment);
         for r in records {
-            let in_plan = r.quick == plan.quick
-                && seeds.contains(&r.outcome.seed)
-                && r.config_id.as_deref().is_some_and(|id| ids.contains(id));
-            if !in_plan {
-                skipped += 1;
-                continue;
-            }
-            if !experiment.admits(&r) {
-                other_experiment += 1;
-                continue;
+            match scope.membership(&r) {
+                Membership::OutsidePlan => {
+                    skipped += 1;
+                    continue;
+                }
+                Membership::OtherExperiment => {
+                    other_experiment += 1;
+                    continue;
+                }
+                Membership::Member => {}
             }
             let key = TrialKey::of(&r);
             match index.get(&key) {

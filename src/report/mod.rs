@@ -1,23 +1,31 @@
-//! Reports over trial logs: statistics per sweep ([`analysis`]; for a batch size × learning
-//! rate sweep also [`bs_lr`]), rendered as terminal tables ([`table`]), Markdown
-//! ([`markdown`]), JSON (the [`Report`] type itself, serialised), figures ([`figures`] →
-//! [`plot`]) and a self-contained HTML page ([`html`], which also renders the baseline
-//! history page).
+//! Reports over trial logs. One model, [`Report`], built once: the statistics per sweep
+//! ([`analysis`]; for a batch size × learning rate sweep also [`bs_lr`]) — serialised as-is
+//! for report.json — plus everything the renderers show, as data: the figures
+//! ([`figure`]: stems, titles, axes, series) and the words and cells ([`text`]: table
+//! cells, verdict words, units, conclusions, the Lab 1 answers of [`findings`]). Thin
+//! renderers lay the model out: terminal tables ([`table`]), Markdown ([`markdown`]), a
+//! self-contained HTML page ([`html`], which also renders the baseline history page), and
+//! the figure files ([`plot`]); the figures share one [`style`].
 
 pub mod analysis;
 pub mod bs_lr;
-pub mod figures;
+pub mod figure;
+pub mod findings;
 pub mod html;
 pub mod input;
 pub mod markdown;
+pub mod metric;
 pub mod plan;
 pub mod plot;
+pub mod style;
+pub mod sweep;
 pub mod table;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod text;
 
+use crate::config::params::value_of;
 use crate::record::TrialRecord;
-use crate::study::params::value_of;
 use crate::study::{Plan, Study};
 use analysis::{AnalysisOptions, ConfigView, SweepReport, SweepView, analyse_sweep};
 use serde::{Deserialize, Serialize};
@@ -55,15 +63,34 @@ pub struct Report {
     pub adaptive: Option<crate::study::adaptive::Decision>,
     /// One entry per sweep, in study order.
     pub sweeps: Vec<SweepReport>,
+    /// The figures, sweep by sweep (not in report.json).
+    #[serde(skip)]
+    pub figures: Vec<figure::Figure>,
+    /// The words and cells every renderer shows (not in report.json).
+    #[serde(skip)]
+    pub text: text::ReportText,
 }
 
 impl Report {
-    /// Analyses `records` over the given sweeps.
+    /// Analyses `records` over the given sweeps (no quick-mode caveats, no adaptive decision).
     pub fn build(
         study: &str,
         views: &[SweepView],
         records: &[TrialRecord],
         options: AnalysisOptions,
+    ) -> Self {
+        Self::build_with(study, views, records, options, Vec::new(), None)
+    }
+
+    /// Analyses `records` over the given sweeps, with the questions quick mode cannot
+    /// answer and an adaptive run's seed decision; then defines the figures and the text.
+    pub fn build_with(
+        study: &str,
+        views: &[SweepView],
+        records: &[TrialRecord],
+        options: AnalysisOptions,
+        caveats: Vec<crate::study::plan::QuickCaveat>,
+        adaptive: Option<crate::study::adaptive::Decision>,
     ) -> Self {
         let mut backends: Vec<String> = records
             .iter()
@@ -71,7 +98,7 @@ impl Report {
             .collect();
         backends.sort();
         backends.dedup();
-        Report {
+        let mut report = Report {
             schema_version: SCHEMA_VERSION,
             study: study.to_string(),
             options,
@@ -80,13 +107,20 @@ impl Report {
             quick: records.iter().any(|r| r.quick),
             backends,
             data: records.first().map(|r| DataSummary::of(&r.data)),
-            caveats: Vec::new(),
-            adaptive: None,
+            caveats,
+            adaptive,
             sweeps: views
                 .iter()
                 .map(|v| analyse_sweep(v, records, &options))
                 .collect(),
-        }
+            figures: Vec::new(),
+            text: text::ReportText::default(),
+        };
+        report.figures = figure::define(&report, records);
+        report.text = text::build(&report, records);
+        report.text.answers = findings::answers(&report);
+        report.text.verdict_note = findings::verdict_note(&report);
+        report
     }
 }
 
@@ -110,6 +144,13 @@ pub struct DataSummary {
     /// Test rows.
     pub test_rows: usize,
 }
+
+/// How times and the best configuration are treated, for the top of report.md and
+/// report.html.
+pub const METHOD_NOTE: &str = "Seeds of one configuration train together as replicas, so \
+     they share one wall time: a replica group is one timing measurement, and times get \
+     intervals and tests only from at least 2 groups. The best configuration of a sweep is \
+     selected on mean final validation accuracy and reported with its test accuracy";
 
 /// What a student must read before any number of a synthetic run.
 pub const SYNTHETIC_WARNING: &str = "These results come from trainbench's synthetic stand-in \
@@ -191,20 +232,125 @@ pub fn views(study: &Study, plan: &Plan) -> Vec<SweepView> {
 
 /// Writes `report.md`, `report.json`, `report.html` and the figures into `dir` (created if
 /// missing); returns the figure stems.
-pub fn write_dir(
-    report: &Report,
-    records: &[TrialRecord],
-    dir: &std::path::Path,
-) -> crate::Result<Vec<std::path::PathBuf>> {
+pub fn write_dir(report: &Report, dir: &std::path::Path) -> crate::Result<Vec<std::path::PathBuf>> {
     std::fs::create_dir_all(dir)
         .map_err(|e| crate::Error::io(format!("could not create '{}'", dir.display()), e))?;
-    let figures = figures::write_all(report, records, dir)?;
-    markdown::write(report, &figures, dir)?;
-    html::study::write(report, records, &figures, dir)?;
+    let figures = plot::write_all(report, dir)?;
+    markdown::write(report, dir)?;
+    html::study::write(report, dir)?;
     let json =
         serde_json::to_string_pretty(report).map_err(|e| crate::Error::Other(e.to_string()))?;
     let path = dir.join("report.json");
     std::fs::write(&path, json + "\n")
         .map_err(|e| crate::Error::io(format!("could not write '{}'", path.display()), e))?;
     Ok(figures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::text::Table;
+
+    /// The cells of the rows of `table` whose columns `shown` picks.
+    fn model_rows(table: &Table, terminal: bool) -> Vec<Vec<String>> {
+        let shown = table.shown(terminal);
+        let mut rows = vec![
+            shown
+                .iter()
+                .map(|&i| table.columns[i].header.clone())
+                .collect::<Vec<_>>(),
+        ];
+        rows.extend(
+            table
+                .rows
+                .iter()
+                .map(|r| shown.iter().map(|&i| r.cells[i].text.clone()).collect()),
+        );
+        rows
+    }
+
+    /// The header and body rows of the first `<table class="sortable CLASS">` in `html`.
+    fn html_rows(html: &str, class: &str) -> Vec<Vec<String>> {
+        let start = html
+            .find(&format!("<table class=\"sortable {class}\">"))
+            .expect("the table");
+        let table = &html[start..start + html[start..].find("</table>").unwrap()];
+        table
+            .split("<tr")
+            .skip(1)
+            .map(|row| {
+                // Each cell runs from `<td` or `<th` to its closing tag.
+                row.split("</t")
+                    .filter_map(|c| c.find("<t").map(|i| &c[i..]))
+                    .filter(|c| ["<td", "<th ", "<th>"].iter().any(|t| c.starts_with(t)))
+                    .map(|c| {
+                        // The first cell's link to the curves is the page's, not a cell's.
+                        let c = c.split(" <a class=\"to-fig\"").next().unwrap_or(c);
+                        html::page::text_content(&format!("{c}>"))
+                            .trim()
+                            .to_string()
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The terminal table, report.md and report.html show the model's cells, every one of
+    /// them, in the model's order: a column added to the model cannot drift between them.
+    #[test]
+    fn the_three_renderers_show_the_same_cells() {
+        let (view, records) = crate::report::testing::batch_size_sweep_with_divergence();
+        let report = Report::build("t", &[view], &records, AnalysisOptions::default());
+        let s = &report.text.sweeps[0];
+        assert_ne!(
+            s.table.rows[1].cells[1].text,
+            report.sweeps[0].metric(analysis::Metric::TestAcc).summaries[1]
+                .trials
+                .to_string(),
+            "the fixture has a configuration whose n differs from its trials"
+        );
+        let terminal: Vec<Vec<String>> = table::render(&report)
+            .lines()
+            .filter(|l| l.starts_with('│'))
+            .map(|l| {
+                l.trim_matches('│')
+                    .split('┆')
+                    .map(|c| c.trim().to_string())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(terminal, model_rows(&s.table, true));
+
+        let md = markdown::render(&report, false);
+        let md_rows = |header: &str| -> Vec<Vec<String>> {
+            md.lines()
+                .skip_while(|l| !l.starts_with(header))
+                .take_while(|l| l.starts_with('|'))
+                .filter(|l| !l.starts_with("|---"))
+                .map(|l| {
+                    l.trim_matches('|')
+                        .split(" | ")
+                        .map(|c| c.trim().to_string())
+                        .collect()
+                })
+                .collect()
+        };
+        assert_eq!(
+            md_rows("| configuration | n |"),
+            model_rows(&s.table, false)
+        );
+        let comparisons = &s.comparisons.as_ref().expect("b is compared with a").table;
+        assert_eq!(
+            md_rows("| configuration | test |"),
+            model_rows(comparisons, false)
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let html = html::study::render(&report, dir.path()).unwrap();
+        assert_eq!(html_rows(&html, "configs"), model_rows(&s.table, false));
+        assert_eq!(
+            html_rows(&html, "comparisons"),
+            model_rows(comparisons, false)
+        );
+    }
 }

@@ -37,3 +37,11 @@ pub(crate) fn batch_size_sweep() -> (SweepView, Vec<TrialRecord>) {
         .collect();
     (view, records)
 }
+
+/// [`batch_size_sweep`] with a fourth seed of `b` that diverged: its `n` (values) differs
+/// from its trials, which a renderer must not confuse.
+pub(crate) fn batch_size_sweep_with_divergence() -> (SweepView, Vec<TrialRecord>) {
+    let (view, mut records) = batch_size_sweep();
+    records.push(crate::report::analysis::tests::record("b", 3, 0.5, true));
+    (view, records)
+}

@@ -27,47 +27,13 @@
 //! record says which stage trained it ([`crate::record::TrialRecord::stage`]).
 
 use super::plan::Plan;
+pub use super::seeds::SeedRange;
 use crate::record::TrialRecord;
 use crate::stats::power::{Design, Sides};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
-
-/// `MIN..MAX` seeds per configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SeedRange {
-    /// Seeds of the pilot (stage 1).
-    pub min: usize,
-    /// Most seeds any configuration gets.
-    pub max: usize,
-}
-
-impl std::str::FromStr for SeedRange {
-    type Err = Error;
-
-    /// `"3..12"`: at least 2 pilot seeds (an SD needs two), MIN < MAX.
-    fn from_str(s: &str) -> Result<SeedRange> {
-        let bad = || {
-            Error::Usage(format!(
-                "seeds '{s}': expected N or MIN..MAX with 2 ≤ MIN < MAX (e.g. 3..12)"
-            ))
-        };
-        let (a, b) = s.split_once("..").ok_or_else(bad)?;
-        let min: usize = a.trim().parse().map_err(|_| bad())?;
-        let max: usize = b.trim().parse().map_err(|_| bad())?;
-        if min < 2 || max <= min {
-            return Err(bad());
-        }
-        Ok(SeedRange { min, max })
-    }
-}
-
-impl std::fmt::Display for SeedRange {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}..{}", self.min, self.max)
-    }
-}
 
 /// The default `--target-mde`, in accuracy points.
 pub const DEFAULT_TARGET_MDE: f64 = 1.0;

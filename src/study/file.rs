@@ -22,7 +22,7 @@
 //! vary = { epochs = [10, 20, 50, 100] }   # one or two parameters; two = Cartesian product
 //! ```
 
-use super::params::{PARAMS, apply, as_count, as_str, bad, find, join, names, unknown};
+use crate::config::params::{PARAMS, apply, as_count, as_str, bad, find, join, names, unknown};
 use crate::data::{DataSource, DataSpec, ValMode};
 use crate::train::TrainConfig;
 use crate::{Error, Result};
@@ -75,7 +75,7 @@ pub struct Study {
     /// Seeds per configuration (seeds `0..seeds`; the MAX of an adaptive `seeds = "MIN..MAX"`).
     pub seeds: usize,
     /// `seeds = "MIN..MAX"`: adaptive seeds (see [`crate::study::adaptive`]).
-    pub seed_range: Option<crate::study::adaptive::SeedRange>,
+    pub seed_range: Option<super::seeds::SeedRange>,
     /// `target_mde = POINTS`: the adaptive target (default
     /// [`crate::study::adaptive::DEFAULT_TARGET_MDE`]).
     pub target_mde: Option<f64>,
@@ -248,7 +248,7 @@ impl Study {
         }
         let (seeds, seed_range) = match doc.get("seeds") {
             Some(Value::String(r)) => {
-                let range: crate::study::adaptive::SeedRange =
+                let range: super::seeds::SeedRange =
                     r.parse().map_err(|e: Error| bad("seeds", e.to_string()))?;
                 (range.max, Some(range))
             }

@@ -4,7 +4,7 @@
 
 use super::cost::{self, RowEstimate};
 use super::file::Study;
-use super::params::{InId, PARAMS};
+use crate::config::params::{InId, PARAMS};
 use crate::train::TrainConfig;
 use crate::{Error, Result};
 use std::collections::{HashMap, HashSet};

@@ -11,6 +11,7 @@
 //! back.
 
 use super::cost::RowEstimate;
+use super::experiment::{Experiment, RunScope};
 use super::file::Study;
 use super::log::{LogContents, TrialKey, TrialLog};
 use super::plan::{Group, Grouping, Plan, PlanOptions, groups};
@@ -131,6 +132,27 @@ impl Session {
         }
     }
 
+    /// The stage-2 decision of an adaptive run whose pilot was trained elsewhere (by the
+    /// jobs of a `--jobs` run): from the pilot records of `experiment` in this run
+    /// directory's log.
+    pub fn decide_stage_two(
+        &self,
+        experiment: &Experiment,
+        adaptive: AdaptiveSeeds,
+    ) -> Result<super::adaptive::Decision> {
+        let records = self.dir.read_log()?.records;
+        let scope = RunScope::new(&self.plan, experiment);
+        let pilot =
+            super::adaptive::pilot_values(&records, adaptive.range.min, |r| scope.contains(r));
+        Ok(super::adaptive::decide(
+            &self.plan,
+            &pilot,
+            adaptive.range,
+            adaptive.target_mde,
+            adaptive.alpha,
+        ))
+    }
+
     /// Estimated rows of each split.
     pub fn rows(&self) -> RowEstimate {
         self.data.rows
@@ -232,6 +254,10 @@ impl Session {
         let device_data = DeviceSplits::upload(&splits, device);
         drop(splits);
         let LogContents { records, .. } = contents;
+        let experiment = Experiment {
+            backend: Some(backend.to_string()),
+            fingerprint: Some(info.fingerprint.clone()),
+        };
         warnings.extend(mixing_warnings(
             &records,
             &provenance,
@@ -240,6 +266,7 @@ impl Session {
             self.plan.quick,
         ));
         let mut ready = Ready {
+            selection: self.selection.clone(),
             selected: self.selection.iter().map(Vec::len).sum(),
             shard: self.shard,
             study: self.study,
@@ -258,6 +285,7 @@ impl Session {
             groups: Vec::new(),
             estimates: Vec::new(),
             stage: None,
+            experiment,
         };
         ready.schedule(&self.selection);
         Ok(ready)
@@ -326,6 +354,25 @@ fn check_resources(
 /// What a run reports while it goes.
 #[derive(Debug)]
 pub enum Event<'a> {
+    /// A stage of the run starts: what it will do ([`Ready::describe`]), before its groups.
+    StageStart {
+        /// The adaptive stage (1: the pilot, 2: the seeds it decided), or `None`.
+        stage: Option<u8>,
+        /// What this stage will do, in one line.
+        describe: String,
+        /// Trials selected for it (done or not).
+        selected: usize,
+        /// Trials it will train.
+        to_run: usize,
+        /// Their estimated seconds.
+        estimate: f64,
+        /// The trial log.
+        log: PathBuf,
+    },
+    /// A stage ended (every group trained, or stopped on request).
+    StageDone(&'a RunSummary),
+    /// An adaptive run decided stage 2 from the pilot (saved as `adaptive.json`).
+    Decided(&'a super::adaptive::Decision),
     /// Group `index` (0-based) of `total` starts training.
     GroupStart {
         /// The group.
@@ -370,6 +417,8 @@ pub struct RunSummary {
 
 /// A started run: the log locked, the data on the device, the pending groups known.
 pub struct Ready {
+    /// The seeds of each configuration this process runs (all stages).
+    selection: Vec<Vec<u64>>,
     selected: usize,
     shard: Option<Shard>,
     study: Study,
@@ -395,6 +444,20 @@ pub struct Ready {
     pub estimates: Vec<f64>,
     /// The adaptive stage that this run's records are tagged with (`None`: not adaptive).
     pub stage: Option<u8>,
+    /// Its backend and data.
+    experiment: Experiment,
+}
+
+/// The adaptive seeds of a run: a pilot of `range.min` seeds, then up to `range.max` where
+/// the pilot's spread needs them for an MDE of `target_mde` points at level `alpha`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdaptiveSeeds {
+    /// MIN..MAX.
+    pub range: super::seeds::SeedRange,
+    /// The minimum detectable difference to plan for, in accuracy points.
+    pub target_mde: f64,
+    /// The family-wise significance level of the comparisons.
+    pub alpha: f64,
 }
 
 impl Ready {
@@ -501,16 +564,11 @@ impl Ready {
         target_mde: f64,
         alpha: f64,
     ) -> (super::adaptive::Decision, Vec<Vec<u64>>) {
-        let belongs =
-            |r: &TrialRecord| match r.config_id.as_deref().and_then(|id| self.plan.find(id)) {
-                Some(i) => TrialKey::of(r) == self.key(i, r.outcome.seed),
-                None => false,
-            };
-        let pilot = super::adaptive::pilot_values(
-            self.existing.iter().chain(&self.new),
-            range.min,
-            belongs,
-        );
+        let scope = RunScope::new(&self.plan, &self.experiment);
+        let pilot =
+            super::adaptive::pilot_values(self.existing.iter().chain(&self.new), range.min, |r| {
+                scope.contains(r)
+            });
         let decision = super::adaptive::decide(&self.plan, &pilot, range, target_mde, alpha);
         let selection = self
             .plan
@@ -534,6 +592,64 @@ impl Ready {
                     .collect()
             })
             .collect()
+    }
+
+    /// The experiment this run trains: its backend and data.
+    pub fn experiment(&self) -> Experiment {
+        self.experiment.clone()
+    }
+
+    /// Runs the study: trains what is pending; with `adaptive` seeds, first the pilot (the
+    /// seeds below MIN), then decides stage 2 from its spread (saved as `adaptive.json`) and
+    /// trains that. Each stage is announced ([`Event::StageStart`], [`Event::StageDone`]);
+    /// returns the last stage's summary (a stopped pilot ends the run).
+    pub fn run(
+        &mut self,
+        adaptive: Option<AdaptiveSeeds>,
+        stop: &AtomicBool,
+        mut on_event: impl FnMut(Event),
+    ) -> Result<RunSummary> {
+        if let Some(a) = adaptive {
+            let pilot: Vec<Vec<u64>> = self
+                .selection
+                .iter()
+                .map(|seeds| {
+                    let below = seeds.iter().filter(|&&s| (s as usize) < a.range.min);
+                    below.copied().collect()
+                })
+                .collect();
+            self.schedule(&pilot);
+            self.stage = Some(1);
+            let summary = self.run_stage(stop, &mut on_event)?;
+            if summary.stopped {
+                return Ok(summary);
+            }
+            let (decision, selection) = self.adaptive_stage_two(a.range, a.target_mde, a.alpha);
+            decision.save(self.dir.path())?;
+            on_event(Event::Decided(&decision));
+            self.schedule(&selection);
+            self.stage = Some(2);
+        }
+        self.run_stage(stop, &mut on_event)
+    }
+
+    /// One stage: announced, trained, summarised.
+    fn run_stage(
+        &mut self,
+        stop: &AtomicBool,
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<RunSummary> {
+        on_event(Event::StageStart {
+            stage: self.stage,
+            describe: self.describe(),
+            selected: self.selected,
+            to_run: self.to_run(),
+            estimate: self.estimate(),
+            log: self.log.path().to_path_buf(),
+        });
+        let summary = self.execute(stop, &mut *on_event)?;
+        on_event(Event::StageDone(&summary));
+        Ok(summary)
     }
 
     /// Trains the pending groups in order, appending each seed's record to the log when its
@@ -791,4 +907,110 @@ pub fn mixing_warnings(
         ));
     }
     w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicBool;
+
+    /// A study of two configurations on 1,200 synthetic rows, one epoch each.
+    fn prepare(dir: &Path, seeds: usize) -> Session {
+        let study = dir.join("s.toml");
+        std::fs::write(
+            &study,
+            "name = \"s\"\n[defaults]\nmodel = \"jsc-tiny\"\nepochs = 1\nbatch_size = 64\n\
+             lr = 1e-2\ndata = \"synth:1200\"\n[[sweep]]\nname = \"lr\"\n\
+             vary = { lr = [1e-2, 1e-3] }\n",
+        )
+        .unwrap();
+        let options = SessionOptions {
+            plan: PlanOptions {
+                seeds: Some(seeds),
+                ..PlanOptions::default()
+            },
+            out: Some(dir.join("run")),
+            ..SessionOptions::default()
+        };
+        Session::prepare(&study, options).unwrap()
+    }
+
+    fn start(session: Session) -> Ready {
+        let (backend, device) = crate::backend::open(Some("flex"), None).unwrap();
+        session.start(backend, &device).unwrap()
+    }
+
+    /// What the events of a run were, in order: `stage N`, `group`, `done`, `decided`.
+    fn run(ready: &mut Ready, adaptive: Option<AdaptiveSeeds>) -> (RunSummary, Vec<String>) {
+        let mut seen = Vec::new();
+        let summary = ready
+            .run(adaptive, &AtomicBool::new(false), |e| match e {
+                Event::StageStart { stage, .. } => seen.push(format!("stage {stage:?}")),
+                Event::GroupDone { records, .. } => seen.push(format!("group {}", records.len())),
+                Event::StageDone(s) => seen.push(format!("done {}", s.ran)),
+                Event::Decided(_) => seen.push("decided".into()),
+                _ => {}
+            })
+            .unwrap();
+        (summary, seen)
+    }
+
+    /// An adaptive run is one library call: the pilot (seeds below MIN) as stage 1, the
+    /// decision saved next to the log, the seeds it adds as stage 2 — announced as events and
+    /// tagged in the records; a rerun has nothing to do.
+    #[test]
+    fn a_session_runs_the_adaptive_flow_and_resumes() {
+        let dir = tempfile::tempdir().unwrap();
+        let adaptive = AdaptiveSeeds {
+            range: "2..4".parse().unwrap(),
+            target_mde: 1.0,
+            alpha: 0.05,
+        };
+        let mut ready = start(prepare(dir.path(), 4));
+        let (summary, seen) = run(&mut ready, Some(adaptive));
+        assert!(!summary.stopped);
+        // The two learning rates share one replica group (they differ only in lr).
+        assert_eq!(&seen[..3], ["stage Some(1)", "group 4", "done 4"]);
+        assert_eq!(seen[3], "decided");
+        assert_eq!(seen[4], "stage Some(2)");
+        let decision = super::super::adaptive::Decision::load(&dir.path().join("run"))
+            .unwrap()
+            .expect("adaptive.json");
+        let added: usize = decision.configs.iter().map(|c| c.seeds - 2).sum();
+        assert_eq!(summary.ran, added, "stage 2 trains what the decision adds");
+        let (_, _, records) = ready.into_trials();
+        assert_eq!(records.len(), 4 + added);
+        for r in &records {
+            let stage = if r.outcome.seed < 2 { 1 } else { 2 };
+            assert_eq!(r.stage, Some(stage), "seed {}", r.outcome.seed);
+        }
+
+        let mut again = start(prepare(dir.path(), 4));
+        let (summary, seen) = run(&mut again, Some(adaptive));
+        assert_eq!(summary.ran, 0);
+        assert_eq!(
+            seen,
+            [
+                "stage Some(1)",
+                "done 0",
+                "decided",
+                "stage Some(2)",
+                "done 0"
+            ]
+        );
+    }
+
+    /// A plain run trains every selected seed in one stage; trials of another study in its
+    /// directory are refused.
+    #[test]
+    fn a_plain_run_is_one_stage_and_a_directory_holds_one_study() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ready = start(prepare(dir.path(), 2));
+        let (summary, seen) = run(&mut ready, None);
+        assert_eq!(seen, ["stage None", "group 4", "done 4"]);
+        assert_eq!(summary.ran, 4);
+        drop(ready);
+        let e = check_same_study(&RunDir::new(dir.path().join("run")), "other").unwrap_err();
+        assert!(e.to_string().contains("holds study 's'"), "{e}");
+    }
 }

@@ -30,6 +30,31 @@ pub fn attr(s: &str) -> String {
     escape(s).replace('"', "&quot;").replace('\n', "&#10;")
 }
 
+/// Undoes [`escape`] and [`attr`].
+pub fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#10;", "\n")
+        .replace("&amp;", "&")
+}
+
+/// The text a reader sees of an HTML fragment: tags dropped, entities decoded (for tests
+/// that compare a page's text with the report's).
+pub fn text_content(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    unescape(&out)
+}
+
 /// A number for a `data-v` attribute (the sort key): Rust's shortest round-trip form, or
 /// empty for a missing value.
 pub fn data_num(x: f64) -> String {

@@ -3,30 +3,29 @@
 //! annotated heatmap.
 //!
 //! The charts only draw: every number and every hover text comes from the caller (the
-//! report's summaries, the learning curves of [`super::super::figures`], a baseline's
+//! report's figure definitions ([`crate::report::figure`]), a baseline's
 //! estimates). Each hoverable mark carries its text in an SVG `<title>` — the browser's own
 //! tooltip without JavaScript; the page's script turns it into a styled tooltip. Marks of
 //! one configuration share a `data-cfg` key, which the page script uses to link a table row
 //! with its curves.
 //!
-//! Colours: the Okabe–Ito palette for series (as the PNG figures), viridis for the heatmap.
+//! Colours: [`crate::report::style`], as the PNG figures (Okabe–Ito for series, viridis and
+//! its text-contrast rule for the heatmap).
 
 use super::page::{attr, escape};
+pub use crate::report::figure::Point;
+use crate::report::style;
 use std::fmt::Write;
-
-/// Okabe–Ito, in the PNG figures' order (the low-contrast yellow last).
-pub const PALETTE: [&str; 8] = [
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442",
-];
 
 /// Dash patterns that tell apart series sharing a palette colour (9th series onwards).
 const DASHES: [&str; 3] = ["", "6 3", "2 3"];
 
 /// The colour and dash pattern of the `i`-th series.
-pub fn style_of(i: usize) -> (&'static str, &'static str) {
+pub fn style_of(i: usize) -> (String, &'static str) {
+    let (r, g, b) = style::series_colour(i);
     (
-        PALETTE[i % PALETTE.len()],
-        DASHES[(i / PALETTE.len()) % DASHES.len()],
+        format!("#{r:02X}{g:02X}{b:02X}"),
+        DASHES[(i / style::PALETTE.len()) % DASHES.len()],
     )
 }
 
@@ -142,23 +141,6 @@ pub fn secs_tick(v: f64, step: f64) -> String {
     format!("{:.d$} {unit}", v * scale)
 }
 
-/// One point of a series: position, mean with its interval, and its hover text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Point {
-    /// x value (or category index for a categorical axis).
-    pub x: f64,
-    /// The estimate (NaN: no value, the line breaks).
-    pub mean: f64,
-    /// Lower end of the interval (equal to `mean` when there is none).
-    pub lo: f64,
-    /// Upper end of the interval.
-    pub hi: f64,
-    /// Hover text (lines separated by `\n`).
-    pub tip: String,
-    /// Drawn emphasised (a detected step).
-    pub mark: bool,
-}
-
 /// A named series of points.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
@@ -167,7 +149,7 @@ pub struct Series {
     /// Link key shared with the table row of the same configuration (`data-cfg`); empty for
     /// none.
     pub key: String,
-    /// Colour index into [`PALETTE`] (with dashes beyond it).
+    /// Colour index into [`style::PALETTE`] (with dashes beyond it).
     pub style: usize,
     /// The points, in x order.
     pub points: Vec<Point>,
@@ -519,7 +501,7 @@ fn series_group(out: &mut String, frame: &Frame, s: &Series, marks: Marks) {
         run_marks(out, frame, run, marks, s.style);
     }
     for p in s.points.iter().filter(|p| p.mean.is_finite()) {
-        point_marks(out, frame, p, marks.whiskers, colour);
+        point_marks(out, frame, p, marks.whiskers, &colour);
     }
     out.push_str("</g>");
 }
@@ -590,35 +572,6 @@ pub struct Heatmap<'a> {
     pub x_label: &'a str,
     /// Description of the rows.
     pub y_label: &'a str,
-}
-
-/// Viridis at `t` in [0, 1] (nine control points, linear in between).
-pub fn viridis(t: f64) -> (u8, u8, u8) {
-    const C: [(f64, f64, f64); 9] = [
-        (68., 1., 84.),
-        (71., 44., 122.),
-        (59., 81., 139.),
-        (44., 113., 142.),
-        (33., 144., 141.),
-        (39., 173., 129.),
-        (92., 200., 99.),
-        (170., 220., 50.),
-        (253., 231., 37.),
-    ];
-    let t = if t.is_finite() {
-        t.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let f = t * (C.len() - 1) as f64;
-    let i = (f.floor() as usize).min(C.len() - 2);
-    let u = f - i as f64;
-    let mix = |a: f64, b: f64| (a + u * (b - a)).round() as u8;
-    (
-        mix(C[i].0, C[i + 1].0),
-        mix(C[i].1, C[i + 1].1),
-        mix(C[i].2, C[i + 1].2),
-    )
 }
 
 /// An annotated heatmap as a `<figure>`.
@@ -696,8 +649,12 @@ pub fn heatmap(m: &Heatmap) -> String {
             } else {
                 0.5
             };
-            let (r, g, b) = viridis(t);
-            let ink = if t > 0.55 { "#111" } else { "#fff" };
+            let (r, g, b) = style::viridis(t);
+            let ink = if style::dark_text_on((r, g, b)) {
+                "#111"
+            } else {
+                "#fff"
+            };
             let _ = write!(
                 out,
                 "<g class=\"cell\" data-cfg=\"{}\"><rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{cw}\" height=\"{ch}\" fill=\"rgb({r},{g},{b})\"/>\
@@ -740,7 +697,5 @@ mod tests {
         assert!(s.frac(32.0) > 0.0 && s.frac(512.0) < 1.0);
         let s = Scale::covering([0.5, 0.5], false);
         assert!(s.frac(0.5) > 0.0 && s.frac(0.5) < 1.0);
-        assert_eq!(viridis(0.0), (68, 1, 84));
-        assert_eq!(viridis(1.0), (253, 231, 37));
     }
 }

@@ -6,25 +6,11 @@ use super::{
     text, text_w, x_ticks,
 };
 use crate::error::{Error, Result};
+use crate::report::style;
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::path::Path;
-
-/// viridis sampled at 0, 0.1, …, 1.
-const VIRIDIS: [(u8, u8, u8); 11] = [
-    (0x44, 0x01, 0x54),
-    (0x48, 0x24, 0x75),
-    (0x41, 0x44, 0x87),
-    (0x35, 0x5F, 0x8D),
-    (0x2A, 0x78, 0x8E),
-    (0x21, 0x91, 0x8C),
-    (0x22, 0xA8, 0x84),
-    (0x44, 0xBF, 0x70),
-    (0x7A, 0xD1, 0x51),
-    (0xBD, 0xDF, 0x26),
-    (0xFD, 0xE7, 0x25),
-];
 
 /// What a heatmap shows: its cells, their row and column labels, and how a value is written.
 #[derive(Clone, Copy)]
@@ -277,30 +263,19 @@ fn colour_bar<DB: DrawingBackend>(
     Ok(())
 }
 
-/// viridis at `t` in 0..=1.
+/// viridis at `t` in 0..=1 ([`crate::report::style::viridis`]).
 fn viridis(t: f64) -> RGBColor {
-    let t = t.clamp(0.0, 1.0) * (VIRIDIS.len() - 1) as f64;
-    let (i, f) = (
-        (t.floor() as usize).min(VIRIDIS.len() - 2),
-        t - t.floor().min((VIRIDIS.len() - 2) as f64),
-    );
-    let (a, b) = (VIRIDIS[i], VIRIDIS[i + 1]);
-    let mix = |p: u8, q: u8| (p as f64 + (q as f64 - p as f64) * f).round() as u8;
-    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+    let (r, g, b) = style::viridis(t);
+    RGBColor(r, g, b)
 }
 
-/// Black or white, whichever contrasts more with `bg` (WCAG relative luminance).
+/// Black or white, whichever contrasts more with `bg` ([`style::dark_text_on`]).
 fn text_on(bg: RGBColor) -> RGBColor {
-    let lin = |c: u8| {
-        let c = c as f64 / 255.0;
-        if c <= 0.04045 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    let l = 0.2126 * lin(bg.0) + 0.7152 * lin(bg.1) + 0.0722 * lin(bg.2);
-    if l > 0.179 { BLACK } else { WHITE }
+    if style::dark_text_on((bg.0, bg.1, bg.2)) {
+        BLACK
+    } else {
+        WHITE
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
-//! Figure rendering for reports: learning curves with CI bands, error bars against a
-//! hyperparameter, annotated heatmaps, and log-log scaling plots with reference lines. Every
-//! figure is written twice, as `<stem>.png` (900×600) and `<stem>.svg`.
+//! The plotters backend of a report's figures ([`crate::report::figure`]): learning curves
+//! with CI bands, error bars against a hyperparameter, annotated heatmaps, and log-log
+//! scaling plots with reference lines. Every figure is written twice, as `<stem>.png`
+//! (900×600) and `<stem>.svg`; [`write_all`] draws every figure of a report.
 //!
 //! Text is rendered with the DejaVu Sans font compiled into the binary (crate `dejavu`,
 //! registered with plotters' `ab_glyph` support), so PNGs render identically on machines
@@ -24,6 +25,7 @@ pub use heatmap::{Grid, heatmap};
 pub use scaling::{RefLine, Scaling, ScalingPoint, scaling_plot};
 
 use crate::error::{Error, Result};
+use crate::report::figure::{Body, Figure, Unit};
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -44,19 +46,112 @@ pub struct Labels<'a> {
     pub y: &'a str,
 }
 
+/// Draws every figure of `report` into `dir`; returns the stems written (each has a `.png`
+/// and an `.svg`).
+pub fn write_all(report: &crate::report::Report, dir: &Path) -> Result<Vec<PathBuf>> {
+    let subtitle = &report.text.figure_subtitle;
+    let level = report.options.level;
+    let mut written = Vec::new();
+    for figure in &report.figures {
+        let stem = dir.join(&figure.stem);
+        draw(figure, subtitle, level, &stem)?;
+        written.push(stem);
+    }
+    Ok(written)
+}
+
+/// Draws one figure at `stem`, titled with its title and `subtitle` (the data) below it;
+/// `level` names the confidence level of error bars.
+fn draw(figure: &Figure, subtitle: &str, level: f64, stem: &Path) -> Result<()> {
+    let title = format!("{}\n{subtitle}", figure.title);
+    let labels = Labels {
+        title: &title,
+        x: &figure.x.label,
+        y: &figure.y.label,
+    };
+    let k = match figure.y.unit {
+        Unit::Percent => 100.0,
+        Unit::Seconds | Unit::Plain => 1.0,
+    };
+    match &figure.body {
+        Body::Curves(series) => {
+            let curves: Vec<Curve> = series
+                .iter()
+                .map(|s| Curve {
+                    label: s.label.clone(),
+                    epochs: s.points.iter().map(|p| p.x as usize).collect(),
+                    mean: s.points.iter().map(|p| k * p.mean).collect(),
+                    lo: s.points.iter().map(|p| k * p.lo).collect(),
+                    hi: s.points.iter().map(|p| k * p.hi).collect(),
+                })
+                .collect();
+            learning_curves(stem, &labels, &curves)
+        }
+        Body::Points(series) => {
+            let bars: Vec<Bar> = series
+                .iter()
+                .flat_map(|s| s.points.iter().map(move |p| (s.config, p)))
+                .filter(|(_, p)| p.mean.is_finite())
+                .map(|(ci, p)| Bar {
+                    label: figure
+                        .x
+                        .ticks
+                        .get(ci)
+                        .map(|t| t.1.clone())
+                        .unwrap_or_default(),
+                    x: p.x,
+                    mean: k * p.mean,
+                    lo: k * p.lo,
+                    hi: k * p.hi,
+                })
+                .collect();
+            error_bars(stem, &labels, figure.x.log, level, &bars)
+        }
+        Body::Heatmap(h) => {
+            let cells: Vec<Vec<Option<f64>>> = h
+                .cells
+                .iter()
+                .map(|row| row.iter().map(|c| c.as_ref().map(|c| c.value)).collect())
+                .collect();
+            let unit = h.unit;
+            let fmt = move |v: f64| match unit {
+                Unit::Percent => format!("{:.1}%", 100.0 * v),
+                Unit::Seconds | Unit::Plain => format!("{v}"),
+            };
+            let grid = Grid {
+                col_labels: &h.cols,
+                row_labels: &h.rows,
+                cells: &cells,
+                fmt: &fmt,
+            };
+            heatmap(stem, &labels, &grid)
+        }
+        Body::Scaling(s) => {
+            let scaling = Scaling {
+                points: &s.points,
+                lines: &s.lines,
+                guides: &s.guides,
+                points_label: &s.points_label,
+                note: &s.note,
+            };
+            scaling_plot(stem, &labels, &scaling)
+        }
+    }
+}
+
 const SIZE: (u32, u32) = (900, 600);
 const FONT: &str = "sans-serif";
-/// Okabe–Ito, reordered so the low-contrast yellow on white comes last.
-const PALETTE: [RGBColor; 8] = [
-    RGBColor(0x00, 0x72, 0xB2),
-    RGBColor(0xE6, 0x9F, 0x00),
-    RGBColor(0x00, 0x9E, 0x73),
-    RGBColor(0xD5, 0x5E, 0x00),
-    RGBColor(0xCC, 0x79, 0xA7),
-    RGBColor(0x56, 0xB4, 0xE9),
-    RGBColor(0x00, 0x00, 0x00),
-    RGBColor(0xF0, 0xE4, 0x42),
-];
+/// The series colours ([`crate::report::style::PALETTE`]).
+const PALETTE: [RGBColor; 8] = {
+    let p = crate::report::style::PALETTE;
+    let mut out = [RGBColor(0, 0, 0); 8];
+    let mut i = 0;
+    while i < 8 {
+        out[i] = RGBColor(p[i].0, p[i].1, p[i].2);
+        i += 1;
+    }
+    out
+};
 const MID: (HPos, VPos) = (HPos::Center, VPos::Center);
 const TOP: (HPos, VPos) = (HPos::Center, VPos::Top);
 const LEFT: (HPos, VPos) = (HPos::Left, VPos::Center);

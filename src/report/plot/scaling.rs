@@ -8,40 +8,11 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::format::sci;
+pub use crate::report::figure::{RefLine, ScalingPoint};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 use std::path::Path;
-
-/// One estimate: a marker at `(x, y)` with a vertical interval `[lo, hi]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScalingPoint {
-    /// Tick label under the point (e.g. the batch size as written in the study).
-    pub label: String,
-    /// x (> 0; drawn on a log axis).
-    pub x: f64,
-    /// The estimate (> 0).
-    pub y: f64,
-    /// Lower end of its interval.
-    pub lo: f64,
-    /// Upper end of its interval.
-    pub hi: f64,
-    /// Draw the marker hollow (e.g. an estimate at the edge of the grid searched).
-    pub hollow: bool,
-}
-
-/// A power law `y ∝ x^slope` through a point: a straight line on log-log axes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RefLine {
-    /// Legend entry.
-    pub label: String,
-    /// Exponent (slope in log-log).
-    pub slope: f64,
-    /// A point `(x, y)` the line passes through.
-    pub through: (f64, f64),
-    /// Dashed instead of solid.
-    pub dashed: bool,
-}
 
 /// What a scaling plot shows.
 #[derive(Debug, Clone, Copy, PartialEq)]

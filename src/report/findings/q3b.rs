@@ -6,7 +6,7 @@
 use crate::format::{num, p_value, pct_ci, sci, sci_ci};
 use crate::report::analysis::{Metric, SweepReport, Verdict};
 use crate::report::bs_lr::{LrOptimum, LrScaling, ScalingVerdict};
-use crate::report::table::label;
+use crate::report::text::label;
 use std::fmt::Write;
 
 /// The interaction test and the scaling exponent, in two sentences a student can quote.

@@ -15,13 +15,13 @@
 //! * the test is a one-sample t-test of `mean d = 0` over rounds (`df = rounds − 1`), the
 //!   paired t-test of `ln head` against `ln base`; p-values are Holm-adjusted across the
 //!   benchmarks compared together;
-//! * the verdict follows [`super::compare::verdict`] with the ratio as the new mean and 1 as
+//! * the verdict follows [`crate::baseline::compare::verdict`] with the ratio as the new mean and 1 as
 //!   the old one: `regressed` only when significant *and* at least `threshold` slower.
 //!
 //! Measurement itself (worktrees, builds, running criterion) lives in
-//! [`super::bench_build`].
+//! [`crate::baseline::bench_build`].
 
-use super::compare::{ChangeVerdict, Direction, Rule, verdict};
+use crate::baseline::compare::{ChangeVerdict, Direction, Rule, verdict};
 use crate::format::{p_value, seconds_si};
 use crate::stats::{bootstrap_mean_ci, holm, median, paired_t_test};
 use crate::{Error, Result};
@@ -149,8 +149,8 @@ pub fn analyze(ids: &[String], rounds: &[Round], rule: &Rule) -> Result<AbResult
     }
     let adjusted = holm(&rows.iter().map(|r| r.p).collect::<Vec<_>>());
     let threshold = match rule.threshold {
-        super::Threshold::Relative(t) => t,
-        super::Threshold::Absolute(t) => t,
+        crate::baseline::Threshold::Relative(t) => t,
+        crate::baseline::Threshold::Absolute(t) => t,
     };
     for (r, p_holm) in rows.iter_mut().zip(adjusted) {
         r.p_holm = p_holm;

@@ -1,13 +1,13 @@
 //! The training parameters a study file may set or sweep — one table, [`PARAMS`], says for
 //! each its key, type, valid range, field of [`TrainConfig`] and how a config id prints it.
 //! Study files ([`apply`]), reports ([`value_of`]), config ids
-//! ([`config_id`](super::plan::config_id)) and [`TrainConfig::validate`] all read it.
+//! ([`config_id`](crate::study::plan::config_id)) and [`TrainConfig::validate`] all read it.
 //!
 //! Study-file errors name their key path (`sweep.lr.vary.lr[1]: learning rate must be > 0,
 //! got -1`); `validate` names the parameter (`batch size must be at least 1, got 0`).
 
+use super::TrainConfig;
 use crate::model::ModelSpec;
-use crate::train::TrainConfig;
 use crate::{Error, Result};
 use std::fmt::Display;
 use toml::Value;
@@ -291,11 +291,11 @@ impl Param {
     }
 }
 
-pub(super) fn bad(path: &str, msg: impl Display) -> Error {
+pub(crate) fn bad(path: &str, msg: impl Display) -> Error {
     Error::Usage(format!("{path}: {msg}"))
 }
 
-pub(super) fn join(prefix: &str, key: &str) -> String {
+pub(crate) fn join(prefix: &str, key: &str) -> String {
     if prefix.is_empty() {
         key.to_string()
     } else {
@@ -314,7 +314,7 @@ fn as_float(v: &Value, path: &str) -> Result<f64> {
     }
 }
 
-pub(super) fn as_count(v: &Value, path: &str) -> Result<usize> {
+pub(crate) fn as_count(v: &Value, path: &str) -> Result<usize> {
     match v {
         Value::Integer(i) if *i >= 1 => Ok(*i as usize),
         Value::Integer(i) => Err(bad(path, format!("{AT_LEAST_ONE}, got {i}"))),
@@ -325,14 +325,14 @@ pub(super) fn as_count(v: &Value, path: &str) -> Result<usize> {
     }
 }
 
-pub(super) fn as_str<'v>(v: &'v Value, path: &str) -> Result<&'v str> {
+pub(crate) fn as_str<'v>(v: &'v Value, path: &str) -> Result<&'v str> {
     v.as_str()
         .ok_or_else(|| bad(path, format!("expected a string, got {}", v.type_str())))
 }
 
 /// Sets training parameter `key` of `config` to `value`, checking it; `path` names the key in
 /// errors.
-pub(super) fn apply(config: &mut TrainConfig, key: &str, value: &Value, path: &str) -> Result<()> {
+pub(crate) fn apply(config: &mut TrainConfig, key: &str, value: &Value, path: &str) -> Result<()> {
     match find(key) {
         Some(param) => param.apply(config, value, path),
         None => Err(bad(path, unknown(key, &names()))),
@@ -345,7 +345,7 @@ pub fn value_of(config: &TrainConfig, key: &str) -> String {
     find(key).map_or_else(String::new, |p| p.text(config))
 }
 
-pub(super) fn unknown(key: &str, allowed: &[&str]) -> String {
+pub(crate) fn unknown(key: &str, allowed: &[&str]) -> String {
     format!(
         "unknown key '{key}' (expected one of: {})",
         allowed.join(", ")
@@ -399,7 +399,7 @@ mod tests {
             }
             let shown = format!("{}={}", p.id_name, value_of(&c, p.name));
             assert!(
-                super::super::plan::config_id(&c).contains(&shown),
+                crate::study::plan::config_id(&c).contains(&shown),
                 "{shown}"
             );
             assert!(c.validate().is_ok());
