@@ -2,6 +2,7 @@
 //! clear line (exit 2): BatchNorm at batch size 1, more threads than cores, plans and models
 //! too large for the seed count or the memory, and `--jobs` beyond the work.
 
+use std::path::Path;
 use std::process::{Command, Output};
 
 const SMOKE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/studies/smoke.toml");
@@ -89,6 +90,75 @@ fn resources_are_bounded_before_anything_is_allocated() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("--jobs 40 bounded to 1"), "{err}");
+}
+
+/// `trainbench ARGS` with its address space limited to `gib` GiB, so that a regression that
+/// allocates what it should refuse fails here (an allocation failure, exit 134) instead of
+/// exhausting the machine.
+fn trainbench_within(gib: u64, args: &[&str]) -> Output {
+    use std::os::unix::process::CommandExt;
+    let mut c = Command::new(env!("CARGO_BIN_EXE_trainbench"));
+    c.args(args)
+        .env_remove("TRAINBENCH_BACKEND")
+        .env_remove("TRAINBENCH_THREADS");
+    let limit = libc::rlimit {
+        rlim_cur: gib << 30,
+        rlim_max: gib << 30,
+    };
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        c.pre_exec(move || {
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    c.output().expect("runs")
+}
+
+/// Issue 27, reproduction 2: a 10,000 × 10,000 sweep's `--dry-run` grew to 23 GB building the
+/// product, and 3,162 × 3,162 configurations × 1 seed (inside the trial limit) aborted with
+/// "memory allocation failed". The configurations a sweep lists follow from its axis lengths,
+/// so both are refused (exit 2, one line) before any is built, within 2 GiB.
+#[test]
+fn huge_sweeps_are_refused_before_the_product_is_built() {
+    let tmp = tempfile::tempdir().unwrap();
+    let axes = |n: usize| {
+        let lrs: Vec<String> = (1..=n).map(|i| format!("{i}e-7")).collect();
+        let epochs: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
+        format!(
+            "lr = [{}], epochs = [{}]",
+            lrs.join(", "),
+            epochs.join(", ")
+        )
+    };
+    let out_dir = tmp.path().join("out");
+    let out_dir = out_dir.to_str().unwrap();
+    for (n, extra) in [
+        (10_000, &["--dry-run"][..]),
+        (3_162, &["--seeds", "1", "--out", out_dir]),
+    ] {
+        let s = study(tmp.path(), "1", &axes(n));
+        let mut args = vec!["run", s.as_str()];
+        args.extend(extra);
+        let out = trainbench_within(2, &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{n}: {err}");
+        let total = n * n;
+        assert!(
+            err.contains(&format!("list {total} configurations"))
+                && err.contains(&format!("{n} lr × {n} epochs"))
+                && err.contains("at most 100000"),
+            "{err}"
+        );
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+    assert!(
+        !Path::new(out_dir).exists(),
+        "a refused run creates nothing"
+    );
 }
 
 /// A loss that explodes to a huge finite value and stays there is divergence, not a
