@@ -161,6 +161,47 @@ fn huge_sweeps_are_refused_before_the_product_is_built() {
     );
 }
 
+/// Issue 27, reproduction 3: a trials.jsonl that is a symlink to /dev/zero made `run` grow to
+/// 24 GB (OOM-killed); it, a FIFO or a directory made `status` say "0 records", exit 0. Each
+/// is refused by `run`, `status` and `report` with one line naming it (exit 2), within 2 GiB
+/// and without waiting for a FIFO's writer.
+#[test]
+fn a_trial_log_that_is_not_a_regular_file_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, kind) in [
+        ("zero", "a character device"),
+        ("fifo", "a FIFO (named pipe)"),
+        ("dir", "a directory"),
+    ] {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir(&dir).unwrap();
+        let log = dir.join("trials.jsonl");
+        match name {
+            "zero" => std::os::unix::fs::symlink("/dev/zero", &log).unwrap(),
+            "fifo" => {
+                let status = Command::new("mkfifo").arg(&log).status().unwrap();
+                assert!(status.success());
+            }
+            _ => std::fs::create_dir(&log).unwrap(),
+        }
+        let d = dir.to_str().unwrap();
+        for args in [
+            &["run", SMOKE, "--out", d][..],
+            &["status", d, "--study", SMOKE],
+            &["report", d, "--study", SMOKE],
+        ] {
+            let out = trainbench_within(2, args);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            let line = err.lines().last().unwrap_or_default();
+            assert!(
+                line.contains("trials.jsonl") && line.contains(&format!("is {kind}")),
+                "{args:?}: {err}"
+            );
+        }
+    }
+}
+
 /// A loss that explodes to a huge finite value and stays there is divergence, not a
 /// result; a spike that recovers is not. (lr 10, one epoch: 89,068 nats; with three epochs
 /// the loss comes back to ~3.)
