@@ -70,6 +70,29 @@ fn resources_are_bounded_before_anything_is_allocated() {
     refused(&["train", "--threads", "100000"], "core(s) available");
     refused(&["train", "--model", "mlp:16-99999999-5"], "GiB of memory");
     refused(&["train", "--data", "synth:99999999999"], "GiB of memory");
+    // Issue 27, reproduction 5: `data info` aborted (exit 134) on synth:99999999999999 and
+    // ran synth:1000000000 at 4.4 GB; now refused up front like train and run (the estimate:
+    // ~300 bytes a row, so 1e9 rows need ~280 GiB, refused where less is available).
+    let mut specs = vec!["synth:99999999999999"];
+    if available_gib() < 270.0 {
+        specs.push("synth:1000000000");
+    }
+    for spec in specs {
+        for command in [
+            &["data", "info", spec][..],
+            &["data", "export", spec, "--out", "/nonexistent/x.csv"],
+        ] {
+            let out = trainbench_within(2, command);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{command:?}: {err}");
+            assert!(
+                err.starts_with(&format!("error: preparing {spec}:1 ("))
+                    && err.contains("GiB of memory; ")
+                    && err.contains("GiB are available"),
+                "{command:?}: {err}"
+            );
+        }
+    }
     refused(
         &["run", SMOKE, "--dry-run", "--data", "synth:99999999999"],
         "GiB of memory",
@@ -90,6 +113,17 @@ fn resources_are_bounded_before_anything_is_allocated() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("--jobs 40 bounded to 1"), "{err}");
+}
+
+/// `MemAvailable` in GiB (trainbench's memory checks compare with it).
+fn available_gib() -> f64 {
+    let text = std::fs::read_to_string("/proc/meminfo").unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("MemAvailable:"))
+        .unwrap();
+    let kib: f64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib / (1024.0 * 1024.0)
 }
 
 /// `trainbench ARGS` with its address space limited to `gib` GiB, so that a regression that
