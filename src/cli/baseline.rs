@@ -102,7 +102,9 @@ pub struct CheckTimingArgs {
 /// Flags shared by the check commands.
 #[derive(Args)]
 pub struct GateArgs {
-    /// Family-wise significance level (Welch's t-test, Holm-adjusted across items)
+    /// Family-wise significance level. check-timing: Welch's t-test per benchmark,
+    /// Holm-adjusted; check-accuracy: CIs of new − old paired by seed (Welch without two shared
+    /// seeds), Bonferroni-adjusted over the configurations
     #[arg(long, default_value_t = 0.05, value_name = "A")]
     alpha: f64,
     /// Compare even if the new run comes from a different machine
