@@ -17,7 +17,12 @@
 # The node gets this machine's CPUs and memory (`slurmd -C`) and one partition, `local`.
 # Containers and VMs without cgroup delegation work: process tracking is proctrack/linuxproc,
 # no task plugin, no accounting. Every daemon and job step it starts carries
-# TRAINBENCH_SLURM_DIR in its environment; `down` stops exactly those processes.
+# TRAINBENCH_SLURM_DIR in its environment; `down` stops exactly those processes, and returns only
+# once none of them is alive.
+#
+# Every wait waits for a condition (the node idle, munged answering, a process gone), polled
+# until a deadline, and each decision reads the state once: a command that does not answer
+# (sinfo or squeue while slurmctld is busy) is "not yet", never "done".
 set -euo pipefail
 
 DIR=${TRAINBENCH_SLURM_DIR:-${TMPDIR:-/tmp}/trainbench-slurm}
@@ -51,11 +56,29 @@ live_pid() {
 # TRAINBENCH_SLURM_DIR=$DIR in its environment), or a slurmstepd of our slurmd (slurmd gives it
 # a clean environment, but it inherits slurmd's working directory, $DIR, and its log).
 ours() {
-  { tr '\0' '\n' <"/proc/$1/environ"; } 2>/dev/null | grep -qxF "TRAINBENCH_SLURM_DIR=$DIR" &&
-    return 0
-  [[ $(cat "/proc/$1/comm" 2>/dev/null) == slurmstepd ]] || return 1
+  grep -qzxF "TRAINBENCH_SLURM_DIR=$DIR" "/proc/$1/environ" 2>/dev/null && return 0
+  local comm=
+  read -r comm 2>/dev/null <"/proc/$1/comm" || return 1
+  [[ $comm == slurmstepd ]] || return 1
   [[ $(readlink "/proc/$1/cwd" 2>/dev/null) == "$DIR" ]] ||
     find "/proc/$1/fd" -lname "$DIR/slurmd.log" 2>/dev/null | grep -q .
+}
+
+# The pid of our daemon $1 (slurmctld, slurmd, munged): from its pid file, else (a daemon
+# writes its pid file a moment after it forks) the live process of ours with that name.
+daemon_pid() {
+  local name=$1 file p comm
+  case $name in
+    munged) file=$DIR/munge/munged.pid ;;
+    *) file=$DIR/$name.pid ;;
+  esac
+  live_pid "$file" && return 0
+  for p in $(our_processes); do
+    comm=
+    read -r comm 2>/dev/null <"/proc/$p/comm" || continue
+    [[ $comm == "$name" ]] && { echo "$p"; return 0; }
+  done
+  return 1
 }
 
 # Every live process that carries our marker (daemons, slurmstepd, job steps).
@@ -203,13 +226,14 @@ start_munge() {
     log_tail munged "$DIR/munge/munged.log"
     die "munged did not start"
   fi
-  local i
-  for i in $(seq 50); do
-    munge -n --socket="$MUNGE_SOCKET" 2>/dev/null | unmunge --socket="$MUNGE_SOCKET" >/dev/null 2>&1 && return 0
+  local deadline=$((SECONDS + UP_TIMEOUT))
+  until munge -n --socket="$MUNGE_SOCKET" 2>/dev/null | unmunge --socket="$MUNGE_SOCKET" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)) || ! daemon_pid munged >/dev/null; then
+      log_tail munged "$DIR/munge/munged.log"
+      die "munged does not answer on $MUNGE_SOCKET (after $((SECONDS - deadline + UP_TIMEOUT)) s)"
+    fi
     sleep 0.1
   done
-  log_tail munged "$DIR/munge/munged.log"
-  die "munged does not answer on $MUNGE_SOCKET"
 }
 
 # Starts a Slurm daemon unless it runs already; $1 = slurmctld or slurmd.
@@ -232,11 +256,15 @@ up() {
   mkdir -p "$DIR"
   chmod 755 "$DIR"
   install_packages
-  if live_pid "$DIR/slurmctld.pid" >/dev/null && live_pid "$DIR/slurmd.pid" >/dev/null &&
-    [[ $(node_state) == idle* || $(node_state) == mixed* || $(node_state) == allocated* ]]; then
-    say "already up ($DIR)"
-    print_env
-    return 0
+  local state
+  if live_pid "$DIR/slurmctld.pid" >/dev/null && live_pid "$DIR/slurmd.pid" >/dev/null; then
+    state=$(node_state || true)
+    # "idle", "mixed", "allocated" — but not "idle*" (not responding) or another state.
+    if [[ $state == idle || $state == mixed || $state == allocated ]]; then
+      say "already up ($DIR)"
+      print_env
+      return 0
+    fi
   fi
   # A half-started cluster (a daemon died): stop the rest and start clean.
   if [[ -n $(our_processes) ]]; then
@@ -253,23 +281,24 @@ up() {
   # job ids keep increasing; -i: start anyway if it cannot be read.
   start_daemon slurmctld -i
   start_daemon slurmd -N "$(nodename)"
-  local i state=
-  for ((i = 0; i < UP_TIMEOUT * 2; i++)); do
+  local deadline=$((SECONDS + UP_TIMEOUT)) name
+  state=
+  while :; do
+    # One read of the node's state per decision; no answer (slurmctld still starting) is
+    # "not yet". Exactly "idle": "idle*" is a node slurmctld has not heard from.
     state=$(node_state || true)
-    [[ $state == idle* ]] && break
-    if ! live_pid "$DIR/slurmctld.pid" >/dev/null; then
-      log_tail slurmctld "$DIR/slurmctld.log"
-      down >/dev/null 2>&1 || true
-      die "slurmctld exited during start-up (see its log above)"
-    fi
-    if ! live_pid "$DIR/slurmd.pid" >/dev/null; then
-      log_tail slurmd "$DIR/slurmd.log"
-      down >/dev/null 2>&1 || true
-      die "slurmd exited during start-up (see its log above)"
-    fi
+    [[ $state == idle ]] && break
+    ((SECONDS < deadline)) || break
+    for name in slurmctld slurmd; do
+      if ! daemon_pid "$name" >/dev/null; then
+        log_tail "$name" "$DIR/$name.log"
+        down >/dev/null 2>&1 || true
+        die "$name exited during start-up (see its log above)"
+      fi
+    done
     sleep 0.5
   done
-  if [[ $state != idle* ]]; then
+  if [[ $state != idle ]]; then
     log_tail slurmctld "$DIR/slurmctld.log"
     log_tail slurmd "$DIR/slurmd.log"
     down >/dev/null 2>&1 || true
@@ -283,16 +312,42 @@ print_env() {
   say "to use it: export SLURM_CONF=$CONF"
 }
 
-# Stops process $2 (named $1) with SIGTERM, then SIGKILL after $3 seconds.
-stop_pid() {
-  local name=$1 pid=$2 wait=$3 i
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < wait * 10; i++)); do
-    ours "$pid" || { say "stopped $name (pid $pid)"; return 0; }
+# True once process $1 is gone: no such process, or a zombie (it holds no port, file or lock
+# any more; its parent reaps it), or the pid reused by a process that is not ours.
+gone() {
+  local rest
+  [[ -r /proc/$1/stat ]] || return 0
+  rest=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  rest=${rest##*) }
+  [[ ${rest%% *} == Z ]] && return 0
+  ! ours "$1"
+}
+
+# Waits up to $2 seconds until process $1 is gone; false if it is still there.
+wait_gone() {
+  local pid=$1 deadline=$((SECONDS + $2))
+  until gone "$pid"; do
+    ((SECONDS < deadline)) || return 1
     sleep 0.1
   done
+}
+
+# Stops process $2 (named $1): SIGTERM, then SIGKILL if it is still there after $3 seconds;
+# returns once it is gone (false if even SIGKILL did not end it within 10 s).
+stop_pid() {
+  local name=$1 pid=$2 wait=$3
+  kill -TERM "$pid" 2>/dev/null || true
+  if wait_gone "$pid" "$wait"; then
+    say "stopped $name (pid $pid)"
+    return 0
+  fi
   kill -KILL "$pid" 2>/dev/null || true
-  say "killed $name (pid $pid): it did not stop within ${wait}s"
+  if wait_gone "$pid" 10; then
+    say "killed $name (pid $pid): it did not stop within ${wait}s"
+    return 0
+  fi
+  say "$name (pid $pid) is still alive 10 s after SIGKILL"
+  return 1
 }
 
 down() {
@@ -305,24 +360,37 @@ down() {
       say "cancelling jobs: $jobs"
       # shellcheck disable=SC2086
       SLURM_CONF=$CONF scancel $jobs 2>/dev/null || true
-      local i
-      for ((i = 0; i < 150; i++)); do
-        [[ -z $(SLURM_CONF=$CONF squeue -h -t running,completing -o '%A' 2>/dev/null) ]] && break
-        sleep 0.1
+      # Until squeue *answers* with no running or completing job (KillWait is 5 s; a job
+      # step that outlives it is killed below anyway).
+      local deadline=$((SECONDS + 20)) left
+      while ((SECONDS < deadline)); do
+        if left=$(SLURM_CONF=$CONF squeue -h -t running,completing -o '%A' 2>/dev/null) &&
+          [[ -z $left ]]; then
+          break
+        fi
+        sleep 0.2
       done
     fi
   fi
-  if pid=$(live_pid "$DIR/slurmd.pid"); then stop_pid slurmd "$pid" 10; fi
-  if pid=$(live_pid "$DIR/slurmctld.pid"); then stop_pid slurmctld "$pid" 10; fi
-  if pid=$(live_pid "$DIR/munge/munged.pid"); then stop_pid munged "$pid" 5; fi
-  # Anything else that carries our marker (a job step's slurmstepd left by a killed slurmd).
-  local rest
-  for pid in $(our_processes); do
-    stop_pid "$(tr -d '\0' <"/proc/$pid/comm" 2>/dev/null || echo process)" "$pid" 5
+  local name failed=
+  for name in slurmd slurmctld munged; do
+    if pid=$(daemon_pid "$name"); then stop_pid "$name" "$pid" 10 || failed=1; fi
+  done
+  # Anything else that carries our marker (a job step's slurmstepd left by a killed slurmd,
+  # one forked while slurmd stopped): until none is left, each stopped and waited for.
+  local rest round comm
+  for ((round = 0; round < 5; round++)); do
+    rest=$(our_processes)
+    [[ -z $rest ]] && break
+    for pid in $rest; do
+      comm=process
+      read -r comm 2>/dev/null <"/proc/$pid/comm" || true
+      stop_pid "$comm" "$pid" 5 || failed=1
+    done
   done
   rest=$(our_processes)
-  if [[ -n $rest ]]; then
-    die "processes still running: $rest"
+  if [[ -n $rest || -n $failed ]]; then
+    die "processes still running: ${rest:-(see above)}"
   fi
   rm -f "$DIR/slurmctld.pid" "$DIR/slurmd.pid" "$DIR/munge/munged.pid"
   say "down: no process of this cluster is running ($DIR)"

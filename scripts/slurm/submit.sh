@@ -7,12 +7,14 @@
 #                           [--sbatch ARG]... [-- trainbench run flags...]
 #
 #   --slices N     array tasks = slices of the plan (default 8)
-#   --out DIR      output directory (default runs/<study name>); slice I is DIR/shard-I-of-N/,
+#   --out DIR      output directory (default runs/NAME, NAME the study file's `name`, as for
+#                  `trainbench run`); slice I is DIR/shard-I-of-N/,
 #                  the merged log and report.md are in DIR, Slurm's logs in DIR/slurm/
 #   --tasks LIST   resubmit only these tasks (sbatch --array syntax over 0..N-1, e.g. 3 or 0,5-7)
 #   --sbatch ARG   passed to both sbatch calls (repeatable), e.g. --sbatch=--partition=short
 #   -- FLAGS       passed to every `trainbench run` (e.g. --quick, --seeds 5, --sweep NAME);
 #                  --out, --shard, --shard-count, --jobs and --threads are set here
+#   -h, --help     this text
 #
 # Resubmitting the same command resumes: finished tasks skip their trials, unfinished ones run
 # what is missing, and a new merge job follows. Pass the same --slices and run flags every time.
@@ -25,7 +27,29 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
 die() { printf 'submit: error: %s\n' "$*" >&2; exit 2; }
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+# The comment block at the top of this file (up to its first line that is not a comment).
+help_text() { sed -n '2,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { help_text >&2; exit 2; }
+
+# The top-level `name = "…"` (or '…') of study file $1: the key before the first [table]. Empty
+# if there is none or it is not a plain string (trainbench then reports the study file).
+study_name() {
+  awk '
+    /^[[:space:]]*\[/ { exit }
+    /^[[:space:]]*name[[:space:]]*=/ {
+      v = $0
+      sub(/^[^=]*=[[:space:]]*/, "", v)
+      q = substr(v, 1, 1)
+      if (q != "\"" && q != "\047") exit
+      v = substr(v, 2)
+      end = index(v, q)
+      if (end == 0) exit
+      v = substr(v, 1, end - 1)
+      if (q == "\"" && index(v, "\\") > 0) exit
+      print v
+      exit
+    }' "$1"
+}
 
 study='' slices=8 out='' tasks='' sbatch_args=() run_flags=()
 while [[ $# -gt 0 ]]; do
@@ -38,7 +62,7 @@ while [[ $# -gt 0 ]]; do
     --tasks=*) tasks=${1#*=}; shift ;;
     --sbatch) sbatch_args+=("${2:?--sbatch needs ARG}"); shift 2 ;;
     --sbatch=*) sbatch_args+=("${1#*=}"); shift ;;
-    -h | --help) usage ;;
+    -h | --help) help_text; exit 0 ;;
     --) shift; run_flags=("$@"); break ;;
     -*) die "unknown option $1 (trainbench run flags go after --)" ;;
     *) [[ -z $study ]] || die "one study only (got $study and $1)"; study=$1; shift ;;
@@ -72,8 +96,14 @@ study=$(realpath "$study")
 # Check the plan here, before queueing N tasks that would all fail the same way.
 plan=$("$tb" run "$study" --dry-run --shard "1/$slices" "${run_flags[@]+"${run_flags[@]}"}" 2>&1) ||
   die "trainbench run --dry-run failed: $plan"
-name=$(sed -n '1s/^study \([^:]*\):.*/\1/p' <<<"$plan" | sed 's/ (QUICK)$//')
-[[ -n $name ]] || name=$(basename "$study" .toml)
+# The study's name, from its file, as `trainbench run` names runs/NAME and its records; the
+# plan's first line ("study NAME: …", or "study NAME (QUICK…): …" with --quick) confirms it.
+name=$(study_name "$study")
+[[ -n $name ]] || die "could not read the study's name from $study; pass --out DIR"
+case $(head -n 1 <<<"$plan") in
+  "study $name: "* | "study $name (QUICK"*) ;;
+  *) die "could not read the study's name from $study (its plan says: $(head -n 1 <<<"$plan" | cut -c 1-80)); pass --out DIR" ;;
+esac
 total=$(sed -n "s/^total: \([^,;]*\).*/\1/p" <<<"$plan")
 out=${out:-runs/$name}
 mkdir -p "$out/slurm"

@@ -20,6 +20,10 @@
 # is left. Needs root the first time (apt-get install slurmctld slurmd slurm-client munge) and
 # permission to start daemons; if the machine cannot run Slurm, this says so and exits 1.
 # Binary: TRAINBENCH=path, else `cargo build --release` (honours CARGO_TARGET_DIR).
+#
+# Timing: every wait is for a condition, polled until a deadline, and every decision reads a
+# job's state once. A Slurm command that does not answer (squeue times out while slurmctld is
+# busy) is retried, never read as "no job" or "no state"; only a final state ends a wait.
 # Run by .ci/run. Takes about a minute on 2 cores (plus the apt install on a fresh machine).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -134,30 +138,50 @@ submit() {
   [[ -n $array_job && -n $merge_job ]] || fail "no job ids in submit.sh's output"
 }
 
-# Job (or array task) states, "ID STATE" per line; finished jobs stay listed (MinJobAge).
-states() { squeue -h -t all -j "$1" -o '%i %T' 2>/dev/null | sort; }
-state_of() { squeue -h -t all -j "$1" -o '%T' 2>/dev/null | head -n 1; }
+# squeue's answer (its arguments as given): retried while squeue fails (slurmctld busy or
+# restarting), so that an empty answer always means "no such job in that state".
+sq() {
+  local out deadline=$((SECONDS + TIMEOUT))
+  until out=$(squeue "$@" 2>&1); do
+    ((SECONDS < deadline)) || fail "squeue $* does not answer after ${TIMEOUT}s: $out"
+    sleep 0.3
+  done
+  printf '%s' "$out"
+}
 
-# Waits until none of the jobs (comma-separated) is pending, running or completing.
+# Job (or array task) states, "ID STATE" per line; finished jobs stay listed (MinJobAge).
+states() { sq -h -t all -j "$1" -o '%i %T' | sort; }
+state_of() { sq -h -t all -j "$1" -o '%T' | head -n 1; }
+
+# States in which a job is finished (it will not run, or run again, by itself).
+final_state() {
+  case $1 in
+    COMPLETED | CANCELLED* | FAILED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | \
+      DEADLINE | PREEMPTED | REVOKED | SPECIAL_EXIT) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+# Waits until none of the jobs (comma-separated) is pending, running or completing (or in any
+# other unfinished state), as squeue answers.
 wait_jobs() {
   local jobs=$1 deadline=$((SECONDS + TIMEOUT))
-  while [[ -n $(squeue -h -t pending,running,completing,configuring,suspended -j "$jobs" -o '%i' 2>/dev/null) ]]; do
+  while [[ -n $(sq -h -t pending,running,completing,configuring,suspended,requeued,resizing,stage_out,signaling -j "$jobs" -o '%i') ]]; do
     ((SECONDS < deadline)) || fail "jobs $jobs not finished after ${TIMEOUT}s: $(states "$jobs" | tr '\n' ' ')"
     sleep 0.3
   done
 }
 
 ctld_log=$TRAINBENCH_SLURM_DIR/slurmctld.log
-# slurmctld's timestamp (ISO, milliseconds) of the last completion of array $1's tasks, and
-# of the start of job $2.
-array_done_at() {
-  grep -E "_job_complete: JobId=$1_[0-9]+\([0-9]+\) done" "$ctld_log" |
-    sed 's/^\[\([^]]*\)\].*/\1/' | sort | tail -n 1
+# slurmctld's log line "N:[timestamp]..." of the last completion of array $1's tasks, and of
+# the start of job $2 (N: the line number; the log is written in the order slurmctld acts).
+array_done_line() {
+  grep -nE "_job_complete: JobId=$1_[0-9]+\([0-9]+\) done" "$ctld_log" | tail -n 1
 }
-started_at() {
-  grep -E "(sched: Allocate|backfill: Started) JobId=$1 " "$ctld_log" |
-    sed 's/^\[\([^]]*\)\].*/\1/' | head -n 1
+started_line() {
+  grep -nE "(sched: Allocate|backfill: Started) JobId=$1 " "$ctld_log" | head -n 1
 }
+started_at() { started_line "$1" | sed 's/^[0-9]*:\[\([^]]*\)\].*/\1/'; }
 # `trainbench status DIR` counts every trial of the plan and misses none.
 check_complete() {
   local status
@@ -167,11 +191,15 @@ check_complete() {
   fi
 }
 check_merge_order() {
-  local array=$1 merge=$2 done_at start
-  done_at=$(array_done_at "$array")
-  start=$(started_at "$merge")
-  [[ -n $done_at && -n $start ]] || fail "slurmctld's log has no completion of array $array or start of job $merge"
-  [[ $done_at < $start ]] || fail "merge job $merge started at $start, before array $array finished ($done_at)"
+  local array=$1 merge=$2 done_line start_line done_at start
+  done_line=$(array_done_line "$array")
+  start_line=$(started_line "$merge")
+  [[ -n $done_line && -n $start_line ]] || fail "slurmctld's log has no completion of array $array or start of job $merge"
+  done_at=$(sed 's/^[0-9]*:\[\([^]]*\)\].*/\1/' <<<"$done_line")
+  start=$(sed 's/^[0-9]*:\[\([^]]*\)\].*/\1/' <<<"$start_line")
+  # Ordered by the log's line numbers (two events can share a millisecond).
+  ((${start_line%%:*} > ${done_line%%:*})) ||
+    fail "merge job $merge started at $start (log line ${start_line%%:*}), before array $array finished ($done_at, line ${done_line%%:*})"
   ok "merge job $merge started at $start, after the last task of array $array finished ($done_at)"
 }
 
@@ -236,8 +264,12 @@ log0=$out/shard-1-of-$SLICES/trials.jsonl
 deadline=$((SECONDS + TIMEOUT))
 while [[ $(lines "$log0") -lt 1 ]]; do
   ((SECONDS < deadline)) || fail "task 0 wrote no trial within ${TIMEOUT}s"
-  [[ $(state_of "${fault_array}_0") == RUNNING || $(state_of "${fault_array}_0") == PENDING ]] ||
-    fail "task 0 is $(state_of "${fault_array}_0") before the cancel"
+  # One read per decision: only a final state (the task ended before its first trial) fails;
+  # PENDING, CONFIGURING, RUNNING and any other transient state wait.
+  task0=$(state_of "${fault_array}_0")
+  if final_state "$task0" && [[ $(lines "$log0") -lt 1 ]]; then
+    fail "task 0 is $task0 before its first trial was logged (before the cancel)"
+  fi
   sleep 0.1
 done
 scancel "${fault_array}_0"
@@ -266,8 +298,9 @@ say "resubmitting task 0"
 submit studies/smoke.toml --slices "$SLICES" --out "$out" --tasks 0 -- "${FAULT_FLAGS[@]}"
 wait_jobs "$array_job,$merge_job,$fault_merge"
 fault_wall=$(elapsed "$s" "$(now)")
-[[ $(state_of "${array_job}_0") == COMPLETED && $(state_of "$merge_job") == COMPLETED ]] ||
-  fail "resubmitted task: $(state_of "${array_job}_0"), merge: $(state_of "$merge_job")"
+task0=$(state_of "${array_job}_0")
+m2=$(state_of "$merge_job")
+[[ $task0 == COMPLETED && $m2 == COMPLETED ]] || fail "resubmitted task: $task0, merge: $m2"
 rlog=$out/slurm/tb-smoke-${array_job}_0.out
 grep -q "shard 1/$SLICES: " "$rlog" || fail "the resubmitted task 0 did not run slice 1/$SLICES"
 ran=$(sed -n 's/.*: ran \([0-9]*\) trial(s).*skipped \([0-9]*\) already in the log.*/\1 \2/p' "$rlog")

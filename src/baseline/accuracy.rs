@@ -3,9 +3,9 @@
 //!
 //! Given the seeds, training is deterministic on one backend and thread count, so an
 //! unchanged tree reproduces the baseline exactly. A change is judged per configuration on
-//! the per-seed test accuracies, **paired by seed** when both runs have the same seeds (a
-//! changed trainer still starts each seed from the same weights and batches) and by Welch
-//! otherwise, against an **equivalence margin** δ: the Bonferroni-adjusted CI of new − old
+//! the per-seed test accuracies, **paired by seed** on the seeds both runs have (a changed
+//! trainer still starts each seed from the same weights and batches) and by Welch only when
+//! they share fewer than two, against an **equivalence margin** δ: the Bonferroni-adjusted CI of new − old
 //! says `regressed` (below −δ), `equivalent` (inside ±δ), `improved` (above +δ) or
 //! `inconclusive`, with the minimum detectable regression and, when inconclusive, the seeds
 //! a decision would need ([`check_accuracy`]; docs/baselines.md).
@@ -135,8 +135,9 @@ impl AccuracyBaseline {
     }
 
     /// Checks that the baseline can be compared: at least one configuration, each with at
-    /// least one seed, and every accuracy a fraction in [0, 1] — or null (NaN) for a seed
-    /// that diverged. The error ([`Error::Usage`]) names the configuration, seed and value.
+    /// least one seed, every seed key a seed (a non-negative integer, written plainly), and
+    /// every accuracy a fraction in [0, 1] — or null (NaN) for a seed that diverged. The
+    /// error ([`Error::Usage`]) names the configuration, seed and value.
     pub fn validate(&self) -> Result<()> {
         match self.problem() {
             Some(why) => Err(Error::Usage(why)),
@@ -154,6 +155,12 @@ impl AccuracyBaseline {
                 return Some(format!("configuration '{id}' has no seeds"));
             }
             for (seed, m) in &c.seeds {
+                if seed.parse::<u64>().map(|n| n.to_string()) != Ok(seed.clone()) {
+                    return Some(format!(
+                        "configuration '{id}': seed key '{seed}' is not a seed (a non-negative \
+                         integer such as \"0\")"
+                    ));
+                }
                 for (name, v) in [("test_acc", m.test_acc), ("final_val_acc", m.final_val_acc)] {
                     let why = if v.is_nan() {
                         if m.diverged {
@@ -250,7 +257,8 @@ impl AccuracyVerdict {
 pub struct AccuracyRow {
     /// Configuration id.
     pub id: String,
-    /// `paired` (by seed: the seeds both runs kept) or `welch` (the seed sets differ).
+    /// `paired` (by seed: the seeds both runs have and kept) or `welch` (fewer than two seeds
+    /// in common).
     pub design: &'static str,
     /// Seeds used from the baseline.
     pub n_old: usize,
@@ -290,7 +298,8 @@ pub struct AccuracyCheck {
     pub margin: f64,
     /// Family-wise error rate.
     pub alpha: f64,
-    /// Configurations in the family (rows with a testable design).
+    /// Configurations in the family: every configuration compared (one per row; a row with
+    /// too few seeds for an interval claims nothing, but is counted).
     pub family: usize,
     /// Two-sided level of every CI: `1 − 2α/m` (Bonferroni over the `m` configurations), so
     /// each one-sided claim (below −δ, above +δ, inside ±δ by TOST) errs with probability at
@@ -331,8 +340,9 @@ fn seeds_needed(design: &str, sd: f64, margin: f64, one_sided_alpha: f64) -> Opt
 /// Compares a new run with the baseline, configuration by configuration, on test accuracy
 /// (points), with the equivalence margin `margin` points and family-wise level `alpha` (see
 /// docs/baselines.md, "Accuracy verdicts"). Invalid ([`Error::Usage`], exit 2): either side
-/// failing [`AccuracyBaseline::validate`], another backend, other data or quick/full mode, or a
-/// baseline configuration missing from the new run. Machine fields are notes only.
+/// failing [`AccuracyBaseline::validate`], another study, another backend, other data or
+/// quick/full mode, or a baseline configuration missing from the new run. Machine fields are
+/// notes only.
 pub fn check_accuracy(
     old: &AccuracyBaseline,
     new: &AccuracyBaseline,
@@ -344,7 +354,14 @@ pub fn check_accuracy(
             .validate()
             .map_err(|e| Error::Usage(format!("{side}: {e}")))?;
     }
-    let notes = old.fingerprint.accuracy_notes(&new.fingerprint);
+    if old.study != new.study {
+        return Err(Error::Usage(format!(
+            "the baseline is of study '{}', the new run of study '{}': compare a run of the \
+             baseline's study",
+            old.study, new.study
+        )));
+    }
+    let mut notes = old.fingerprint.accuracy_notes(&new.fingerprint);
     if old.fingerprint.backends != new.fingerprint.backends {
         return Err(Error::Usage(format!(
             "backend {:?} in the baseline, {:?} in the new run",
@@ -373,22 +390,20 @@ pub fn check_accuracy(
         .configs
         .iter()
         .map(|(id, o)| {
-            let (design, a, b) = samples(o, &new.configs[id]);
+            let n = &new.configs[id];
+            let (design, a, b) = samples(o, n);
+            if design == "paired" && !o.seeds.keys().eq(n.seeds.keys()) {
+                notes.push(format!(
+                    "{id}: paired on the {} seeds both runs have (baseline {}, new run {})",
+                    shared_seeds(o, n).len(),
+                    o.seeds.len(),
+                    n.seeds.len()
+                ));
+            }
             (id, design, a, b)
         })
         .collect();
-    let testable = |a: &[f64], b: &[f64], design: &str| {
-        if design == "paired" {
-            a.len() >= 2
-        } else {
-            a.len() >= 2 && b.len() >= 2
-        }
-    };
-    let family = designs
-        .iter()
-        .filter(|(_, d, a, b)| testable(a, b, d))
-        .count()
-        .max(1);
+    let family = designs.len().max(1);
     let one_sided = alpha / family as f64;
     let ci_level = 1.0 - 2.0 * one_sided;
     let rows = designs
@@ -407,17 +422,27 @@ pub fn check_accuracy(
     Ok(result)
 }
 
-/// The two samples of a configuration, in points: by seed (the seeds both runs kept,
-/// non-diverged) when the seed sets match, else all non-diverged seeds of each.
+/// The seeds both runs have, with their metrics (baseline, new run).
+fn shared_seeds<'a>(
+    o: &'a ConfigAccuracy,
+    n: &'a ConfigAccuracy,
+) -> Vec<(&'a SeedMetrics, &'a SeedMetrics)> {
+    o.seeds
+        .iter()
+        .filter_map(|(seed, om)| n.seeds.get(seed).map(|nm| (om, nm)))
+        .collect()
+}
+
+/// The two samples of a configuration, in points: paired by seed on the seeds both runs
+/// have (non-diverged in both) when they share at least two (a 20-seed baseline and a 5-seed
+/// run are paired on the 5), else all non-diverged seeds of each (Welch).
 fn samples(o: &ConfigAccuracy, n: &ConfigAccuracy) -> (&'static str, Vec<f64>, Vec<f64>) {
-    if o.seeds.keys().eq(n.seeds.keys()) {
-        let (a, b) = o
-            .seeds
+    let shared = shared_seeds(o, n);
+    if shared.len() >= 2 {
+        let (a, b) = shared
             .iter()
-            .filter_map(|(seed, om)| {
-                let nm = &n.seeds[seed];
-                (!om.diverged && !nm.diverged).then_some((100.0 * om.test_acc, 100.0 * nm.test_acc))
-            })
+            .filter(|(om, nm)| !om.diverged && !nm.diverged)
+            .map(|(om, nm)| (100.0 * om.test_acc, 100.0 * nm.test_acc))
             .unzip();
         ("paired", a, b)
     } else {
@@ -486,27 +511,38 @@ fn row(
 
 /// A configuration that diverges in more seeds than in the baseline has regressed, whatever
 /// its surviving seeds say (training is deterministic per seed: an unchanged tree diverges in
-/// exactly the same seeds).
+/// exactly the same seeds). Counted on the seeds both runs have when the row is paired.
 fn mark_divergence(old: &AccuracyBaseline, new: &AccuracyBaseline, result: &mut AccuracyCheck) {
-    let diverged = |c: &ConfigAccuracy| c.seeds.values().filter(|s| s.diverged).count();
     for row in &mut result.rows {
         let (o, n) = (&old.configs[&row.id], &new.configs[&row.id]);
-        let (before, after) = (diverged(o), diverged(n));
+        // (diverged, seeds) of the baseline and of the new run.
+        let ((before, of_old), (after, of_new)) = if row.design == "paired" {
+            let shared = shared_seeds(o, n);
+            let count = |f: fn(&(&SeedMetrics, &SeedMetrics)) -> bool| {
+                (shared.iter().filter(|p| f(p)).count(), shared.len())
+            };
+            (count(|p| p.0.diverged), count(|p| p.1.diverged))
+        } else {
+            let count = |c: &ConfigAccuracy| {
+                (
+                    c.seeds.values().filter(|s| s.diverged).count(),
+                    c.seeds.len(),
+                )
+            };
+            (count(o), count(n))
+        };
         if after > before {
             row.verdict = AccuracyVerdict::Regressed;
             row.seeds_needed = None;
             result.notes.push(format!(
-                "{}: {after} of {} seeds diverged (baseline: {before} of {}) — regressed",
-                row.id,
-                n.seeds.len(),
-                o.seeds.len()
+                "{}: {after} of {of_new} seeds diverged (baseline: {before} of {of_old}) — \
+                 regressed",
+                row.id
             ));
         } else if after < before {
             result.notes.push(format!(
-                "{}: {after} of {} seeds diverged (baseline: {before} of {})",
-                row.id,
-                n.seeds.len(),
-                o.seeds.len()
+                "{}: {after} of {of_new} seeds diverged (baseline: {before} of {of_old})",
+                row.id
             ));
         }
     }
@@ -637,14 +673,94 @@ mod tests {
         assert_eq!(r.verdict, AccuracyVerdict::Inconclusive);
     }
 
+    /// A baseline of configuration `lr=1e-3` with test accuracies (points) by seed key.
+    fn keyed(seeds: &[(&str, f64)]) -> AccuracyBaseline {
+        let mut b = run(&[50.0]);
+        let c = b.configs.values_mut().next().unwrap();
+        c.seeds = seeds
+            .iter()
+            .map(|&(k, p)| {
+                let m = SeedMetrics {
+                    test_acc: p / 100.0,
+                    final_val_acc: 0.5,
+                    diverged: false,
+                };
+                (k.to_string(), m)
+            })
+            .collect();
+        b
+    }
+
+    /// Issue 27, reproduction 8: a 20-seed baseline against a 5-seed run was compared by
+    /// Welch on all seeds; it is paired on the 5 seeds both have (and says so). Runs with
+    /// fewer than two seeds in common are compared by Welch.
     #[test]
-    fn other_seeds_are_compared_by_welch() {
-        let old = run(&[60.0, 64.0, 58.0]);
-        let mut new = run(&[60.0, 64.0, 58.0, 61.0]);
-        let c = new.configs.values_mut().next().unwrap();
-        assert_eq!(c.seeds.len(), 4);
-        let r = &check_accuracy(&old, &new, 1.0, 0.05).unwrap().rows[0];
-        assert_eq!(r.design, "welch");
-        assert_eq!((r.n_old, r.n_new), (3, 4));
+    fn shared_seeds_are_paired_and_disjoint_ones_compared_by_welch() {
+        let keys: Vec<String> = (0..20).map(|i| i.to_string()).collect();
+        let points = |i: usize| 55.0 + ((i * 7) % 11) as f64;
+        let old: Vec<(&str, f64)> = (0..20).map(|i| (keys[i].as_str(), points(i))).collect();
+        let new: Vec<(&str, f64)> = (0..5)
+            .map(|i| (keys[i].as_str(), points(i) + 0.1 * (i % 2) as f64))
+            .collect();
+        let check = check_accuracy(&keyed(&old), &keyed(&new), 1.0, 0.05).unwrap();
+        let r = &check.rows[0];
+        assert_eq!((r.design, r.n_old, r.n_new), ("paired", 5, 5));
+        // The spread of the seeds is ±5 points, of the pairs 0.05: paired, this decides.
+        assert_eq!(r.verdict, AccuracyVerdict::Equivalent, "{r:?}");
+        assert!(
+            check.notes.iter().any(
+                |n| n.contains("paired on the 5 seeds both runs have (baseline 20, new run 5)")
+            ),
+            "{:?}",
+            check.notes
+        );
+        let other: Vec<(&str, f64)> = (10..13).map(|i| (keys[i].as_str(), points(i))).collect();
+        let r = &check_accuracy(&keyed(&old[..3]), &keyed(&other), 1.0, 0.05)
+            .unwrap()
+            .rows[0];
+        assert_eq!((r.design, r.n_old, r.n_new), ("welch", 3, 3));
+    }
+
+    /// Issue 27, reproduction 8: a baseline of another study was compared (and called
+    /// `equivalent`), and seed keys "abc" or "-1" were accepted.
+    #[test]
+    fn another_study_and_keys_that_are_not_seeds_are_refused() {
+        let base = run(&[60.0, 64.0, 58.0]);
+        let mut lab1 = base.clone();
+        lab1.study = "lab1".into();
+        let e = check_accuracy(&base, &lab1, 1.0, 0.05).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string()
+                .contains("the baseline is of study 's', the new run of study 'lab1'"),
+            "{e}"
+        );
+        for key in ["abc", "-1", "01", "+2", " 3", ""] {
+            let e = keyed(&[("0", 60.0), (key, 61.0)]).validate().unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            assert!(
+                e.to_string()
+                    .contains(&format!("seed key '{key}' is not a seed")),
+                "{e}"
+            );
+        }
+    }
+
+    /// Issue 27, reproduction 8: m counted only the rows with an interval (m=1 with 5
+    /// configurations compared); it is every configuration compared.
+    #[test]
+    fn m_is_every_configuration_compared() {
+        let mut old = run(&[60.0, 64.0, 58.0]);
+        let mut new = old.clone();
+        let mut one = old.configs["lr=1e-3"].clone();
+        old.configs.insert("lr=1e-2".into(), one.clone());
+        one.seeds.retain(|k, _| k == "0");
+        new.configs.insert("lr=1e-2".into(), one);
+        let check = check_accuracy(&old, &new, 1.0, 0.05).unwrap();
+        assert_eq!(check.rows.len(), 2);
+        assert_eq!(check.family, 2);
+        assert!((check.ci_level - 0.95).abs() < 1e-12, "{}", check.ci_level);
+        let lone = check.rows.iter().find(|r| r.id == "lr=1e-2").unwrap();
+        assert_eq!(lone.verdict, AccuracyVerdict::Inconclusive);
     }
 }

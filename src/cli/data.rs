@@ -38,13 +38,14 @@ pub struct SpecArgs {
 impl SpecArgs {
     /// Loads and prepares the splits, printing the load's warnings.
     fn prepare(&self) -> Result<Splits> {
-        let splits = DataArgs {
+        let spec = DataArgs {
             data: self.spec.clone(),
             val: self.val.clone(),
             split_seed: self.split_seed,
         }
-        .spec()?
-        .prepare()?;
+        .spec()?;
+        trainbench::study::cost::check_data_memory(&spec)?;
+        let splits = spec.prepare()?;
         for w in &splits.warnings {
             errln!("warning: {w}");
         }

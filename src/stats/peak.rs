@@ -164,15 +164,15 @@ pub struct PeakScaling {
 /// narrowness in small samples (the bootstrap's plug-in variance is biased by `(n−1)/n`, and
 /// the normal tails are too light for a t-shaped statistic).
 pub(crate) fn expanded_alpha(level: f64, n: usize) -> f64 {
-    use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+    use statrs::distribution::{ContinuousCDF, Normal};
     if n < 2 {
         return 1.0 - level;
     }
     let nf = n as f64;
-    let (Ok(t), Ok(z)) = (StudentsT::new(0.0, 1.0, nf - 1.0), Normal::new(0.0, 1.0)) else {
+    let Ok(z) = Normal::new(0.0, 1.0) else {
         return 1.0 - level;
     };
-    let q = t.inverse_cdf((1.0 + level) / 2.0) * (nf / (nf - 1.0)).sqrt();
+    let q = super::t_inverse_cdf(nf - 1.0, (1.0 + level) / 2.0) * (nf / (nf - 1.0)).sqrt();
     2.0 * z.cdf(-q)
 }
 

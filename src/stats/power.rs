@@ -16,7 +16,7 @@
 //! * Two independent samples (Welch): `se = √(s₁²/n₁ + s₂²/n₂)`, Welch–Satterthwaite `df`
 //!   (with equal SDs and sizes this is statsmodels' pooled `TTestIndPower`).
 
-use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+use statrs::distribution::{ContinuousCDF, Normal};
 use statrs::function::gamma::ln_gamma;
 
 /// Sides of a test.
@@ -60,10 +60,9 @@ pub fn nct_sf(c: f64, df: f64, lambda: f64) -> f64 {
 
 /// The critical value of a t-test at level `alpha`.
 fn critical(df: f64, alpha: f64, sides: Sides) -> f64 {
-    let t = StudentsT::new(0.0, 1.0, df).expect("df > 0");
     match sides {
-        Sides::One => t.inverse_cdf(1.0 - alpha),
-        Sides::Two => t.inverse_cdf(1.0 - alpha / 2.0),
+        Sides::One => crate::stats::t_inverse_cdf(df, 1.0 - alpha),
+        Sides::Two => crate::stats::t_inverse_cdf(df, 1.0 - alpha / 2.0),
     }
 }
 
@@ -227,6 +226,42 @@ mod tests {
             assert!(
                 (got - sf).abs() < 2e-6,
                 "c={c} df={df} nc={nc}: {got} vs {sf}"
+            );
+        }
+    }
+
+    /// t quantiles where statrs 0.18's inversion fails or drifts (above ~16,800 df), against
+    /// mpmath 1.3.0 at 40 digits (the root of the regularized incomplete beta function):
+    /// `findroot(lambda t: tcdf(t, df) - p, z)`.
+    #[test]
+    fn t_quantiles_hold_at_large_df() {
+        for (df, p, want) in [
+            (109_810.0, 0.975, 1.959985588191),
+            (16_812.312_482_905_37, 0.95, 1.644944266096),
+            (1000.0, 0.975, 1.962339080826),
+            (1000.5, 0.99999, 4.285427370836),
+            (1e6, 0.99, 2.326351603121),
+            (2000.0, 0.0125, -2.243091695962),
+        ] {
+            let got = crate::stats::t_inverse_cdf(df, p);
+            assert!((got - want).abs() < 1e-9, "df {df} p {p}: {got} vs {want}");
+        }
+        assert!(crate::stats::t_inverse_cdf(0.0, 0.5).is_nan());
+        assert!(crate::stats::t_inverse_cdf(5.0, 1.0).is_nan());
+    }
+
+    /// At many seeds the two-sample MDE approaches its normal limit
+    /// `(z₁₋α/₂ + z₀.₈)·SD·√(2/n)` from above (issue 27: 54,906 seeds a side gave an MDE of
+    /// 0, from a broken t quantile at 109,810 df).
+    #[test]
+    fn mde_at_many_seeds_is_the_normal_limit() {
+        let z = 1.959_963_984_540_054 + 0.841_621_233_572_914_2;
+        for n in [1000, 10_000, 54_906, 100_000] {
+            let got = Design::welch(5.28, n, 5.28, n).mde(0.05, 0.8, Sides::Two);
+            let normal = z * 5.28 * (2.0 / n as f64).sqrt();
+            assert!(
+                got >= normal && got < normal * 1.002,
+                "n={n}: {got} vs {normal}"
             );
         }
     }

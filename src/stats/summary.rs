@@ -1,7 +1,6 @@
 //! Descriptive statistics: [`summarize`] and the single-number helpers it is built from.
 
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::drop_nan;
 
@@ -50,7 +49,7 @@ pub struct Summary {
 /// Summarizes a sample: count, mean, sd, sem, Student-t CI, median, IQM, min and max.
 ///
 /// The confidence interval is `mean ± t·sem` with `t` the `(1 + level)/2` quantile of
-/// Student's t with `n − 1` degrees of freedom (statrs `StudentsT::inverse_cdf`), matching
+/// Student's t with `n − 1` degrees of freedom (`stats::t_inverse_cdf`), matching
 /// `scipy.stats.t.interval(level, n-1, loc=mean, scale=sem)`.
 ///
 /// Edge cases (never panics):
@@ -93,8 +92,7 @@ fn t_quantile(level: f64, n: usize) -> Option<f64> {
     if n < 2 || !(level > 0.0 && level < 1.0) {
         return None;
     }
-    let dist = StudentsT::new(0.0, 1.0, (n - 1) as f64).ok()?;
-    Some(dist.inverse_cdf((1.0 + level) / 2.0))
+    Some(super::t_inverse_cdf((n - 1) as f64, (1.0 + level) / 2.0))
 }
 
 /// Arithmetic mean of the non-NaN values of `xs`; NaN if there are none.

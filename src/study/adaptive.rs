@@ -245,17 +245,18 @@ fn sweep_seeds(
         );
         (range.min, why(text))
     } else {
-        match (range.min + 1..=range.max).find(|&n| mde(sd, n, level) <= target) {
+        match smallest_reaching(range, |n| mde(sd, n, level) <= target) {
             Some(n) => {
                 let text = format!(
-                    "pooled pilot SD {sd:.2} points; {n} seeds bring the MDE to the target \
-                     {target}"
+                    "pooled pilot SD {sd:.2} points; {n} seeds bring the MDE to {:.3} (target \
+                     {target})",
+                    mde(sd, n, level)
                 );
                 (n, why(text))
             }
             None => {
                 let text = format!(
-                    "pooled pilot SD {sd:.2} points; even {} seeds leave the MDE at {:.2} \
+                    "pooled pilot SD {sd:.2} points; even {} seeds leave the MDE at {:.3} \
                      (target {target}): capped at MAX",
                     range.max,
                     mde(sd, range.max, level)
@@ -270,6 +271,28 @@ fn sweep_seeds(
         n,
         reason,
     }
+}
+
+/// The smallest `n` in `MIN+1..=MAX` for which `reaches(n)` holds, where `reaches` is
+/// monotone (false up to some `n`, true from there: the MDE falls as seeds are added), by
+/// bisection: about log2(MAX − MIN) evaluations, so a MAX of 100,000 costs 17 MDEs, not
+/// 100,000. `None` when even MAX does not reach.
+fn smallest_reaching(range: SeedRange, reaches: impl Fn(usize) -> bool) -> Option<usize> {
+    if !reaches(range.max) {
+        return None;
+    }
+    // Invariant: `lo` does not reach (MIN: the caller saw the pilot's MDE above target),
+    // `hi` reaches.
+    let (mut lo, mut hi) = (range.min, range.max);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if reaches(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(hi)
 }
 
 /// The pilot of every configuration: final validation accuracies of seeds below `min` in
@@ -351,6 +374,44 @@ mod tests {
                 .configs
                 .iter()
                 .all(|c| c.seeds == 30 && c.reason.contains("capped"))
+        );
+    }
+
+    /// Issue 27, reproduction 1: `--seeds 3..100000 --target-mde 0.01` at a pooled SD of
+    /// 5.28 points needs ≈ 4.4 M seeds a side, so the decision is MAX, capped, with the real
+    /// MDE at MAX (≈ 0.066 points), never "54906 seeds bring the MDE to the target" with an
+    /// expected MDE of 0. The search is a bisection (17 MDEs for MAX 100,000), so it is quick.
+    #[test]
+    fn an_unreachable_target_is_capped_with_the_real_mde_and_decided_quickly() {
+        let range = SeedRange {
+            min: 3,
+            max: 100_000,
+        };
+        let started = std::time::Instant::now();
+        // Three pilot seeds per configuration with sample SD 5.28 points (±5.28 around 50).
+        let pilot = vec![vec![44.72, 50.0, 55.28]; 2];
+        let s = sweep_seeds("lr", &pilot, range, 0.01, 0.05);
+        assert!(
+            started.elapsed().as_secs_f64() < 5.0,
+            "{:?}",
+            started.elapsed()
+        );
+        assert!((s.sd - 5.28).abs() < 1e-9, "{}", s.sd);
+        assert_eq!(s.n, 100_000);
+        assert!(s.reason.contains("capped at MAX"), "{}", s.reason);
+        let at_max = mde(s.sd, s.n, s.level);
+        let normal = (1.959_964 + 0.841_621) * 5.28 * (2.0 / 100_000f64).sqrt();
+        assert!((at_max - normal).abs() < 1e-3, "{at_max} vs {normal}");
+        assert!(s.reason.contains(&format!("{at_max:.3}")), "{}", s.reason);
+        // A reachable target: the bisection finds the first n whose MDE is within it (the
+        // MDE at n − 1 is not), as the linear scan did.
+        let s = sweep_seeds("lr", &pilot, range, 0.5, 0.05);
+        assert!(mde(s.sd, s.n, s.level) <= 0.5 && mde(s.sd, s.n - 1, s.level) > 0.5);
+        assert!(
+            s.reason
+                .contains(&format!("{} seeds bring the MDE to", s.n)),
+            "{}",
+            s.reason
         );
     }
 }

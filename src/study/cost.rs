@@ -70,8 +70,7 @@ pub fn estimate_seconds(config: &TrainConfig, replicas: usize, rows: RowEstimate
 /// backward. An estimate to refuse the impossible up front, not a measurement.
 pub fn estimate_bytes(config: &TrainConfig, replicas: usize, rows: RowEstimate) -> f64 {
     let s = replicas.max(1) as f64;
-    let all_rows = (rows.train + rows.val + rows.test) as f64;
-    let data = all_rows * 300.0;
+    let data = estimate_data_bytes(rows);
     let (params, width) = match ModelSpec::parse(&config.model) {
         Ok(spec) => {
             let width: usize = spec
@@ -90,6 +89,27 @@ pub fn estimate_bytes(config: &TrainConfig, replicas: usize, rows: RowEstimate) 
     let model = params * s * 4.0 * 8.0;
     let activations = config.batch_size as f64 * s * width * 4.0 * 4.0;
     data + model + activations
+}
+
+/// Estimated bytes of the data alone on `rows`: the raw table, the splits and the device copy,
+/// about 300 bytes a row (the data term of [`estimate_bytes`]).
+pub fn estimate_data_bytes(rows: RowEstimate) -> f64 {
+    (rows.train + rows.val + rows.test) as f64 * 300.0
+}
+
+/// Refuses, as `train` and `run` do ([`check_memory`], the same limit and message), preparing
+/// data whose rows alone would not fit in memory. Only synthetic data's size is known before
+/// loading (`synth:ROWS`); a file that exists has a size the machine could already hold.
+pub fn check_data_memory(spec: &crate::data::DataSpec) -> crate::Result<()> {
+    use crate::data::{DataSource, ValMode};
+    let DataSource::Synth { rows, .. } = spec.source else {
+        return Ok(());
+    };
+    let estimate = RowEstimate::from_raw(rows, spec.val == ValMode::Mase);
+    check_memory(
+        estimate_data_bytes(estimate),
+        &format!("preparing {} ({rows} rows)", spec.source),
+    )
 }
 
 /// Bytes of memory available to new allocations (Linux `MemAvailable`), if known.

@@ -47,6 +47,14 @@ pub struct Sweep {
 }
 
 impl Sweep {
+    /// How many configurations [`Sweep::configs`] lists: the product of the axis lengths
+    /// (saturating), known without building them.
+    pub fn config_count(&self) -> usize {
+        self.vary
+            .iter()
+            .fold(1usize, |n, (_, values)| n.saturating_mul(values.len()))
+    }
+
     /// Every configuration of the sweep: the Cartesian product of the varied values, first
     /// parameter outermost.
     pub fn configs(&self) -> Vec<TrainConfig> {

@@ -9,17 +9,129 @@
 //! and ignores it, and opening the log for writing cuts it off, so its trial runs again.
 //! Any other line that does not parse is reported and ignored, never fatal. One writer at a
 //! time: the file is locked while a run or merge appends to it.
+//!
+//! The log must be a regular file (a symlink to one is fine): a directory, a FIFO or a device
+//! (`/dev/zero`) is refused with one line naming it (exit 2), before anything is read. It is
+//! read as a stream, one line at a time, so memory is bounded by the records it holds: a line
+//! longer than [`MAX_LINE`] bytes is reported and skipped without being held.
 
 use super::plan::config_id;
 use crate::record::TrialRecord;
 use crate::{Error, Result};
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 /// The log's file name inside a run directory.
 pub const LOG_FILE: &str = "trials.jsonl";
+
+/// The longest line a log may hold, in bytes (a record is a few kB; one of 10,000 epochs about
+/// 2 MB). A longer line is reported as not a trial record and never held in memory whole.
+pub const MAX_LINE: usize = 64 << 20;
+
+/// What a file type is, for an error saying why it cannot be a log.
+fn kind(t: std::fs::FileType) -> &'static str {
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// The error for a log at `path` of file type `t` (not a regular file): exit 2.
+fn not_a_log(path: &Path, t: std::fs::FileType) -> Error {
+    Error::data(
+        path,
+        format!(
+            "is {} (after symlinks), not a regular file: a trial log must be a regular file; \
+             remove or rename it",
+            kind(t)
+        ),
+    )
+}
+
+/// Whether the log at `path` exists (following symlinks): `Ok(false)` when it does not, an
+/// error ([`Error::Data`], exit 2) when it is not a regular file.
+pub fn log_exists(path: &Path) -> Result<bool> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(true),
+        Ok(m) => Err(not_a_log(path, m.file_type())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::input(
+            format!("could not read '{}'", path.display()),
+            e,
+        )),
+    }
+}
+
+/// Refuses an opened log that is not a regular file (it was replaced after [`log_exists`]
+/// looked). Opened with `O_NONBLOCK`, so that opening a FIFO did not wait for a writer.
+fn check_opened(file: &File, path: &Path) -> Result<()> {
+    let m = file
+        .metadata()
+        .map_err(|e| Error::input(format!("could not read '{}'", path.display()), e))?;
+    if m.is_file() {
+        Ok(())
+    } else {
+        Err(not_a_log(path, m.file_type()))
+    }
+}
+
+/// One line of a stream, at most `cap` bytes of it kept in `line` (with its newline).
+struct Line {
+    /// Bytes the line spans in the stream (its newline included).
+    len: usize,
+    /// It ends with a newline (else the stream ended).
+    terminated: bool,
+    /// Longer than `cap`: `line` holds nothing of it.
+    too_long: bool,
+}
+
+/// Reads the next line of `r` into `line` (cleared first); `None` at the end of the stream.
+fn next_line(
+    r: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    cap: usize,
+) -> std::io::Result<Option<Line>> {
+    line.clear();
+    let mut out = Line {
+        len: 0,
+        terminated: false,
+        too_long: false,
+    };
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok((out.len > 0).then_some(out));
+        }
+        let (take, end) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        if !out.too_long && out.len + take <= cap {
+            line.extend_from_slice(&buf[..take]);
+        } else {
+            out.too_long = true;
+            line.clear();
+        }
+        out.len += take;
+        r.consume(take);
+        if end {
+            out.terminated = true;
+            return Ok(Some(out));
+        }
+    }
+}
 
 /// What identifies a trial: a trial with an equal key is never run twice.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -86,46 +198,62 @@ pub struct LogContents {
 impl LogContents {
     /// Parses a log's bytes.
     pub fn parse(bytes: &[u8]) -> LogContents {
-        let mut out = LogContents::default();
-        let complete = match bytes.iter().rposition(|&b| b == b'\n') {
-            Some(end) => end + 1,
-            None => 0,
-        };
-        out.valid_len = complete as u64;
-        for (i, line) in bytes[..complete].split(|&b| b == b'\n').enumerate() {
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            match serde_json::from_slice::<TrialRecord>(line) {
-                Ok(r) => out.records.push(r),
-                Err(e) => out.bad_lines.push((i + 1, e.to_string())),
-            }
-        }
-        let tail = &bytes[complete..];
-        if !tail.is_empty() {
-            match serde_json::from_slice::<TrialRecord>(tail) {
-                Ok(r) => {
-                    out.records.push(r);
-                    out.unterminated = true;
-                    out.valid_len = bytes.len() as u64;
-                }
-                Err(_) => out.torn_bytes = Some(tail.len()),
-            }
-        }
-        out
+        LogContents::parse_stream(bytes, MAX_LINE).expect("reading a byte slice cannot fail")
     }
 
-    /// Reads the log at `path`; a missing file is an empty log, an unreadable one (a
-    /// directory, no permission) is [`Error::Input`]: the user named it.
-    pub fn read(path: &Path) -> Result<LogContents> {
-        match std::fs::read(path) {
-            Ok(bytes) => Ok(LogContents::parse(&bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(LogContents::default()),
-            Err(e) => Err(Error::input(
-                format!("could not read '{}'", path.display()),
-                e,
-            )),
+    /// Parses a log as a stream, one line at a time, holding at most `cap` bytes of a line.
+    fn parse_stream(reader: impl Read, cap: usize) -> std::io::Result<LogContents> {
+        let mut r = BufReader::with_capacity(1 << 16, reader);
+        let mut out = LogContents::default();
+        let (mut line, mut number, mut offset) = (Vec::new(), 0usize, 0u64);
+        while let Some(l) = next_line(&mut r, &mut line, cap)? {
+            number += 1;
+            if !l.terminated {
+                // The last line, without its newline: a whole record, or a torn write.
+                match serde_json::from_slice::<TrialRecord>(&line) {
+                    Ok(rec) if !l.too_long => {
+                        out.records.push(rec);
+                        out.unterminated = true;
+                        out.valid_len = offset + l.len as u64;
+                    }
+                    _ => out.torn_bytes = Some(l.len),
+                }
+                break;
+            }
+            offset += l.len as u64;
+            out.valid_len = offset;
+            if l.too_long {
+                let why = format!("a line of {} bytes, longer than any trial record", l.len);
+                out.bad_lines.push((number, why));
+                continue;
+            }
+            let text = &line[..line.len() - 1];
+            if text.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match serde_json::from_slice::<TrialRecord>(text) {
+                Ok(rec) => out.records.push(rec),
+                Err(e) => out.bad_lines.push((number, e.to_string())),
+            }
         }
+        Ok(out)
+    }
+
+    /// Reads the log at `path`; a missing file is an empty log; one that is not a regular file
+    /// (a directory, a FIFO, a device) or cannot be read (no permission) is an error (exit
+    /// 2): the user named it.
+    pub fn read(path: &Path) -> Result<LogContents> {
+        if !log_exists(path)? {
+            return Ok(LogContents::default());
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .map_err(|e| Error::input(format!("could not read '{}'", path.display()), e))?;
+        check_opened(&file, path)?;
+        LogContents::parse_stream(file, MAX_LINE)
+            .map_err(|e| Error::input(format!("could not read '{}'", path.display()), e))
     }
 
     /// One line per problem found, for the user (empty when the log is clean).
@@ -157,18 +285,22 @@ pub struct TrialLog {
 impl TrialLog {
     /// Opens (creating `dir` and the log if needed) and locks `dir/trials.jsonl`, reads it,
     /// cuts off a torn last line and ends a whole last record that lacks its newline with
-    /// one. Fails if another process holds the log.
+    /// one. Fails if another process holds the log, and (exit 2) if the log is not a regular
+    /// file.
     pub fn open(dir: &Path) -> Result<(TrialLog, LogContents)> {
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io(format!("could not create '{}'", dir.display()), e))?;
         let path = dir.join(LOG_FILE);
+        log_exists(&path)?;
         let ctx = |what: &str| format!("could not {what} '{}'", path.display());
         let mut file = OpenOptions::new()
             .read(true)
             .append(true)
             .create(true)
+            .custom_flags(libc::O_NONBLOCK)
             .open(&path)
             .map_err(|e| Error::io(ctx("open"), e))?;
+        check_opened(&file, &path)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
@@ -180,11 +312,10 @@ impl TrialLog {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(ctx("lock"), e)),
         }
-        let mut bytes = Vec::new();
-        file.seek(SeekFrom::Start(0))
-            .and_then(|_| file.read_to_end(&mut bytes))
+        let mut contents = file
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| LogContents::parse_stream(&file, MAX_LINE))
             .map_err(|e| Error::io(ctx("read"), e))?;
-        let mut contents = LogContents::parse(&bytes);
         if contents.torn_bytes.is_some() {
             file.set_len(contents.valid_len)
                 .and_then(|()| file.sync_all())
@@ -316,6 +447,66 @@ mod tests {
         assert_eq!(c.warnings(Path::new("t.jsonl")).len(), 3);
         let empty = LogContents::parse(b"");
         assert!(empty.torn_bytes.is_none() && empty.records.is_empty());
+    }
+
+    /// Issue 27, reproduction 3: a log that is a symlink to /dev/zero made `run` grow to
+    /// 24 GB; a FIFO or a directory gave "0 records". Each is refused, by reading and by
+    /// opening for a run, without blocking or reading anything.
+    #[test]
+    fn a_log_that_is_not_a_regular_file_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cases = [
+            ("zero", "a character device"),
+            ("fifo", "a FIFO (named pipe)"),
+            ("dir", "a directory"),
+        ];
+        for (name, kind) in cases {
+            let dir = tmp.path().join(name);
+            std::fs::create_dir(&dir).unwrap();
+            let log = dir.join(LOG_FILE);
+            match name {
+                "zero" => std::os::unix::fs::symlink("/dev/zero", &log).unwrap(),
+                "fifo" => {
+                    let c = std::ffi::CString::new(log.to_str().unwrap()).unwrap();
+                    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+                }
+                _ => std::fs::create_dir(&log).unwrap(),
+            }
+            for e in [
+                LogContents::read(&log).unwrap_err(),
+                TrialLog::open(&dir).err().expect("refused"),
+            ] {
+                assert_eq!(e.exit_code(), 2, "{name}: {e}");
+                let msg = e.to_string();
+                assert!(
+                    msg.contains(&format!("is {kind} (after symlinks)")),
+                    "{msg}"
+                );
+                assert!(msg.contains(LOG_FILE), "{msg}");
+            }
+        }
+    }
+
+    /// A line longer than the cap is reported and skipped, never held whole; the records
+    /// around it are kept, and an over-long unterminated tail is a torn write.
+    #[test]
+    fn an_over_long_line_is_skipped_without_being_held() {
+        let record = lines(&[record(None, "a", 0, 0.5)]);
+        let cap = record.len() + 10;
+        let mut bytes = record.clone();
+        bytes.extend(vec![b'x'; 3 * cap]);
+        bytes.push(b'\n');
+        bytes.extend(&record);
+        let c = LogContents::parse_stream(&bytes[..], cap).unwrap();
+        assert_eq!(c.records.len(), 2);
+        assert_eq!(c.bad_lines.len(), 1);
+        assert_eq!(c.bad_lines[0].0, 2);
+        assert!(c.bad_lines[0].1.contains("longer than any trial record"));
+        assert_eq!(c.valid_len, bytes.len() as u64);
+        bytes.extend(vec![b'{'; 2 * cap]);
+        let torn = LogContents::parse_stream(&bytes[..], cap).unwrap();
+        assert_eq!(torn.torn_bytes, Some(2 * cap));
+        assert_eq!(torn.records.len(), 2);
     }
 
     #[test]

@@ -3,10 +3,11 @@
 //!
 //! Everything is checked before the output is created or opened: every input must exist
 //! and be a trial log (a file with lines but not one trial record — a study file, say — is
-//! refused), and the trials must all belong to one study (the records' `study`, and the
-//! output directory's `study.toml`) unless [`MergeOptions::allow_mixed_studies`].
+//! refused), the trials must all belong to one study (the records' `study`, and the
+//! output directory's `study.toml`) unless [`MergeOptions::allow_mixed_studies`], and no
+//! trial may appear twice with different results. A refused merge creates nothing.
 
-use super::log::{LOG_FILE, LogContents, TrialKey, TrialLog};
+use super::log::{LOG_FILE, LogContents, TrialKey, TrialLog, log_exists};
 use super::rundir::{RUN_META, STUDY_COPY};
 use crate::record::TrialRecord;
 use crate::{Error, Result};
@@ -89,7 +90,7 @@ fn study_name(path: &Path) -> Option<String> {
 /// log: [`Error::Usage`] naming the first that is not.
 fn read_inputs(inputs: &[PathBuf]) -> Result<Vec<LogContents>> {
     for input in inputs {
-        if !log_path(input).is_file() {
+        if !log_exists(&log_path(input))? {
             return Err(Error::Usage(if input.exists() {
                 format!(
                     "merge: '{}' has no trial log ({LOG_FILE}); nothing was written",
@@ -157,45 +158,27 @@ fn check_one_study(
     Ok(())
 }
 
-/// Merges the logs of `inputs` (run directories or `.jsonl` files) into `out/trials.jsonl`.
-///
-/// First, before `out` is created or opened, every input must exist and be a trial log
-/// (one with lines but no trial record is not), and — unless
-/// [`MergeOptions::allow_mixed_studies`] — all trials (the inputs', those already in `out`,
-/// and the study named by `out/study.toml`) must belong to one study; else
-/// [`Error::Usage`] and nothing is written.
-///
-/// Trials are matched by key. A trial already present with the same results (timings and
-/// machine aside) is a duplicate and is dropped; one with different results is a conflict:
-/// the merge then writes nothing and fails, naming the keys. New trials are appended in
-/// input order. `study.toml` / `run.json` are copied from the first input that has them when
-/// `out` has none.
-pub fn merge_with(inputs: &[PathBuf], out: &Path, options: &MergeOptions) -> Result<MergeReport> {
-    let inputs_read = read_inputs(inputs)?;
-    if !options.allow_mixed_studies {
-        let existing = LogContents::read(&out.join(LOG_FILE))?;
-        check_one_study(out, &existing, inputs, &inputs_read)?;
+/// The records of `contents` (the logs of `inputs`) that `existing` lacks, in input order,
+/// and how many are duplicates (the same trial with the same results); a trial that appears
+/// twice with different results refuses the merge (naming up to 5 of them).
+fn additions<'a>(
+    existing: &[TrialRecord],
+    inputs: &[PathBuf],
+    contents: &'a [LogContents],
+) -> Result<(Vec<&'a TrialRecord>, usize)> {
+    let mut seen: HashMap<TrialKey, &TrialRecord> = HashMap::new();
+    for r in existing {
+        seen.entry(TrialKey::of(r)).or_insert(r);
     }
-    let mut report = MergeReport::default();
-    let (mut log, contents) = TrialLog::open(out)?;
-    report.warnings.extend(contents.warnings(log.path()));
-    report.existing = contents.records.len();
-    let mut seen: HashMap<TrialKey, TrialRecord> = HashMap::new();
-    for r in contents.records {
-        seen.entry(TrialKey::of(&r)).or_insert(r);
-    }
-    let mut new: Vec<TrialRecord> = Vec::new();
-    let mut conflicts: Vec<String> = Vec::new();
-    for (input, c) in inputs.iter().zip(inputs_read) {
-        report.warnings.extend(c.warnings(&log_path(input)));
-        report.read.push((input.clone(), c.records.len()));
-        for r in c.records {
-            let key = TrialKey::of(&r);
+    let (mut new, mut duplicates, mut conflicts) = (Vec::new(), 0, Vec::new());
+    for (input, c) in inputs.iter().zip(contents) {
+        for r in &c.records {
+            let key = TrialKey::of(r);
             match seen.get(&key) {
-                Some(prev) if same_results(prev, &r) => report.duplicates += 1,
+                Some(prev) if same_results(prev, r) => duplicates += 1,
                 Some(_) => conflicts.push(format!("{key} (in {})", input.display())),
                 None => {
-                    seen.insert(key, r.clone());
+                    seen.insert(key, r);
                     new.push(r);
                 }
             }
@@ -211,6 +194,41 @@ pub fn merge_with(inputs: &[PathBuf], out: &Path, options: &MergeOptions) -> Res
             if conflicts.len() > 5 { "; ..." } else { "" }
         )));
     }
+    Ok((new, duplicates))
+}
+
+/// Merges the logs of `inputs` (run directories or `.jsonl` files) into `out/trials.jsonl`.
+///
+/// First, before `out` is created or opened, every input must exist and be a trial log
+/// (one with lines but no trial record is not), and — unless
+/// [`MergeOptions::allow_mixed_studies`] — all trials (the inputs', those already in `out`,
+/// and the study named by `out/study.toml`) must belong to one study; else
+/// [`Error::Usage`] and nothing is written or created.
+///
+/// Trials are matched by key. A trial already present with the same results (timings and
+/// machine aside) is a duplicate and is dropped; one with different results is a conflict:
+/// the merge then writes nothing, creates nothing, and fails, naming the keys. New trials are appended in
+/// input order. `study.toml` / `run.json` are copied from the first input that has them when
+/// `out` has none.
+pub fn merge_with(inputs: &[PathBuf], out: &Path, options: &MergeOptions) -> Result<MergeReport> {
+    let inputs_read = read_inputs(inputs)?;
+    let existing = LogContents::read(&out.join(LOG_FILE))?;
+    if !options.allow_mixed_studies {
+        check_one_study(out, &existing, inputs, &inputs_read)?;
+    }
+    // Conflicts refuse the merge before `out` is created or opened...
+    additions(&existing.records, inputs, &inputs_read)?;
+    let mut report = MergeReport::default();
+    let (mut log, contents) = TrialLog::open(out)?;
+    report.warnings.extend(contents.warnings(log.path()));
+    report.existing = contents.records.len();
+    // ...and again against the log as locked (a writer may have appended in between).
+    let (new, duplicates) = additions(&contents.records, inputs, &inputs_read)?;
+    for (input, c) in inputs.iter().zip(&inputs_read) {
+        report.warnings.extend(c.warnings(&log_path(input)));
+        report.read.push((input.clone(), c.records.len()));
+    }
+    report.duplicates = duplicates;
     for r in &new {
         log.append(r)?;
     }
@@ -272,6 +290,28 @@ mod tests {
         let report = merge(&[dir.join("empty"), good, dir.join("mixed.jsonl")], &out).unwrap();
         assert_eq!(report.added, 2);
         assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    }
+
+    /// Issue 27, reproduction 9: a merge refused for conflicting results said "nothing was
+    /// written" but had created `OUT/` with an empty trials.jsonl.
+    #[test]
+    fn a_merge_refused_for_conflicts_creates_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let a = write_log(dir, "a", &[record(Some("s"), "x", 0, 0.5)]);
+        let b = write_log(dir, "b", &[record(Some("s"), "x", 0, 0.6)]);
+        let out = dir.join("out");
+        let e = merge(&[a.clone(), b.clone()], &out).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("1 trial(s) appear twice with different results, nothing was written"),
+            "{e}"
+        );
+        assert!(!out.exists(), "a refused merge created {}", out.display());
+        // Into an existing log: refused the same way, the log untouched.
+        let before = std::fs::read(a.join(LOG_FILE)).unwrap();
+        assert!(merge(std::slice::from_ref(&b), &a).is_err());
+        assert_eq!(std::fs::read(a.join(LOG_FILE)).unwrap(), before);
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub const QUICK_MAX_EPOCHS: usize = 5;
 pub const MAX_SEEDS: usize = 100_000;
 /// Most trials (configurations × seeds) a plan accepts.
 pub const MAX_TRIALS: usize = 10_000_000;
+/// Most configurations the selected sweeps may list (each sweep's axis lengths multiplied,
+/// summed over the sweeps), checked before any configuration is built.
+pub const MAX_CONFIGS: usize = 100_000;
 /// Most training rows per step across a replica group under `--replicas auto`: S replicas
 /// of batch size b train together while S·b ≤ this (jsc-tiny: 16 replicas at batch 256, 128
 /// at batch 32). Past it a step's activations outgrow the core's cache and the time per
@@ -121,6 +124,7 @@ impl Plan {
                  would not finish; statistics settle long before)"
             )));
         }
+        check_listed_configs(study, options)?;
         let mut configs: Vec<PlannedConfig> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut sweeps = Vec::new();
@@ -283,6 +287,39 @@ impl Plan {
             }),
         }
     }
+}
+
+/// Refuses, before any configuration is built, sweeps that list more than [`MAX_CONFIGS`]
+/// configurations (the count follows from the axis lengths; building a 10,000 × 10,000 product
+/// to count it took 23 GB), naming the largest sweep and its axes.
+fn check_listed_configs(study: &Study, options: &PlanOptions) -> Result<()> {
+    let selected: Vec<&super::file::Sweep> = study
+        .sweeps
+        .iter()
+        .filter(|s| options.sweeps.is_empty() || options.sweeps.contains(&s.name))
+        .collect();
+    let listed = selected
+        .iter()
+        .fold(0usize, |n, s| n.saturating_add(s.config_count()));
+    if listed <= MAX_CONFIGS {
+        return Ok(());
+    }
+    let largest = selected
+        .iter()
+        .max_by_key(|s| s.config_count())
+        .expect("a sweep lists more than 0 configurations");
+    let axes: Vec<String> = largest
+        .vary
+        .iter()
+        .map(|(key, values)| format!("{} {key}", values.len()))
+        .collect();
+    Err(Error::Usage(format!(
+        "the sweeps list {listed} configurations (sweep {}: {} = {}): at most {MAX_CONFIGS} per \
+         plan; shorten the value lists",
+        largest.name,
+        axes.join(" × "),
+        largest.config_count()
+    )))
 }
 
 /// How configurations share replica groups (`--group-by`).

@@ -4,7 +4,7 @@
 //! of the latest run, so `status` and `report` need not be told how the run was started.
 
 use super::file::Study;
-use super::log::{LOG_FILE, LogContents, TrialKey, TrialLog};
+use super::log::{LOG_FILE, LogContents, TrialKey, TrialLog, log_exists};
 use super::plan::{Plan, PlanOptions};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -101,13 +101,23 @@ impl RunDir {
         TrialLog::open(&self.path)
     }
 
-    /// Reads the trial log (which must exist).
+    /// Reads the trial log (which must exist, as a regular file).
     pub fn read_log(&self) -> Result<LogContents> {
         let log = self.log();
-        if !log.is_file() {
+        if !log_exists(&log)? {
             return Err(Error::Usage(format!("no trial log at '{}'", log.display())));
         }
         LogContents::read(&log)
+    }
+
+    /// The trial log with the unmerged trials of `--jobs` slices ([`RunDir::read_all`]), or an
+    /// empty log when the directory has none yet; a log that is not a regular file is an error.
+    pub fn read_all_if_any(&self) -> Result<LogContents> {
+        if log_exists(&self.log())? {
+            self.read_all()
+        } else {
+            Ok(LogContents::default())
+        }
     }
 
     /// The run directories of the `--jobs` slices under `DIR/jobs/` that have a trial log.
@@ -121,7 +131,7 @@ impl RunDir {
         let mut dirs: Vec<RunDir> = entries
             .filter_map(|e| e.ok())
             .map(|e| RunDir::new(e.path()))
-            .filter(|d| d.log().is_file())
+            .filter(|d| d.log().exists())
             .collect();
         dirs.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(dirs)
