@@ -91,18 +91,51 @@ pub struct Tape {
 /// The forward pass of training mode, as [`Net::forward_train`] computes it, on plain
 /// tensors: `x: [S, in, batch]` → the logits `[S, out, batch]`, each BatchNorm layer's batch
 /// mean and biased variance, and the [`Tape`] for [`backward`].
+///
+/// With `expand`, `x` holds one batch per distinct seed (`[U, in, batch]`) and replica r
+/// trains on batch `expand[r]`: a first BatchNorm layer then computes its batch statistics
+/// once per batch (they depend on the data alone) and copies them to the replicas, the same
+/// values as computing them per replica.
 pub fn forward(
     net: &Net,
     params: &[Tensor<3>],
     x: Tensor<3>,
+    expand: Option<&Tensor<1, Int>>,
 ) -> (Tensor<3>, Vec<(Tensor<3>, Tensor<3>)>, Tape) {
     let mut stats = Vec::with_capacity(net.running.len());
     let mut saved = Vec::with_capacity(net.layers().len());
     let mut p = params.iter();
     let mut x = x;
+    let mut layers = net.layers().iter().peekable();
+    if let Some(expand) = expand {
+        match layers.peek() {
+            Some(Layer::BatchNorm(_)) => {
+                layers.next();
+                let (g, b) = (p.next().unwrap(), p.next().unwrap());
+                let to_replicas = |t: Tensor<3>| t.select(0, expand.clone());
+                let mean = x.clone().mean_dim(2);
+                let centered = x - mean.clone();
+                let var = centered.clone().square().mean_dim(2);
+                let var_eps = to_replicas(var.clone().add_scalar(BN_EPS));
+                let std = var_eps.clone().sqrt();
+                let scale = g.clone() / std.clone();
+                let centered = to_replicas(centered);
+                x = centered.clone() * scale.clone() + b.clone();
+                stats.push((to_replicas(mean), to_replicas(var)));
+                saved.push(Saved::BatchNorm {
+                    centered,
+                    scale,
+                    std,
+                    var_eps,
+                    input_grad: false,
+                });
+            }
+            _ => x = x.select(0, expand.clone()),
+        }
+    }
     // Whether `x` depends on a parameter (the data does not).
-    let mut tracked = false;
-    for layer in net.layers() {
+    let mut tracked = !saved.is_empty();
+    for layer in layers {
         x = match layer {
             Layer::Linear(..) => {
                 let (w, b) = (p.next().unwrap(), p.next().unwrap());

@@ -486,9 +486,8 @@ impl<'a> Trainer<'a> {
             let idx = order.clone().narrow(0, u * start, u * b);
             // One gather of features and targets per distinct seed.
             let rows = train.table.clone().select(0, idx).reshape([u, b, width]);
-            let (mut x, mut one_hot, mut label) = train.columns(rows);
+            let (x, mut one_hot, mut label) = train.columns(rows);
             if let Some(expand) = &self.expand {
-                x = x.select(0, expand.clone());
                 one_hot = one_hot.select(0, expand.clone());
                 label = label.select(0, expand.clone());
             }
@@ -506,9 +505,10 @@ impl<'a> Trainer<'a> {
         totals.read(seen)
     }
 
-    /// The forward and backward pass of one batch (features `x: [S, f, b]`, targets
-    /// `[S, b, 5]` and `[S, b, 1]`): every parameter's gradient (in [`Net::params`] order) and
-    /// each BatchNorm layer's batch statistics; the batch's losses and hits go to `totals`.
+    /// The forward and backward pass of one batch (features `x: [U, f, b]`, one batch per
+    /// distinct seed; targets `[S, b, 5]` and `[S, b, 1]`, one per replica): every parameter's
+    /// gradient (in [`Net::params`] order) and each BatchNorm layer's batch statistics; the
+    /// batch's losses and hits go to `totals`.
     fn step(
         &self,
         x: Tensor<3>,
@@ -526,7 +526,8 @@ impl<'a> Trainer<'a> {
         };
         match self.engine {
             Engine::Manual => {
-                let (logits, stats, tape) = backprop::forward(&self.net, &params, x);
+                let (logits, stats, tape) =
+                    backprop::forward(&self.net, &params, x, self.expand.as_ref());
                 let d_logits = loss_grad(logits);
                 (backprop::backward(&params, tape, d_logits), stats)
             }
@@ -537,6 +538,10 @@ impl<'a> Trainer<'a> {
                     .collect();
                 // The batch itself stays outside autodiff: operations on it alone (the input
                 // BatchNorm's statistics) are not recorded.
+                let x = match &self.expand {
+                    Some(expand) => x.select(0, expand.clone()),
+                    None => x,
+                };
                 let (logits, stats) = self.net.forward_train(&params, x);
                 let d_logits = loss_grad(logits.clone().inner());
                 // Σ logits·G has gradient G with respect to the logits, so this backward pass
