@@ -33,6 +33,7 @@ mod jsonfile;
 pub mod jsonfloat;
 pub mod model;
 pub mod net;
+pub mod noise_scale;
 pub mod optim;
 pub mod provenance;
 pub mod record;
