@@ -74,6 +74,7 @@ pub fn gradient_sums(net: &Net, x: Tensor<3>, one_hot: Tensor<3>) -> (Tensor<1>,
     let s = net.replicas();
     // Forward in evaluation mode, keeping what the backward needs: a Linear's input, a
     // BatchNorm's normalised input and scale, a ReLU's input.
+    #[allow(clippy::large_enum_variant)] // a handful per call
     enum Kept {
         Linear(Tensor<3>),
         BatchNorm {
