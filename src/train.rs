@@ -87,6 +87,53 @@ pub struct TrainOutcome {
     /// (1: the seeds of its own configuration only). Its wall time is the whole batch's.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub configs: usize,
+    /// The gradient noise scale at fixed points of training, when probed
+    /// ([`GroupOptions::noise_probe`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub noise_scale: Vec<NoiseProbe>,
+}
+
+/// The gradient noise scale of a replica at one point of its training.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct NoiseProbe {
+    /// Epochs trained when probed (0: at initialisation).
+    pub epoch: usize,
+    /// That as a share of the epochs planned.
+    #[serde(with = "crate::jsonfloat")]
+    pub fraction: f64,
+    /// The estimate over the probe rows.
+    #[serde(flatten)]
+    pub noise: crate::noise_scale::NoiseScale,
+}
+
+/// How a replica group trains.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct GroupOptions {
+    /// How gradients are computed.
+    pub engine: Engine,
+    /// Rows of the training split (its first rows, a random sample: the split is shuffled)
+    /// over which the gradient noise scale is measured at initialisation and after a quarter,
+    /// a half and all of the epochs; 0: not measured.
+    pub noise_probe: usize,
+}
+
+/// The epochs after which a run of `epochs` epochs is probed: 0 (initialisation), a quarter,
+/// a half and the end (each rounded up, without repeats): 0, 5, 10, 20 for 20 epochs.
+pub fn probe_epochs(epochs: usize) -> Vec<usize> {
+    let mut out: Vec<usize> = [0, epochs.div_ceil(4), epochs.div_ceil(2), epochs].to_vec();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod probe_tests {
+    #[test]
+    fn probes_at_start_quarter_half_and_end() {
+        assert_eq!(super::probe_epochs(20), [0, 5, 10, 20]);
+        assert_eq!(super::probe_epochs(5), [0, 2, 3, 5]);
+        assert_eq!(super::probe_epochs(2), [0, 1, 2]);
+        assert_eq!(super::probe_epochs(1), [0, 1]);
+    }
 }
 
 fn one() -> usize {
@@ -147,6 +194,15 @@ impl DeviceSplit {
         let one_hot = contiguous(rows.clone().narrow(2, f, 5));
         let label = rows.narrow(2, f + 5, 1);
         (x, one_hot, label)
+    }
+
+    /// The first `rows` rows (at most all) as feature-major features `[1, f, n]` and one-hot
+    /// labels `[1, 5, n]`: a probe batch shared by every replica.
+    pub fn probe(&self, rows: usize) -> (Tensor<3>, Tensor<3>) {
+        let n = rows.min(self.len);
+        let table = self.table.clone().narrow(0, 0, n).unsqueeze_dim(0);
+        let (x, one_hot, _) = self.columns(table);
+        (x, contiguous(one_hot.swap_dims(1, 2)))
     }
 
     /// Rows in this split.
@@ -569,7 +625,7 @@ pub fn train(
         config,
         &Replica::of(config, seeds),
         data,
-        Engine::default(),
+        &GroupOptions::default(),
         progress,
     )
 }
@@ -586,14 +642,33 @@ pub fn train_group(
     config: &TrainConfig,
     replicas: &[Replica],
     data: &DeviceSplits,
-    engine: Engine,
+    options: &GroupOptions,
     mut progress: impl FnMut(Progress),
 ) -> Result<Vec<TrainOutcome>> {
     let started = Instant::now();
-    let mut trainer = Trainer::group(config, replicas, data, engine)?;
+    let mut trainer = Trainer::group(config, replicas, data, options.engine)?;
     let s = replicas.len();
     let mut records: Vec<Vec<EpochRecord>> = vec![Vec::new(); s];
     let mut diverged: Vec<Option<usize>> = vec![None; s];
+    let probe = (options.noise_probe > 0).then(|| data.train.probe(options.noise_probe));
+    let probe_at = probe_epochs(config.epochs);
+    let mut noise: Vec<Vec<NoiseProbe>> = vec![Vec::new(); s];
+    let measure = |trainer: &Trainer, epoch: usize, noise: &mut Vec<Vec<NoiseProbe>>| {
+        if let Some((x, one_hot)) = &probe
+            && probe_at.contains(&epoch)
+        {
+            let fraction = epoch as f64 / config.epochs.max(1) as f64;
+            let all = crate::noise_scale::noise_scale(trainer.net(), x.clone(), one_hot.clone());
+            for (r, n) in all.into_iter().enumerate() {
+                noise[r].push(NoiseProbe {
+                    epoch,
+                    fraction,
+                    noise: n,
+                });
+            }
+        }
+    };
+    measure(&trainer, 0, &mut noise);
     for epoch in 0..config.epochs {
         let t0 = Instant::now();
         let train_metrics = trainer.train_epoch(epoch, &mut progress);
@@ -625,6 +700,7 @@ pub fn train_group(
         if diverged.iter().all(Option::is_some) {
             break;
         }
+        measure(&trainer, epoch + 1, &mut noise);
     }
     // A finite loss that blew up and never came back below the bound is divergence too.
     for (r, epochs) in records.iter().enumerate() {
@@ -660,6 +736,11 @@ pub fn train_group(
                 total_seconds,
                 replicas: s,
                 configs,
+                noise_scale: if diverged[r].is_some() {
+                    Vec::new()
+                } else {
+                    std::mem::take(&mut noise[r])
+                },
             }
         })
         .collect())

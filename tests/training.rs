@@ -7,7 +7,7 @@ use trainbench::data::{DataSource, DataSpec, ValMode};
 use trainbench::optim::AdamConfig;
 use trainbench::optim::Scheduler;
 use trainbench::train::{
-    DeviceSplits, Replica, TrainConfig, TrainOutcome, Trainer, train, train_group,
+    DeviceSplits, GroupOptions, Replica, TrainConfig, TrainOutcome, Trainer, train, train_group,
 };
 
 fn data(rows: usize) -> DeviceSplits {
@@ -179,7 +179,7 @@ fn mixed_groups_match_each_configuration_alone() {
         .iter()
         .flat_map(|&(lr, adam)| seeds.iter().map(move |&seed| Replica { seed, lr, adam }))
         .collect();
-    let together = train_group(&shared, &mixed, &data, Engine::default(), |_| {}).unwrap();
+    let together = train_group(&shared, &mixed, &data, &GroupOptions::default(), |_| {}).unwrap();
     for (k, &(lr, adam)) in settings.iter().enumerate() {
         let own = TrainConfig {
             lr,

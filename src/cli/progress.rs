@@ -70,7 +70,8 @@ impl Bars {
             Event::Train(Progress::Epoch(_))
             | Event::StageStart { .. }
             | Event::StageDone(_)
-            | Event::Decided(_) => {}
+            | Event::Decided(_)
+            | Event::Searched { .. } => {}
             Event::GroupDone {
                 group,
                 records,

@@ -81,6 +81,16 @@ pub struct RunArgs {
     /// Internal: the run directory whose adaptive.json stage 2 follows
     #[arg(long, hide = true, value_name = "DIR")]
     adaptive_decision: Option<PathBuf>,
+    /// A searched learning rate (lr = { search = … }): trials stage 3 may add where an
+    /// optimum's interval is widest [default: the study's budget]
+    #[arg(long, value_name = "TRIALS")]
+    budget: Option<usize>,
+    /// Internal: this job trains one round of a learning-rate search of a --jobs run
+    #[arg(long, hide = true, value_name = "ROUND")]
+    search_round: Option<usize>,
+    /// Internal: the run directory whose lr_search.json decided that round
+    #[arg(long, hide = true, value_name = "DIR")]
+    search_state: Option<PathBuf>,
     #[command(flatten)]
     pub(super) backend: BackendArgs,
 }
@@ -145,6 +155,10 @@ impl RunArgs {
             shard,
             out: self.out.clone(),
             allow_mixed_studies: self.allow_mixed_studies,
+            budget: self.budget,
+            search_round: self
+                .search_round
+                .map(|r| (r, self.search_state.clone().unwrap_or_else(|| ".".into()))),
         })
     }
 
@@ -200,6 +214,29 @@ pub fn run(args: RunArgs) -> Result<i32> {
     }
     let mut session = Session::prepare(&args.study, args.session_options()?)?;
     let adaptive = args.adaptive(&session.study)?;
+    let searched = !session.plan.searched(&session.study).is_empty();
+    if searched && adaptive.is_some() {
+        return Err(Error::Usage(
+            "a searched learning rate (lr = { search = … }) decides its points from the \
+             trials of fixed seeds: use seeds = N, not MIN..MAX (the search's stage 3 adds \
+             seeds where they narrow an optimum most; --budget sets how many)"
+                .into(),
+        ));
+    }
+    if searched && session.shard.is_some() && args.search_round.is_none() {
+        return Err(Error::Usage(
+            "a searched learning rate decides each round from every batch size's trials, which \
+             --shard splits across machines: run it on one machine (with --jobs N to use its \
+             cores)"
+                .into(),
+        ));
+    }
+    if args.budget.is_some() && !searched {
+        return Err(Error::Usage(
+            "--budget needs a searched learning rate (lr = { search = \"LO..HI\" } in a sweep)"
+                .into(),
+        ));
+    }
     if adaptive.is_some() && session.shard.is_some() && args.adaptive_stage.is_none() {
         return Err(Error::Usage(
             "adaptive seeds (MIN..MAX) decide stage 2 from every configuration's pilot, which \
@@ -220,7 +257,7 @@ pub fn run(args: RunArgs) -> Result<i32> {
     // Opened here even for --jobs, so that a missing backend or device is one error up front.
     let (backend, device) = args.backend.open()?;
     if jobs > 1 {
-        return run_jobs(&args, &session, backend, jobs, adaptive);
+        return run_jobs(&args, &mut session, backend, jobs, adaptive);
     }
     let stage_of_jobs = match (args.adaptive_stage, adaptive) {
         (Some(_), None) => {
@@ -241,7 +278,9 @@ pub fn run(args: RunArgs) -> Result<i32> {
         errln!("warning: {w}");
     }
     install_ctrl_c()?;
-    ready.stage = stage_of_jobs;
+    if stage_of_jobs.is_some() {
+        ready.stage = stage_of_jobs;
+    }
     let adaptive = adaptive.filter(|_| stage_of_jobs.is_none());
     let mut printer = Printer::new(ready.plan().clone(), adaptive);
     let summary = ready.run(adaptive, &STOP, |e| printer.on(e))?;
@@ -254,6 +293,17 @@ pub fn run(args: RunArgs) -> Result<i32> {
 /// The plan, its estimate and (adaptive) what the stages will do.
 fn print_plan(session: &Session, jobs: usize, adaptive: Option<AdaptiveSeeds>) {
     out!("{}", trainbench::report::plan::render(session, jobs));
+    for s in session.plan.searched(&session.study) {
+        let mut axis = s.axis;
+        if let Some(b) = session.budget {
+            axis.budget = b;
+        }
+        outln!(
+            "sweep {}: {}; the estimate above is stage 1 only",
+            s.sweep,
+            axis.describe()
+        );
+    }
     if let Some(a) = adaptive {
         let (range, target) = (a.range, a.target_mde);
         outln!(
@@ -290,7 +340,7 @@ fn limit_to_stage(
 /// decision here from the merged pilot, then stage 2), then the report of the whole run.
 fn run_jobs(
     args: &RunArgs,
-    session: &Session,
+    session: &mut Session,
     backend: trainbench::backend::BackendKind,
     jobs: usize,
     adaptive: Option<AdaptiveSeeds>,
@@ -306,6 +356,9 @@ fn run_jobs(
             Job { dir, args }
         })
         .collect();
+    if !session.plan.searched(&session.study).is_empty() {
+        return run_search_jobs(session, backend, &specs, threads);
+    }
     let Some(adaptive) = adaptive else {
         return jobs::run(session, backend, &specs, threads);
     };
@@ -336,6 +389,86 @@ fn run_jobs(
         return Ok(code);
     }
     jobs::report(session, backend, &stage2)?;
+    Ok(0)
+}
+
+/// A round a learning-rate search decided, one line per cell.
+fn print_search_round(
+    round: usize,
+    additions: &[(String, String, trainbench::study::lr_search::Addition)],
+) {
+    let Some(stage) = additions.first().map(|a| a.2.stage) else {
+        return;
+    };
+    errln!(
+        "round {round} (stage {stage}, decided from the trials so far; {}):",
+        trainbench::study::lr_search::SEARCH_FILE
+    );
+    for (sweep, cell, a) in additions {
+        let lrs: Vec<String> = a.lrs.iter().map(|l| format!("{l:e}")).collect();
+        let at = if cell.is_empty() {
+            String::new()
+        } else {
+            format!(" at {cell}")
+        };
+        let what = if a.stage == 3 {
+            format!("{} seeds at lr {}", a.seeds, lrs.join(", "))
+        } else {
+            format!("lr {}", lrs.join(", "))
+        };
+        errln!("  {sweep}{at}: {what} — {}", a.reason);
+    }
+}
+
+/// A learning-rate search under `--jobs`: the jobs train each round (stage 1's grid, then
+/// each decided round), and this process decides every next round from the merged log.
+fn run_search_jobs(
+    session: &mut Session,
+    backend: trainbench::backend::BackendKind,
+    specs: &[Job],
+    threads: usize,
+) -> Result<i32> {
+    use trainbench::study::lr_search::{SearchState, Step};
+    let dir = session.dir.path().to_string_lossy().to_string();
+    let with = |round: usize| -> Vec<Job> {
+        specs
+            .iter()
+            .map(|j| {
+                let mut args = j.args.clone();
+                args.extend(["--search-round".into(), round.to_string().into()]);
+                args.extend(["--search-state".into(), OsString::from(&dir)]);
+                Job {
+                    dir: j.dir.clone(),
+                    args,
+                }
+            })
+            .collect()
+    };
+    errln!("round 1 (stage 1: the grid):");
+    let mut last = with(1);
+    if let Some(code) = jobs::train(session, &last, threads)? {
+        return Ok(code);
+    }
+    let experiment = jobs::experiment(backend, &last);
+    let mut state = SearchState::default();
+    let (mut round, mut extending) = (1, true);
+    for step in Step::sequence() {
+        if step == Step::Extend && !extending {
+            continue;
+        }
+        let additions = session.search_step(&experiment, &mut state, step, round + 1)?;
+        if additions.is_empty() {
+            extending &= step != Step::Extend;
+            continue;
+        }
+        round += 1;
+        print_search_round(round, &additions);
+        last = with(round);
+        if let Some(code) = jobs::train(session, &last, threads)? {
+            return Ok(code);
+        }
+    }
+    jobs::report(session, backend, &last)?;
     Ok(0)
 }
 
@@ -396,6 +529,14 @@ impl Printer {
             }
             Event::StageDone(summary) => self.stage_done(summary),
             Event::Decided(decision) => print_decision(decision),
+            Event::Searched {
+                round,
+                additions,
+                plan,
+            } => {
+                print_search_round(round, &additions);
+                self.plan = plan.clone();
+            }
             other => {
                 if let Some(bars) = &self.bars {
                     bars.on(&self.plan, other);
@@ -494,6 +635,9 @@ mod tests {
         ("data", Forward::Same),
         ("jobs", Forward::Never),
         ("allow_mixed_studies", Forward::Never),
+        ("budget", Forward::Never),
+        ("search_round", Forward::PerStage),
+        ("search_state", Forward::PerStage),
         ("job", Forward::PerJob),
         ("adaptive_stage", Forward::PerStage),
         ("adaptive_decision", Forward::PerStage),

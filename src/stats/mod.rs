@@ -37,6 +37,7 @@ mod hypothesis;
 mod multiple;
 mod peak;
 pub mod power;
+pub mod scaling_rules;
 mod summary;
 
 pub use anova::{AnovaTerm, RmAnova, rm_anova_two_way};
@@ -44,7 +45,10 @@ pub use bootstrap::{bootstrap_mean_ci, bootstrap_mean_diff_ci};
 pub use effect::{hedges_correction, hedges_g, prob_superiority};
 pub use hypothesis::{TestResult, paired_t_test, welch_test};
 pub use multiple::holm;
-pub use peak::{Peak, PeakEstimate, PeakOptions, PeakScaling, peak_scaling, quadratic_peak};
+pub use peak::{
+    Peak, PeakEstimate, PeakOptions, PeakScaling, RaggedCell, Replicates, peak_scaling,
+    peak_scaling_ragged, quadratic_peak,
+};
 pub use summary::{Summary, iqm, mean, median, quantile, sample_variance, summarize};
 
 /// Errors for calls whose inputs are structurally wrong (as opposed to merely degenerate data,

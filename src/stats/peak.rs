@@ -312,5 +312,152 @@ pub fn peak_scaling(
     })
 }
 
+/// One level of factor A in a ragged design: its covariate, its own points along B, and each
+/// subject's values there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RaggedCell {
+    /// A's covariate (log10 batch size).
+    pub covariate: f64,
+    /// This level's points along B (log10 learning rate), any order.
+    pub xs: Vec<f64>,
+    /// `values[s][j]`: subject `s` at point `j` (NaN: not measured or diverged). Every cell has
+    /// a row for each of the design's subjects (the same subjects in every cell).
+    pub values: Vec<Vec<f64>>,
+}
+
+/// The bootstrap replicates behind [`peak_scaling_ragged`]'s intervals: per replicate, each
+/// cell's peak (NaN where none) and the slope.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Replicates {
+    /// `peaks[r][i]`: replicate `r`, cell `i`.
+    pub peaks: Vec<Vec<f64>>,
+    /// `slopes[r]`.
+    pub slopes: Vec<f64>,
+}
+
+/// [`peak_scaling`] for a design where each level of A has its own points along B and a point
+/// may have more subjects than another (an adaptive search: points chosen per level, more seeds
+/// where the peak is least certain). A cell's curve is the mean at each point over the subjects
+/// measured there; the peaks, the slope and their expanded-percentile intervals are as in
+/// [`peak_scaling`], with each replicate drawing subjects (all cells of a subject together)
+/// with replacement *within their stratum* — `strata[s]` groups subjects measured at the same
+/// points (the study's seeds, everywhere; the seeds a search added, only where it added them),
+/// so a replicate keeps the design — and averaging, at each point, the drawn subjects measured
+/// there. `alpha_n` is the sample size of the expanded percentile (the subjects measured
+/// everywhere). Also returns the replicates (for the scaling-rule fits). Deterministic for a
+/// given seed; with one stratum it draws exactly as [`peak_scaling`].
+pub fn peak_scaling_ragged(
+    cells: &[RaggedCell],
+    strata: &[usize],
+    alpha_n: usize,
+    options: &PeakOptions,
+) -> (PeakScaling, Replicates) {
+    let n = cells.iter().map(|c| c.values.len()).max().unwrap_or(0);
+    // The members of each stratum, in subject order.
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for s in 0..n {
+        let k = strata.get(s).copied().unwrap_or(0);
+        if members.len() <= k {
+            members.resize(k + 1, Vec::new());
+        }
+        members[k].push(s);
+    }
+    let covariate: Vec<f64> = cells.iter().map(|c| c.covariate).collect();
+    let means = |cell: &RaggedCell, pick: &[usize]| -> Vec<f64> {
+        (0..cell.xs.len())
+            .map(|j| {
+                let (mut sum, mut k) = (0.0, 0usize);
+                for &s in pick {
+                    if let Some(v) = cell.values.get(s).map(|row| row[j])
+                        && v.is_finite()
+                    {
+                        sum += v;
+                        k += 1;
+                    }
+                }
+                if k == 0 { f64::NAN } else { sum / k as f64 }
+            })
+            .collect()
+    };
+    let peaks_for = |pick: &[usize]| -> Vec<Option<Peak>> {
+        cells
+            .iter()
+            .map(|c| quadratic_peak(&c.xs, &means(c, pick), options.neighbours))
+            .collect()
+    };
+    let xs_of = |p: &[Option<Peak>]| -> Vec<f64> {
+        p.iter().map(|p| p.map_or(f64::NAN, |p| p.x)).collect()
+    };
+    let all: Vec<usize> = (0..n).collect();
+    let point = peaks_for(&all);
+    let (slope, intercept) = line(&covariate, &xs_of(&point));
+    let level_ok = options.level > 0.0 && options.level < 1.0;
+    let replicates = if n >= 2 && level_ok {
+        options.resamples
+    } else {
+        0
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    let mut reps = Replicates::default();
+    let mut edges = vec![0usize; cells.len()];
+    let mut pick = Vec::with_capacity(n);
+    for _ in 0..replicates {
+        pick.clear();
+        for m in members.iter().filter(|m| !m.is_empty()) {
+            for _ in 0..m.len() {
+                pick.push(m[rng.random_range(0..m.len())]);
+            }
+        }
+        let peaks = peaks_for(&pick);
+        for (i, p) in peaks.iter().enumerate() {
+            edges[i] += usize::from(p.is_some_and(|p| p.at_edge));
+        }
+        let xs = xs_of(&peaks);
+        reps.slopes.push(line(&covariate, &xs).0);
+        reps.peaks.push(xs);
+    }
+    let alpha = expanded_alpha(options.level, alpha_n);
+    let interval = |mut v: Vec<f64>| -> (f64, f64) {
+        if v.is_empty() || v.iter().any(|v| v.is_nan()) {
+            return (f64::NAN, f64::NAN);
+        }
+        v.sort_by(f64::total_cmp);
+        (
+            quantile_sorted(&v, alpha / 2.0),
+            quantile_sorted(&v, 1.0 - alpha / 2.0),
+        )
+    };
+    let peaks = point
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (ci_low, ci_high) = interval(reps.peaks.iter().map(|r| r[i]).collect());
+            PeakEstimate {
+                x: p.map_or(f64::NAN, |p| p.x),
+                ci_low,
+                ci_high,
+                best: p.map_or(usize::MAX, |p| p.best),
+                at_edge: p.is_none_or(|p| p.at_edge),
+                edge_share: if replicates > 0 {
+                    edges[i] as f64 / replicates as f64
+                } else {
+                    f64::NAN
+                },
+            }
+        })
+        .collect();
+    let (slope_ci_low, slope_ci_high) = interval(reps.slopes.clone());
+    let scaling = PeakScaling {
+        subjects: n,
+        dropped_subjects: 0,
+        peaks,
+        slope,
+        slope_ci_low,
+        slope_ci_high,
+        intercept,
+    };
+    (scaling, reps)
+}
+
 #[cfg(test)]
 mod tests;

@@ -46,6 +46,8 @@ pub enum Membership {
 pub struct RunScope<'a> {
     ids: HashSet<&'a str>,
     seeds: HashSet<u64>,
+    /// Seeds a search added to one configuration.
+    extra: HashSet<(&'a str, u64)>,
     quick: bool,
     experiment: &'a Experiment,
 }
@@ -57,6 +59,11 @@ impl<'a> RunScope<'a> {
         RunScope {
             ids: plan.configs.iter().map(|c| c.id.as_str()).collect(),
             seeds: plan.seeds.iter().copied().collect(),
+            extra: plan
+                .configs
+                .iter()
+                .flat_map(|c| c.extra_seeds.iter().map(|&s| (c.id.as_str(), s)))
+                .collect(),
             quick: plan.quick,
             experiment,
         }
@@ -64,11 +71,12 @@ impl<'a> RunScope<'a> {
 
     /// Whether `r` belongs, and if not, why.
     pub fn membership(&self, r: &TrialRecord) -> Membership {
+        let seed = r.outcome.seed;
         let in_plan = r.quick == self.quick
-            && self.seeds.contains(&r.outcome.seed)
-            && r.config_id
-                .as_deref()
-                .is_some_and(|id| self.ids.contains(id));
+            && r.config_id.as_deref().is_some_and(|id| {
+                self.ids.contains(id)
+                    && (self.seeds.contains(&seed) || self.extra.contains(&(id, seed)))
+            });
         if !in_plan {
             Membership::OutsidePlan
         } else if !self.experiment.admits(r) {

@@ -42,8 +42,12 @@ pub struct Sweep {
     pub name: String,
     /// The defaults with this sweep's `set` applied.
     pub base: TrainConfig,
-    /// The varied parameters (in [`PARAMS`] order) and their values.
+    /// The varied parameters (in [`PARAMS`] order) and their values (for a searched learning
+    /// rate, stage 1's grid).
     pub vary: Vec<(String, Vec<Value>)>,
+    /// `lr = { search = "LO..HI", ... }`: the learning rate is searched
+    /// ([`super::lr_search`]).
+    pub search: Option<super::lr_search::LrSearch>,
 }
 
 impl Sweep {
@@ -150,6 +154,7 @@ fn parse_sweep(v: &Value, index: usize, defaults: &TrainConfig) -> Result<Sweep>
     let at = format!("sweep.{name}");
     let mut base = defaults.clone();
     let mut vary = Vec::new();
+    let mut search = None;
     for (key, value) in t {
         match key.as_str() {
             "name" => {}
@@ -167,8 +172,23 @@ fn parse_sweep(v: &Value, index: usize, defaults: &TrainConfig) -> Result<Sweep>
                     ));
                 }
                 for p in PARAMS {
-                    if let Some(list) = vt.get(p.name) {
-                        vary.push((p.name.to_string(), parse_list(&base, p.name, list, &at)?));
+                    match vt.get(p.name) {
+                        Some(Value::Table(t)) if p.name == "lr" => {
+                            let axis = super::lr_search::LrSearch::parse(
+                                t,
+                                &join(&join(&at, "vary"), "lr"),
+                            )?;
+                            let grid = axis
+                                .grid()
+                                .into_iter()
+                                .map(|j| Value::Float(super::lr_search::lattice_value(j)));
+                            vary.push((p.name.to_string(), grid.collect()));
+                            search = Some(axis);
+                        }
+                        Some(list) => {
+                            vary.push((p.name.to_string(), parse_list(&base, p.name, list, &at)?))
+                        }
+                        None => {}
                     }
                 }
                 if let Some(k) = vt.keys().find(|k| find(k).is_none()) {
@@ -200,7 +220,12 @@ fn parse_sweep(v: &Value, index: usize, defaults: &TrainConfig) -> Result<Sweep>
             format!("'{k}' is both set and varied"),
         ));
     }
-    Ok(Sweep { name, base, vary })
+    Ok(Sweep {
+        name,
+        base,
+        vary,
+        search,
+    })
 }
 
 fn parse_list(base: &TrainConfig, key: &str, list: &Value, at: &str) -> Result<Vec<Value>> {

@@ -383,6 +383,7 @@ pub(crate) mod testing {
                 total_seconds: 1.0,
                 replicas: 1,
                 configs: 1,
+                noise_scale: Vec::new(),
             },
             diverged: false,
             provenance: Provenance::collect(crate::backend::BackendKind::Flex),

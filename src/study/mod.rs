@@ -12,6 +12,7 @@ pub mod cost;
 pub mod experiment;
 pub mod file;
 pub mod log;
+pub mod lr_search;
 pub mod merge;
 pub mod plan;
 pub mod run_data;

@@ -78,6 +78,8 @@ pub struct PlannedConfig {
     pub config: TrainConfig,
     /// The sweeps it belongs to, in study order.
     pub sweeps: Vec<String>,
+    /// Seeds beyond the plan's that a learning-rate search's stage 3 gave it, ascending.
+    pub extra_seeds: Vec<u64>,
 }
 
 /// Every trial of a study run: unique configurations × seeds.
@@ -152,6 +154,7 @@ impl Plan {
                         id,
                         config,
                         sweeps: Vec::new(),
+                        extra_seeds: Vec::new(),
                     });
                     configs.len() - 1
                 });
@@ -198,9 +201,132 @@ impl Plan {
             .collect()
     }
 
-    /// Number of trials: unique configurations × seeds.
+    /// Number of trials: unique configurations × seeds, and a search's added seeds.
     pub fn trials(&self) -> usize {
         self.configs.len() * self.seeds.len()
+            + self
+                .configs
+                .iter()
+                .map(|c| c.extra_seeds.len())
+                .sum::<usize>()
+    }
+
+    /// The seeds of configuration `config`: the plan's, then any a search added.
+    pub fn seeds_of(&self, config: usize) -> Vec<u64> {
+        let mut seeds = self.seeds.clone();
+        seeds.extend(&self.configs[config].extra_seeds);
+        seeds
+    }
+
+    /// The searched sweeps (`lr = { search = … }`) of the plan, each with its cells: one per
+    /// value of the other varied parameter (one cell when the learning rate is varied alone),
+    /// each with its configurations ascending in learning rate.
+    pub fn searched(&self, study: &Study) -> Vec<super::lr_search::SearchedSweep> {
+        use super::lr_search::{SearchedCell, SearchedSweep};
+        let mut out = Vec::new();
+        for (name, members) in &self.sweeps {
+            let Some(sweep) = study.sweep(name) else {
+                continue;
+            };
+            let Some(axis) = sweep.search else {
+                continue;
+            };
+            let other = sweep
+                .vary
+                .iter()
+                .find(|(k, _)| k != "lr")
+                .map(|(k, _)| k.clone());
+            let mut cells: Vec<SearchedCell> = Vec::new();
+            for &i in members {
+                let c = &self.configs[i];
+                let name = match &other {
+                    Some(k) => crate::config::params::value_of(&c.config, k),
+                    None => String::new(),
+                };
+                match cells.iter_mut().find(|cell| cell.name == name) {
+                    Some(cell) => cell.configs.push(i),
+                    None => {
+                        let covariate = name.parse::<f64>().map_or(0.0, f64::log10);
+                        cells.push(SearchedCell {
+                            name,
+                            covariate,
+                            configs: vec![i],
+                        });
+                    }
+                }
+            }
+            for cell in &mut cells {
+                cell.configs.sort_by(|&a, &b| {
+                    self.configs[a]
+                        .config
+                        .lr
+                        .total_cmp(&self.configs[b].config.lr)
+                });
+            }
+            out.push(SearchedSweep {
+                sweep: name.clone(),
+                axis,
+                other,
+                cells,
+            });
+        }
+        out
+    }
+
+    /// Adds what the later stages of a search added (`state`) to the plan: the learning rates
+    /// of stage 2 as configurations of their sweep (the cell's configuration with that
+    /// learning rate), the seeds of stage 3 as extra seeds. Additions of a sweep or cell the
+    /// study no longer has are ignored.
+    pub fn apply_search(&mut self, study: &Study, state: &super::lr_search::SearchState) {
+        for searched in self.searched(study) {
+            let Some(sweep_state) = state.sweeps.get(&searched.sweep) else {
+                continue;
+            };
+            for cell in &searched.cells {
+                let Some(additions) = sweep_state.cells.get(&cell.name) else {
+                    continue;
+                };
+                let template = self.configs[cell.configs[0]].config.clone();
+                for a in additions {
+                    for &lr in &a.lrs {
+                        let config = TrainConfig {
+                            lr,
+                            ..template.clone()
+                        };
+                        let id = config_id(&config);
+                        let i = match self.find(&id) {
+                            Some(i) => i,
+                            None => {
+                                self.configs.push(PlannedConfig {
+                                    id,
+                                    config,
+                                    sweeps: Vec::new(),
+                                    extra_seeds: Vec::new(),
+                                });
+                                self.configs.len() - 1
+                            }
+                        };
+                        if !self.configs[i].sweeps.contains(&searched.sweep) {
+                            self.configs[i].sweeps.push(searched.sweep.clone());
+                        }
+                        if let Some((_, members)) =
+                            self.sweeps.iter_mut().find(|(n, _)| *n == searched.sweep)
+                            && !members.contains(&i)
+                        {
+                            members.push(i);
+                        }
+                        let n = self.seeds.len() as u64;
+                        let extra = &mut self.configs[i].extra_seeds;
+                        for seed in n..a.seeds as u64 {
+                            if !extra.contains(&seed) {
+                                extra.push(seed);
+                            }
+                        }
+                        extra.sort_unstable();
+                    }
+                }
+            }
+        }
     }
 
     /// The index of the configuration with id `id`.

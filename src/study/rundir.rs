@@ -196,7 +196,11 @@ impl RunDir {
         let study = Study::load(&study_path)?;
         let mut options = self.load_meta()?.map(|m| m.options()).unwrap_or_default();
         adjust(&mut options);
-        let plan = Plan::new(&study, &options)?;
+        let mut plan = Plan::new(&study, &options)?;
+        // What a learning-rate search added in later rounds.
+        if let Some(state) = super::lr_search::SearchState::load(&self.path)? {
+            plan.apply_search(&study, &state);
+        }
         Ok((study, plan))
     }
 }

@@ -23,12 +23,15 @@ use crate::backprop::Engine;
 use crate::data::{DataSource, DataSpec};
 use crate::provenance::Provenance;
 use crate::record::{DataInfo, TrialRecord};
-use crate::train::{DeviceSplits, Progress, Replica, train_group};
+use crate::train::{DeviceSplits, GroupOptions, Progress, Replica, train_group};
 use crate::{Error, Result};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
+
+/// Training rows over which the groups of a searched sweep measure the gradient noise scale.
+pub const NOISE_PROBE_ROWS: usize = 4096;
 
 /// How to run a study: the checked form of `trainbench run`'s flags.
 #[derive(Debug, Clone, Default)]
@@ -45,6 +48,11 @@ pub struct SessionOptions {
     pub out: Option<PathBuf>,
     /// Run into a directory that holds another study's trials (normally refused).
     pub allow_mixed_studies: bool,
+    /// A learning-rate search's stage-3 budget in trials, over the study's.
+    pub budget: Option<usize>,
+    /// One round of a learning-rate search, for a job of a `--jobs` run: the round and the
+    /// directory of the `lr_search.json` that decided it (the parent's run directory).
+    pub search_round: Option<(usize, PathBuf)>,
 }
 
 /// A planned study run: what would be trained, where, and at what estimated cost.
@@ -69,6 +77,10 @@ pub struct Session {
     pub dir: RunDir,
     /// Whether this run may mix another study's trials into its directory.
     pub allow_mixed_studies: bool,
+    /// A learning-rate search's stage-3 budget over the study's.
+    pub budget: Option<usize>,
+    /// The stage that a job running one round of a search tags its records with.
+    pub search_stage: Option<u8>,
     data: PlannedData,
 }
 
@@ -86,12 +98,41 @@ impl Session {
         if let Some(source) = options.data {
             study.data.source = source;
         }
-        let plan = Plan::new(&study, &options.plan)?;
+        let mut plan = Plan::new(&study, &options.plan)?;
         let data = run_data::load(&study.data, plan.quick)?;
-        let selection = match options.shard {
+        // A job of one round of a search trains what that round added (its shard of it).
+        let mut round_trials = None;
+        let mut search_stage = None;
+        if let Some((round, dir)) = &options.search_round {
+            search_stage = Some(1);
+            if *round > 1 {
+                let state = super::lr_search::SearchState::load(dir)?.ok_or_else(|| {
+                    Error::Usage(format!(
+                        "no {} in '{}'",
+                        super::lr_search::SEARCH_FILE,
+                        dir.display()
+                    ))
+                })?;
+                plan.apply_search(&study, &state);
+                let added = super::lr_search::round_selection(&study, &plan, &state, *round);
+                search_stage = state
+                    .sweeps
+                    .values()
+                    .flat_map(|s| s.cells.values().flatten())
+                    .find(|a| a.round == *round)
+                    .map(|a| a.stage);
+                round_trials = Some(added);
+            }
+        }
+        let mut selection: Vec<Vec<u64>> = match options.shard {
             Some(s) => shard::select(&plan, data.rows, s),
-            None => vec![plan.seeds.clone(); plan.configs.len()],
+            None => (0..plan.configs.len()).map(|i| plan.seeds_of(i)).collect(),
         };
+        if let Some(added) = round_trials {
+            for (seeds, added) in selection.iter_mut().zip(added) {
+                seeds.retain(|s| added.contains(s));
+            }
+        }
         check_resources(&plan, &selection, options.grouping, data.rows)?;
         let dir = match options.out {
             Some(out) => RunDir::new(out),
@@ -111,6 +152,8 @@ impl Session {
             selection,
             dir,
             allow_mixed_studies: options.allow_mixed_studies,
+            budget: options.budget,
+            search_stage,
             data,
         })
     }
@@ -151,6 +194,33 @@ impl Session {
             adaptive.target_mde,
             adaptive.alpha,
         ))
+    }
+
+    /// One decision of a learning-rate search whose earlier rounds were trained elsewhere (by
+    /// the jobs of a `--jobs` run): `step` from the records of `experiment` in this run
+    /// directory's log, added to `state` as round `round` and to the plan; saves the state.
+    /// Returns the additions of the round (none: nothing to train).
+    pub fn search_step(
+        &mut self,
+        experiment: &Experiment,
+        state: &mut super::lr_search::SearchState,
+        step: super::lr_search::Step,
+        round: usize,
+    ) -> Result<Vec<(String, String, super::lr_search::Addition)>> {
+        let records = self.dir.read_log()?.records;
+        let scope = RunScope::new(&self.plan, experiment);
+        let mine: Vec<&TrialRecord> = records.iter().filter(|r| scope.contains(r)).collect();
+        super::lr_search::take_step(
+            &self.study,
+            &mut self.plan,
+            state,
+            &mine,
+            step,
+            round,
+            self.budget,
+        );
+        state.save(self.dir.path())?;
+        Ok(state.round(round))
     }
 
     /// Estimated rows of each split.
@@ -284,8 +354,10 @@ impl Session {
             warnings,
             groups: Vec::new(),
             estimates: Vec::new(),
-            stage: None,
+            stage: self.search_stage,
             experiment,
+            budget: self.budget,
+            one_round: self.search_stage.is_some(),
         };
         ready.schedule(&self.selection);
         Ok(ready)
@@ -373,6 +445,16 @@ pub enum Event<'a> {
     StageDone(&'a RunSummary),
     /// An adaptive run decided stage 2 from the pilot (saved as `adaptive.json`).
     Decided(&'a super::adaptive::Decision),
+    /// A learning-rate search decided its next round (saved as `lr_search.json`): what it
+    /// added, per sweep and cell.
+    Searched {
+        /// The round to train next.
+        round: usize,
+        /// What was added: (sweep, cell, addition).
+        additions: Vec<(String, String, super::lr_search::Addition)>,
+        /// The plan with the additions.
+        plan: &'a Plan,
+    },
     /// Group `index` (0-based) of `total` starts training.
     GroupStart {
         /// The group.
@@ -446,6 +528,10 @@ pub struct Ready {
     pub stage: Option<u8>,
     /// Its backend and data.
     experiment: Experiment,
+    /// A learning-rate search's stage-3 budget over the study's.
+    budget: Option<usize>,
+    /// This process trains one round of a search (a job of a `--jobs` run): no decisions.
+    one_round: bool,
 }
 
 /// The adaptive seeds of a run: a pilot of `range.min` seeds, then up to `range.max` where
@@ -609,6 +695,9 @@ impl Ready {
         stop: &AtomicBool,
         mut on_event: impl FnMut(Event),
     ) -> Result<RunSummary> {
+        if adaptive.is_none() && !self.one_round && !self.plan.searched(&self.study).is_empty() {
+            return self.run_search(stop, on_event);
+        }
         if let Some(a) = adaptive {
             let pilot: Vec<Vec<u64>> = self
                 .selection
@@ -631,6 +720,69 @@ impl Ready {
             self.stage = Some(2);
         }
         self.run_stage(stop, &mut on_event)
+    }
+
+    /// A study with a searched learning rate: stage 1 (everything planned), then each
+    /// [`Step`](super::lr_search::Step) decided from the trials so far, saved, announced and
+    /// trained as one more round, until the search is done. Returns the last round's summary
+    /// (a stopped round ends the run; a rerun replays the same decisions from the log and
+    /// trains only what is missing).
+    fn run_search(
+        &mut self,
+        stop: &AtomicBool,
+        mut on_event: impl FnMut(Event),
+    ) -> Result<RunSummary> {
+        use super::lr_search::{SearchState, Step, round_selection, take_step};
+        self.stage = Some(1);
+        let mut summary = self.run_stage(stop, &mut on_event)?;
+        if summary.stopped {
+            return Ok(summary);
+        }
+        let mut state = SearchState::default();
+        let (mut round, mut extending) = (1, true);
+        for step in Step::sequence() {
+            if step == Step::Extend && !extending {
+                continue;
+            }
+            let scope = RunScope::new(&self.plan, &self.experiment);
+            let records: Vec<TrialRecord> = self
+                .existing
+                .iter()
+                .chain(&self.new)
+                .filter(|r| scope.contains(r))
+                .cloned()
+                .collect();
+            let refs: Vec<&TrialRecord> = records.iter().collect();
+            let added = take_step(
+                &self.study,
+                &mut self.plan,
+                &mut state,
+                &refs,
+                step,
+                round + 1,
+                self.budget,
+            );
+            state.save(self.dir.path())?;
+            if !added {
+                extending &= step != Step::Extend;
+                continue;
+            }
+            round += 1;
+            let additions = state.round(round);
+            on_event(Event::Searched {
+                round,
+                additions,
+                plan: &self.plan,
+            });
+            let selection = round_selection(&self.study, &self.plan, &state, round);
+            self.schedule(&selection);
+            self.stage = Some(step.stage());
+            summary = self.run_stage(stop, &mut on_event)?;
+            if summary.stopped {
+                return Ok(summary);
+            }
+        }
+        Ok(summary)
     }
 
     /// One stage: announced, trained, summarised.
@@ -717,7 +869,24 @@ impl Ready {
             .map(|&(c, seed)| Replica::of(&self.plan.configs[c].config, &[seed])[0])
             .collect();
         let provenance = Provenance::collect(self.backend);
-        let outcomes = train_group(shared, &replicas, &self.data, Engine::default(), |p| {
+        // Groups of a searched sweep measure the gradient noise scale as they train.
+        let searched: Vec<String> = self
+            .plan
+            .searched(&self.study)
+            .into_iter()
+            .map(|s| s.sweep)
+            .collect();
+        let probed = members.iter().any(|&(c, _)| {
+            self.plan.configs[c]
+                .sweeps
+                .iter()
+                .any(|s| searched.contains(s))
+        });
+        let options = GroupOptions {
+            engine: Engine::default(),
+            noise_probe: if probed { NOISE_PROBE_ROWS } else { 0 },
+        };
+        let outcomes = train_group(shared, &replicas, &self.data, &options, |p| {
             on_event(Event::Train(p))
         })?;
         let mut records = Vec::with_capacity(outcomes.len());

@@ -120,9 +120,11 @@ pub fn select(plan: &Plan, rows: RowEstimate, shard: Shard) -> Vec<Vec<u64>> {
         .clamp(1, n_seeds.max(1));
     let share = plan.default_shares(rows);
     let mut units: Vec<(f64, usize, &[u64])> = Vec::new();
-    for i in 0..plan.configs.len() {
+    let all: Vec<Vec<u64>> = (0..plan.configs.len()).map(|i| plan.seeds_of(i)).collect();
+    for (i, seeds) in all.iter().enumerate() {
+        let n_seeds = seeds.len();
         let (base, extra) = (n_seeds / chunks, n_seeds % chunks);
-        let mut rest = plan.seeds.as_slice();
+        let mut rest = seeds.as_slice();
         for k in 0..chunks {
             let (head, tail) = rest.split_at(base + usize::from(k < extra));
             rest = tail;

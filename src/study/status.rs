@@ -48,11 +48,16 @@ pub struct Status {
 pub fn status(plan: &Plan, records: &[TrialRecord]) -> Status {
     let mut done: HashMap<(String, u64), bool> = HashMap::new();
     let mut variants = BTreeSet::new();
-    let planned: HashSet<&str> = plan.configs.iter().map(|c| c.id.as_str()).collect();
+    let planned: HashSet<(&str, u64)> = (0..plan.configs.len())
+        .flat_map(|i| {
+            let id = plan.configs[i].id.as_str();
+            plan.seeds_of(i).into_iter().map(move |s| (id, s))
+        })
+        .collect();
     let mut outside = 0;
     for r in records.iter().filter(|r| r.quick == plan.quick) {
         let key = TrialKey::of(r);
-        if !planned.contains(key.config_id.as_str()) || !plan.seeds.contains(&key.seed) {
+        if !planned.contains(&(key.config_id.as_str(), key.seed)) {
             outside += 1;
             continue;
         }
@@ -63,13 +68,13 @@ pub fn status(plan: &Plan, records: &[TrialRecord]) -> Status {
         let mut s = SweepStatus {
             name: name.to_string(),
             configs: members.len(),
-            planned: members.len() * plan.seeds.len(),
+            planned: members.iter().map(|&i| plan.seeds_of(i).len()).sum(),
             ..SweepStatus::default()
         };
         for &i in members {
             let id = &plan.configs[i].id;
             let mut missing = Vec::new();
-            for &seed in &plan.seeds {
+            for seed in plan.seeds_of(i) {
                 match done.get(&(id.clone(), seed)) {
                     Some(&diverged) => {
                         s.done += 1;

@@ -219,3 +219,38 @@ fn planted_exponent_coverage_table() {
         }
     }
 }
+
+/// On a complete rectangular design the ragged estimator is the rectangular one: the same
+/// peaks, slope and intervals (the same subjects drawn in the same order).
+#[test]
+fn the_ragged_fit_of_a_full_grid_is_the_grid_fit() {
+    let (xs, cs) = lab1_grid();
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let seeds = 8;
+    let values = planted(0.5, -2.5, Shape::Cliff, seeds, &mut rng);
+    let grid = peak_scaling(&values, &cs, &xs, &options(3)).unwrap();
+    let (a, b) = (cs.len(), xs.len());
+    let cells: Vec<RaggedCell> = (0..a)
+        .map(|i| RaggedCell {
+            covariate: cs[i],
+            xs: xs.clone(),
+            values: (0..seeds)
+                .map(|s| values[(s * a + i) * b..(s * a + i + 1) * b].to_vec())
+                .collect(),
+        })
+        .collect();
+    let one = vec![0; seeds];
+    let (ragged, reps) = peak_scaling_ragged(&cells, &one, seeds, &options(3));
+    assert_eq!(ragged, grid);
+    assert_eq!((reps.peaks.len(), reps.slopes.len()), (1000, 1000));
+    // A point measured by fewer seeds (NaN elsewhere) changes only its own mean.
+    let mut fewer = cells.clone();
+    for row in fewer[2].values.iter_mut().skip(4) {
+        row[0] = f64::NAN;
+    }
+    let (f, _) = peak_scaling_ragged(&fewer, &one, seeds, &options(3));
+    assert_eq!(
+        f.peaks[2].x, ragged.peaks[2].x,
+        "the changed point is far from the peak"
+    );
+}
