@@ -13,7 +13,7 @@
 use super::metric::Metric;
 use super::sweep::{ConfigView, SweepView, by_config};
 use crate::record::TrialRecord;
-use crate::stats::{AnovaTerm, PeakOptions, peak_scaling, rm_anova_two_way};
+use crate::stats::{AnovaTerm, PeakOptions, RaggedCell, peak_scaling_ragged, rm_anova_two_way};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -172,6 +172,44 @@ pub struct LrScaling {
     pub log10_intercept: f64,
     /// Where k's interval sits relative to the linear (1) and square-root (0.5) rules.
     pub verdict: ScalingVerdict,
+    /// The learning rate was searched (`lr = { search = … }`): the optima come from each batch
+    /// size's own points, and their intervals include the shape allowance
+    /// ([`crate::study::lr_search::estimate`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub searched: bool,
+    /// Each scaling rule fitted to the optima: no scaling, square-root, linear, the noise-scale
+    /// curve (when the noise scale was measured) and a free exponent, with a χ² test, the
+    /// leave-one-out error and an interval ([`crate::stats::scaling_rules`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<crate::stats::scaling_rules::RuleFit>,
+    /// The gradient noise scale per batch size, when measured (a searched sweep).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub noise: Vec<CellNoise>,
+}
+
+/// The gradient noise scale measured at one batch size: `B_simple` of the seeds trained at its
+/// best learning rate, averaged over the probes after initialisation (a quarter, a half and
+/// all of training).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellNoise {
+    /// The batch size, as written in the study.
+    pub batch_size: String,
+    /// The learning rate whose trials were probed (the batch size's best point).
+    #[serde(with = "crate::jsonfloat")]
+    pub lr: f64,
+    /// Seeds with a finite estimate.
+    pub seeds: usize,
+    /// Mean over those seeds of each seed's mean `B_simple` over the probes.
+    #[serde(with = "crate::jsonfloat")]
+    pub b_noise: f64,
+    /// Lower end of its t-interval over seeds (at the report's level).
+    #[serde(with = "crate::jsonfloat")]
+    pub ci_low: f64,
+    /// Upper end.
+    #[serde(with = "crate::jsonfloat")]
+    pub ci_high: f64,
+    /// Mean `B_simple` at each probe (fraction of training, value), initialisation included.
+    pub by_fraction: Vec<(f64, f64)>,
 }
 
 /// One level of a factor: as written in the study, and its value.
@@ -280,6 +318,9 @@ pub fn analyse(
     level: f64,
     target: f64,
 ) -> (Option<Interaction>, Option<LrScaling>) {
+    if let Some(axis) = view.search {
+        return searched(view, &axis, records, level, target);
+    }
     let Some(t) = Table::build(view, records, target) else {
         return (None, None);
     };
@@ -287,6 +328,234 @@ pub fn analyse(
         return (None, None);
     }
     (Some(interaction(&t)), Some(scaling(&t, level)))
+}
+
+/// The analysis of a sweep whose learning rate was searched: the interaction on stage 1's grid
+/// (every batch size, the study's seeds), the optima from each batch size's own points
+/// ([`crate::study::lr_search::estimate`]), the scaling rules and the noise scale.
+fn searched(
+    view: &SweepView,
+    axis: &crate::study::lr_search::LrSearch,
+    records: &[TrialRecord],
+    level: f64,
+    target: f64,
+) -> (Option<Interaction>, Option<LrScaling>) {
+    use crate::study::lr_search::{Cell, Point, estimate, lattice_index, lattice_value};
+    let bi = view.params.iter().position(|p| p == "batch_size");
+    let li = view.params.iter().position(|p| p == "lr");
+    let (Some(bi), Some(li)) = (bi, li) else {
+        return (None, None);
+    };
+    // The interaction: stage 1's grid, without the seeds stage 3 added.
+    let grid: Vec<f64> = axis.grid().into_iter().map(lattice_value).collect();
+    let on_grid = |c: &ConfigView| {
+        c.values[li]
+            .parse::<f64>()
+            .is_ok_and(|v| grid.iter().any(|g| g.to_bits() == v.to_bits()))
+    };
+    let stage1_view = SweepView {
+        configs: view.configs.iter().filter(|c| on_grid(c)).cloned().collect(),
+        search: None,
+        ..view.clone()
+    };
+    let base: Vec<TrialRecord> = records
+        .iter()
+        .filter(|r| r.stage != Some(3))
+        .cloned()
+        .collect();
+    let interaction = Table::build(&stage1_view, &base, target)
+        .filter(|t| t.seeds > 0 && !t.lrs.is_empty())
+        .map(|t| interaction(&t));
+    // The optima: each batch size's points, every seed.
+    let trials = by_config(records);
+    let mut bss: Vec<(String, f64)> = Vec::new();
+    let mut cells: Vec<Cell> = Vec::new();
+    for c in &view.configs {
+        let (Ok(bs), Ok(lr)) = (c.values[bi].parse::<f64>(), c.values[li].parse::<f64>()) else {
+            continue;
+        };
+        let mine = trials.get(c.config_id.as_str()).cloned().unwrap_or_default();
+        let len = mine.iter().map(|r| r.outcome.seed as usize + 1).max().unwrap_or(0);
+        let mut values = vec![None; len];
+        for r in &mine {
+            values[r.outcome.seed as usize] = METRIC.value(r, target);
+        }
+        let point = Point {
+            j: lattice_index(lr),
+            values,
+        };
+        match bss.iter().position(|(t, _)| *t == c.values[bi]) {
+            Some(i) => cells[i].points.push(point),
+            None => {
+                bss.push((c.values[bi].clone(), bs));
+                cells.push(Cell {
+                    name: c.values[bi].clone(),
+                    covariate: bs.log10(),
+                    points: vec![point],
+                });
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..cells.len()).collect();
+    order.sort_by(|&a, &b| bss[a].1.total_cmp(&bss[b].1));
+    let mut cells: Vec<Cell> = order.iter().map(|&i| cells[i].clone()).collect();
+    for cell in &mut cells {
+        cell.points.sort_by_key(|p| p.j);
+        cell.points.retain(|p| p.values.iter().any(Option::is_some));
+    }
+    cells.retain(|c| !c.points.is_empty());
+    if cells.is_empty() {
+        return (interaction, None);
+    }
+    let (fit, reps) = estimate(&cells, level);
+    let lr = |x: f64| 10f64.powf(x);
+    let optima: Vec<LrOptimum> = cells
+        .iter()
+        .zip(&fit.peaks)
+        .map(|(cell, p)| LrOptimum {
+            batch_size: cell.name.clone(),
+            lr_opt: lr(p.x),
+            ci_low: lr(p.ci_low),
+            ci_high: lr(p.ci_high),
+            best_grid_lr: cell
+                .points
+                .get(p.best)
+                .map(|q| format!("{:e}", lattice_value(q.j)))
+                .unwrap_or_default(),
+            at_edge: p.at_edge,
+            edge_share: p.edge_share,
+        })
+        .collect();
+    let noise = cell_noise(&cells, &fit.peaks, &view.configs, bi, li, &trials, level);
+    let offsets: Option<Vec<f64>> = (noise.len() == cells.len()).then(|| {
+        noise
+            .iter()
+            .zip(&cells)
+            .map(|(n, c)| (1.0 + n.b_noise / 10f64.powf(c.covariate)).log10())
+            .collect()
+    });
+    let cs: Vec<f64> = cells.iter().map(|c| c.covariate).collect();
+    let xs: Vec<f64> = fit.peaks.iter().map(|p| p.x).collect();
+    let models = crate::stats::scaling_rules::fit_rules(
+        &cs,
+        &xs,
+        &reps.peaks,
+        offsets.as_deref(),
+        1.0 - level,
+        level,
+    );
+    let any_at_edge = optima.iter().any(|o| o.at_edge);
+    let all_lrs: Vec<f64> = cells
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| lattice_value(p.j)))
+        .collect();
+    let scaling = LrScaling {
+        metric: METRIC,
+        method: format!(
+            "learning rate searched per batch size (docs/studies.md); per batch size, the vertex \
+             of a quadratic in log10(lr) through its best point and the neighbours either side; \
+             k = least-squares slope of log10(lr_opt) on log10(batch size); expanded-percentile \
+             bootstrap over seeds ({} resamples, a seed's trials together, seeds added by stage \
+             3 resampled among themselves), each optimum's interval widened by a quarter of the \
+             local spacing for an asymmetric top",
+            crate::study::lr_search::RESAMPLES
+        ),
+        level,
+        resamples: crate::study::lr_search::RESAMPLES,
+        seeds: fit.subjects,
+        dropped_seeds: 0,
+        dropped_lrs: Vec::new(),
+        lr_min: all_lrs.iter().copied().fold(f64::INFINITY, f64::min),
+        lr_max: all_lrs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        optima,
+        k: fit.slope,
+        k_ci_low: fit.slope_ci_low,
+        k_ci_high: fit.slope_ci_high,
+        log10_intercept: fit.intercept,
+        verdict: ScalingVerdict::of(fit.slope_ci_low, fit.slope_ci_high, any_at_edge),
+        searched: true,
+        models,
+        noise,
+    };
+    (interaction, Some(scaling))
+}
+
+/// The noise scale of each cell from the probes of the trials at its best point (see
+/// [`CellNoise`]); empty when any cell has none.
+fn cell_noise(
+    cells: &[crate::study::lr_search::Cell],
+    peaks: &[crate::stats::PeakEstimate],
+    configs: &[ConfigView],
+    bi: usize,
+    li: usize,
+    trials: &std::collections::HashMap<&str, Vec<&TrialRecord>>,
+    level: f64,
+) -> Vec<CellNoise> {
+    use crate::stats::{mean, sample_variance};
+    let mut out = Vec::new();
+    for (cell, peak) in cells.iter().zip(peaks) {
+        let Some(point) = cell.points.get(peak.best) else {
+            return Vec::new();
+        };
+        let lr = crate::study::lr_search::lattice_value(point.j);
+        let Some(config) = configs.iter().find(|c| {
+            c.values[bi] == cell.name
+                && c.values[li].parse::<f64>().is_ok_and(|v| v.to_bits() == lr.to_bits())
+        }) else {
+            return Vec::new();
+        };
+        let mine = trials.get(config.config_id.as_str()).cloned().unwrap_or_default();
+        let per_seed: Vec<f64> = mine
+            .iter()
+            .filter(|r| !r.diverged)
+            .map(|r| {
+                let v: Vec<f64> = r
+                    .outcome
+                    .noise_scale
+                    .iter()
+                    .filter(|p| p.fraction > 0.0 && p.noise.b_simple.is_finite())
+                    .map(|p| p.noise.b_simple)
+                    .collect();
+                if v.is_empty() { f64::NAN } else { mean(&v) }
+            })
+            .filter(|v| v.is_finite())
+            .collect();
+        if per_seed.len() < 2 {
+            return Vec::new();
+        }
+        let n = per_seed.len() as f64;
+        let m = mean(&per_seed);
+        let half = crate::stats::t_inverse_cdf(n - 1.0, (1.0 + level) / 2.0)
+            * (sample_variance(&per_seed) / n).sqrt();
+        let mut fractions: Vec<f64> = mine
+            .iter()
+            .flat_map(|r| r.outcome.noise_scale.iter().map(|p| p.fraction))
+            .collect();
+        fractions.sort_by(f64::total_cmp);
+        fractions.dedup();
+        let by_fraction = fractions
+            .into_iter()
+            .map(|f| {
+                let v: Vec<f64> = mine
+                    .iter()
+                    .flat_map(|r| r.outcome.noise_scale.iter())
+                    .filter(|p| p.fraction == f && p.noise.b_simple.is_finite())
+                    .map(|p| p.noise.b_simple)
+                    .collect();
+                (f, if v.is_empty() { f64::NAN } else { mean(&v) })
+            })
+            .collect();
+        out.push(CellNoise {
+            batch_size: cell.name.clone(),
+            lr,
+            seeds: per_seed.len(),
+            b_noise: m,
+            ci_low: m - half,
+            ci_high: m + half,
+            by_fraction,
+        });
+    }
+    out
 }
 
 fn names(levels: &[Level]) -> Vec<String> {
@@ -326,8 +595,30 @@ fn scaling(t: &Table, level: f64) -> LrScaling {
         resamples: RESAMPLES,
         seed: BOOTSTRAP_SEED,
     };
-    let fit = peak_scaling(&t.values, &log(&t.bss), &log(&t.lrs), &options)
-        .expect("the table is seeds × batch sizes × learning rates");
+    // The grid as ragged cells (one stratum of seeds): the estimate of `peak_scaling`, with
+    // its replicates for the scaling rules.
+    let (xs, cs) = (log(&t.lrs), log(&t.bss));
+    let (a, b) = (cs.len(), xs.len());
+    let (rows, _) = crate::stats::complete_rows(&t.values, a * b);
+    let cells: Vec<RaggedCell> = (0..a)
+        .map(|i| RaggedCell {
+            covariate: cs[i],
+            xs: xs.clone(),
+            values: rows.iter().map(|r| r[i * b..(i + 1) * b].to_vec()).collect(),
+        })
+        .collect();
+    let n = rows.len();
+    let (mut fit, reps) = peak_scaling_ragged(&cells, &vec![0; n], n, &options);
+    fit.dropped_subjects = t.seeds - n;
+    let peaks: Vec<f64> = fit.peaks.iter().map(|p| p.x).collect();
+    let models = crate::stats::scaling_rules::fit_rules(
+        &cs,
+        &peaks,
+        &reps.peaks,
+        None,
+        1.0 - level,
+        level,
+    );
     let lr = |x: f64| 10f64.powf(x);
     let optima: Vec<LrOptimum> = t
         .bss
@@ -365,6 +656,9 @@ fn scaling(t: &Table, level: f64) -> LrScaling {
         k_ci_high: fit.slope_ci_high,
         log10_intercept: fit.intercept,
         verdict: ScalingVerdict::of(fit.slope_ci_low, fit.slope_ci_high, any_at_edge),
+        searched: false,
+        models,
+        noise: Vec::new(),
     }
 }
 

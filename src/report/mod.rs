@@ -225,6 +225,7 @@ pub fn views(study: &Study, plan: &Plan) -> Vec<SweepView> {
                 name: name.clone(),
                 params,
                 configs,
+                search: study.sweep(name).and_then(|s| s.search),
             }
         })
         .collect()

@@ -23,6 +23,9 @@ pub struct SweepView {
     pub params: Vec<String>,
     /// Configurations, in the study file's order.
     pub configs: Vec<ConfigView>,
+    /// The sweep's learning rate is searched (`lr = { search = … }`): its axis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<crate::study::lr_search::LrSearch>,
 }
 
 /// Trials of one configuration, by config id.

@@ -40,6 +40,7 @@ pub mod power;
 pub mod scaling_rules;
 mod summary;
 
+pub(crate) use anova::complete_rows;
 pub use anova::{AnovaTerm, RmAnova, rm_anova_two_way};
 pub use bootstrap::{bootstrap_mean_ci, bootstrap_mean_diff_ci};
 pub use effect::{hedges_correction, hedges_g, prob_superiority};
