@@ -838,7 +838,25 @@ fn adaptive_seeds_add_seeds_where_the_pilot_spread_needs_them_and_resume() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("ad");
     let flags = ["--seeds", "3..12", "--target-mde", "8"];
-    run_smoke(&dir, &flags);
+    let first = run_smoke(&dir, &flags);
+    // Stage 2 counts the pilot's 15 trials (5 configurations × seeds 0-2) in the log apart
+    // from its own, in its plan line and its summary (it once said "0 already in").
+    let (said, summary) = (text(&first.stderr), text(&first.stdout));
+    let stage2 = said
+        .lines()
+        .filter(|l| l.starts_with("smoke: "))
+        .nth(1)
+        .expect("stage 2's plan line");
+    assert!(
+        stage2.contains("; 15 pilot trials in ") && !stage2.contains("0 already in"),
+        "{stage2}"
+    );
+    let done = summary
+        .lines()
+        .filter(|l| l.starts_with("smoke: ran "))
+        .nth(1)
+        .expect("stage 2's summary");
+    assert!(done.ends_with("; 15 pilot trials in the log"), "{done}");
     let decision: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("adaptive.json")).unwrap()).unwrap();
     assert!(
