@@ -19,7 +19,7 @@ mod curves;
 mod heatmap;
 mod scaling;
 
-pub use bars::{Bar, error_bars};
+pub use bars::{Bar, BarAxis, error_bars};
 pub use curves::{Curve, learning_curves};
 pub use heatmap::{Grid, heatmap};
 pub use scaling::{RefLine, Scaling, ScalingPoint, scaling_plot};
@@ -92,11 +92,12 @@ fn draw(figure: &Figure, subtitle: &str, level: f64, stem: &Path) -> Result<()> 
                 .iter()
                 .flat_map(|s| s.points.iter().map(move |p| (s.config, p)))
                 .filter(|(_, p)| p.mean.is_finite())
-                .map(|(ci, p)| Bar {
+                .map(|(_, p)| Bar {
                     label: figure
                         .x
                         .ticks
-                        .get(ci)
+                        .iter()
+                        .find(|t| t.0 == p.x)
                         .map(|t| t.1.clone())
                         .unwrap_or_default(),
                     x: p.x,
@@ -105,7 +106,17 @@ fn draw(figure: &Figure, subtitle: &str, level: f64, stem: &Path) -> Result<()> 
                     hi: k * p.hi,
                 })
                 .collect();
-            error_bars(stem, &labels, figure.x.log, level, &bars)
+            // Categories (model names) have no order to join; nor do several
+            // configurations at one x (a sweep of two parameters).
+            let mut xs: Vec<u64> = bars.iter().map(|b| b.x.to_bits()).collect();
+            xs.sort_unstable();
+            xs.dedup();
+            let join = !figure.x.categorical && xs.len() == bars.len();
+            let axis = BarAxis {
+                log: figure.x.log,
+                join,
+            };
+            error_bars(stem, &labels, axis, level, &bars)
         }
         Body::Heatmap(h) => {
             let cells: Vec<Vec<Option<f64>>> = h
