@@ -174,11 +174,11 @@ pub struct MetricReport {
     pub summaries: Vec<ConfigSummary>,
     /// Every other configuration (with values) against the best.
     pub comparisons: Vec<Comparison>,
-    /// Time metrics: the configurations trained in the same replica groups as the best (or,
-    /// when times are not compared, as the fastest) — one shared time, so their difference
-    /// from it is not a measurement and is not compared (since schema 4).
+    /// Time metrics: the sets of configurations trained in the same replica groups (each of
+    /// two or more, in sweep order) — one shared time, so the difference between two of a
+    /// set is not a measurement and is not compared (since schema 4).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub trained_together: Vec<String>,
+    pub trained_together: Vec<Vec<String>>,
 }
 
 impl MetricReport {
@@ -187,13 +187,32 @@ impl MetricReport {
         if self.best.as_deref() == Some(id) {
             return Some(Verdict::Best);
         }
-        if self.best.is_some() && self.trained_together.iter().any(|t| t == id) {
+        if let Some(best) = &self.best
+            && self.shares_time(id, best)
+        {
             return Some(Verdict::TrainedTogether);
         }
         self.comparisons
             .iter()
             .find(|c| c.a == id)
             .map(|c| c.verdict)
+    }
+
+    /// Whether configurations `a` and `b` were trained together (one set of
+    /// [`MetricReport::trained_together`]).
+    pub fn shares_time(&self, a: &str, b: &str) -> bool {
+        self.trained_together
+            .iter()
+            .any(|set| set.iter().any(|x| x == a) && set.iter().any(|x| x == b))
+    }
+
+    /// The configurations trained together with `id` (none if it trained alone).
+    pub fn together_with(&self, id: &str) -> Vec<&str> {
+        self.trained_together
+            .iter()
+            .filter(|set| set.iter().any(|x| x == id))
+            .flat_map(|set| set.iter().map(String::as_str).filter(|x| *x != id))
+            .collect()
     }
 
     /// The summary of configuration `id`.
@@ -453,11 +472,7 @@ fn analyse_metric(
         _ => false,
     };
     if metric.is_time() {
-        report.trained_together = per_config
-            .iter()
-            .filter(|(id, _, v)| *id != best_id && !v.is_empty() && shared(id, &best_id))
-            .map(|(id, ..)| id.to_string())
-            .collect();
+        report.trained_together = together(&per_config, &shared);
         if let Some(why) = too_few_units(&per_config, &units, metric) {
             report.not_compared = Some(why);
             report.best = None;
@@ -475,7 +490,7 @@ fn analyse_metric(
             continue;
         }
         if shared(id, &best_id) {
-            continue; // in `trained_together`
+            continue; // one shared time: in `trained_together`
         }
         let (c, d) = compare((id, values), (&best_id, best_values), metric, options.level);
         designs.push(d);
@@ -488,6 +503,43 @@ fn analyse_metric(
         .collect();
     adjust_in_family(&mut report, &designs, &valued, &best_id, &shared, options);
     report
+}
+
+/// The sets of configurations (with values) that share timing units, directly or through
+/// another configuration, in sweep order; only sets of two or more.
+fn together(per_config: &[PerConfig], shared: &dyn Fn(&str, &str) -> bool) -> Vec<Vec<String>> {
+    let ids: Vec<&str> = per_config
+        .iter()
+        .filter(|(_, _, v)| !v.is_empty())
+        .map(|(id, ..)| *id)
+        .collect();
+    // Union–find: each configuration points towards the earliest one it is joined to.
+    let mut parent: Vec<usize> = (0..ids.len()).collect();
+    let root = |parent: &[usize], mut i: usize| {
+        while parent[i] != i {
+            i = parent[i];
+        }
+        i
+    };
+    for i in 0..ids.len() {
+        for j in 0..i {
+            if shared(ids[i], ids[j]) {
+                let (ri, rj) = (root(&parent, i), root(&parent, j));
+                parent[ri.max(rj)] = ri.min(rj);
+            }
+        }
+    }
+    let mut sets: Vec<(usize, Vec<String>)> = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let r = root(&parent, i);
+        match sets.iter_mut().find(|(k, _)| *k == r) {
+            Some((_, set)) => set.push(id.to_string()),
+            None => sets.push((r, vec![id.to_string()])),
+        }
+    }
+    let mut sets: Vec<Vec<String>> = sets.into_iter().map(|(_, set)| set).collect();
+    sets.retain(|s| s.len() > 1);
+    sets
 }
 
 /// Why a time metric is not compared at all: some configuration was timed on fewer than 2
@@ -840,7 +892,7 @@ pub(crate) mod tests {
         let report = analyse_sweep(&view(), &records, &AnalysisOptions::default());
         let time = report.metric(Metric::TrainSecondsPerEpoch);
         assert_eq!(time.best.as_deref(), Some("a"));
-        assert_eq!(time.trained_together, ["b"]);
+        assert_eq!(time.trained_together, [["a", "b"]]);
         assert_eq!(time.verdict("b"), Some(Verdict::TrainedTogether));
         assert_eq!(time.comparisons.len(), 1, "{:?}", time.comparisons);
         let c = &time.comparisons[0];
@@ -888,6 +940,11 @@ pub(crate) mod tests {
         );
         assert!(why.contains("new directory (--out)"), "{why}");
         assert!(time.comparisons.is_empty() && time.verdict("b").is_none());
+        // Not compared, but the tables still say which configurations share one time.
+        assert_eq!(time.trained_together, [["a", "b"]]);
+        let cell = |id: &str| crate::report::text::difference_cell(time, id).text;
+        assert_eq!(cell("a"), "trained together: one shared time");
+        assert_eq!(cell("c"), "");
     }
 
     /// Intervals stay in the metric's range: an accuracy's within [0, 100], a time's above

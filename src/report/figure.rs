@@ -607,3 +607,31 @@ fn lr_opt_vs_bs(si: usize, sweep: &SweepReport, level: f64) -> Option<Figure> {
         }),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::report::Report;
+    use crate::report::analysis::AnalysisOptions;
+    use crate::report::plot::joined;
+
+    /// A sweep of models gets a time figure too, and its test-accuracy figure draws the
+    /// models as separate points (a category has no order to join); a batch-size sweep's
+    /// points are joined.
+    #[test]
+    fn every_sweep_has_a_time_figure_and_categories_are_not_joined() {
+        let (view, records) = crate::report::testing::model_sweep();
+        let report = Report::build("s", &[view], &records, AnalysisOptions::default());
+        let stem = |s: &str| report.figures.iter().find(|f| f.stem == s);
+        assert!(stem("time_per_epoch_model").is_some());
+        let acc = stem("test_acc_vs_model_model").expect("test accuracy vs model");
+        assert!(acc.x.categorical && !joined(acc));
+        let (view, records) = crate::report::testing::batch_size_sweep();
+        let report = Report::build("s", &[view], &records, AnalysisOptions::default());
+        let acc = report
+            .figures
+            .iter()
+            .find(|f| f.stem == "test_acc_vs_batch_size_BS")
+            .unwrap();
+        assert!(!acc.x.categorical && joined(acc));
+    }
+}

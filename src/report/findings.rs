@@ -197,7 +197,7 @@ fn time_range(sweep: &SweepReport) -> String {
 /// Whether every one of the `valued` configurations of a time metric shares one time (all
 /// trained in the same replica groups).
 fn all_together(m: &MetricReport, valued: usize) -> bool {
-    valued > 1 && m.trained_together.len() + 1 == valued
+    valued > 1 && m.trained_together.iter().any(|set| set.len() == valued)
 }
 
 /// The timing unit of a time metric, in words (`replica group of 10 seeds`).
@@ -362,7 +362,7 @@ fn pair_sentence(
 fn time_sentence(s: &SweepReport, level: &str) -> String {
     let m = s.metric(Metric::TrainSecondsPerEpoch);
     match m.comparisons.as_slice() {
-        [c] if c.difference.ci_low.is_finite() && m.trained_together.is_empty() => {
+        [c] if c.difference.ci_low.is_finite() => {
             let fast = m.best.as_deref().unwrap_or_default();
             format!(
                 " Training time per epoch: {} takes {} the time of {} ({level} CI, Welch over \

@@ -220,7 +220,7 @@ mod tests {
         );
         let md = render(&report(), true);
         assert!(!md.contains("Q1 —") && md.contains("**Sweep batch_size.** batch_size=32 is "));
-        let (mut view, records) = model_sweep();
+        let (mut view, records) = crate::report::testing::model_sweep();
         view.name = "model_size".into();
         let user = render(
             &Report::build("mine", &[view], &records, AnalysisOptions::default()),
@@ -229,42 +229,13 @@ mod tests {
         assert!(!user.contains("Q4/Q5") && user.contains("**Sweep model_size (model).** "));
     }
 
-    /// jsc-tiny and jsc-toy over 5 seeds: toy ≈ 5.6 points better.
-    fn model_sweep() -> (
-        crate::report::analysis::SweepView,
-        Vec<crate::record::TrialRecord>,
-    ) {
-        use crate::report::analysis::{ConfigView, SweepView};
-        let view = SweepView {
-            name: "model".into(),
-            params: vec!["model".into()],
-            configs: ["jsc-tiny", "jsc-toy"]
-                .map(|m| ConfigView {
-                    config_id: m.into(),
-                    values: vec![m.into()],
-                })
-                .to_vec(),
-        };
-        let tiny = [0.700, 0.702, 0.698, 0.705, 0.701];
-        let toy = [0.755, 0.760, 0.752, 0.761, 0.757];
-        let records = (0..5)
-            .flat_map(|s| {
-                [
-                    crate::report::testing::record("jsc-tiny", s as u64, tiny[s]),
-                    crate::report::testing::record("jsc-toy", s as u64, toy[s]),
-                ]
-            })
-            .collect();
-        (view, records)
-    }
-
     /// A sweep named `model` (no Lab 1 name): report.md's first paragraph is its answer, the
     /// difference with its paired interval first. Reference: scipy 1.17.1
     /// `ttest_rel(toy, tiny).confidence_interval(0.95)` = [0.05396, 0.05764], difference
     /// 0.0558 (scripts/interval_reference.py, "the report's model-sweep fixture").
     #[test]
     fn the_first_paragraph_states_the_difference_with_its_interval() {
-        let (view, records) = model_sweep();
+        let (view, records) = crate::report::testing::model_sweep();
         let report = Report::build("student", &[view], &records, AnalysisOptions::default());
         let md = render(&report, true);
         let first = md.split("\n\n").nth(1).expect("a first paragraph");

@@ -290,6 +290,8 @@ pub fn difference_cell(m: &MetricReport, id: &str) -> Cell {
             let words = m.metric.difference_words(&c.difference);
             Cell::new(words, c.difference.estimate, kind)
         }
+        // Not compared at all: a configuration that shares its time says so all the same.
+        None if !m.together_with(id).is_empty() => Cell::new(TRAINED_TOGETHER, 1.0, kind),
         None => Cell::new("", f64::NAN, kind),
     }
 }
@@ -371,10 +373,11 @@ pub fn conclusion(sweep: &SweepReport, m: &MetricReport) -> String {
     } else {
         format!("; better on test: {}", better.join(", "))
     };
-    let together = if m.trained_together.is_empty() {
+    let with = m.together_with(best);
+    let together = if with.is_empty() {
         String::new()
     } else {
-        let names: Vec<String> = m.trained_together.iter().map(|t| label(sweep, t)).collect();
+        let names: Vec<String> = with.iter().map(|t| label(sweep, t)).collect();
         format!("; {TRAINED_TOGETHER} with it: {}", names.join(", "))
     };
     format!(

@@ -32,12 +32,13 @@ fn key(s: usize, c: usize) -> String {
 }
 
 /// `44.06% [20.84, 67.27]` with the interval on a second, quieter line (same text content);
-/// likewise what follows the value of `0.006 (median; epochs 0.005–0.007) per replica group
-/// of 6 seeds`, so that a value column stays narrow.
+/// likewise what follows the value of `0.006 (median; epochs 0.005–0.007)` or the colon of
+/// `trained together: one shared time`, so that a value column stays narrow.
 fn two_lines(text: &str) -> String {
-    let at = [" [", " (", " per "]
+    // The space of the first separator: the line breaks there.
+    let at = [" [", " (", " per ", ": "]
         .iter()
-        .filter_map(|sep| text.find(sep))
+        .filter_map(|sep| Some(text.find(sep)? + sep.find(' ')?))
         .min();
     match at {
         Some(i) => format!(

@@ -223,5 +223,15 @@ mod tests {
         check(&stem, "no bars", "no data");
         error_bars(&stem, &labels("bad log", "x", "y"), log, 0.95, &odd[3..]).unwrap();
         check(&stem, "bad log", "no data");
+        // Without `join` the means are not connected: one line (the run through the three
+        // means) fewer than with it.
+        let lines = |join: bool| {
+            let stem = dir.path().join(format!("join-{join}"));
+            let axis = BarAxis { log: true, join };
+            error_bars(&stem, &lr, axis, 0.95, &bars).unwrap();
+            let svg = std::fs::read_to_string(stem.with_extension("svg")).unwrap();
+            svg.matches("<polyline").count()
+        };
+        assert_eq!(lines(true), lines(false) + 1);
     }
 }

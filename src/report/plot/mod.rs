@@ -60,6 +60,23 @@ pub fn write_all(report: &crate::report::Report, dir: &Path) -> Result<Vec<PathB
     Ok(written)
 }
 
+/// Whether a points figure joins its means by a line: not across categories (model names
+/// have no order), nor where several configurations share an x (a sweep of two parameters).
+pub(crate) fn joined(figure: &Figure) -> bool {
+    let Body::Points(series) = &figure.body else {
+        return false;
+    };
+    let mut xs: Vec<u64> = series
+        .iter()
+        .flat_map(|s| s.points.iter().filter(|p| p.mean.is_finite()))
+        .map(|p| p.x.to_bits())
+        .collect();
+    let points = xs.len();
+    xs.sort_unstable();
+    xs.dedup();
+    !figure.x.categorical && xs.len() == points
+}
+
 /// Draws one figure at `stem`, titled with its title and `subtitle` (the data) below it;
 /// `level` names the confidence level of error bars.
 fn draw(figure: &Figure, subtitle: &str, level: f64, stem: &Path) -> Result<()> {
@@ -106,15 +123,9 @@ fn draw(figure: &Figure, subtitle: &str, level: f64, stem: &Path) -> Result<()> 
                     hi: k * p.hi,
                 })
                 .collect();
-            // Categories (model names) have no order to join; nor do several
-            // configurations at one x (a sweep of two parameters).
-            let mut xs: Vec<u64> = bars.iter().map(|b| b.x.to_bits()).collect();
-            xs.sort_unstable();
-            xs.dedup();
-            let join = !figure.x.categorical && xs.len() == bars.len();
             let axis = BarAxis {
                 log: figure.x.log,
-                join,
+                join: joined(figure),
             };
             error_bars(stem, &labels, axis, level, &bars)
         }
