@@ -122,6 +122,19 @@ pub fn exact(x: f64) -> String {
     }
 }
 
+/// A confidence level as a percentage with the digits it has: `0.95` → `95%`, `0.975` →
+/// `97.5%`, `0.9999999` → `99.99999%` (never rounded up to `100%`).
+pub fn level(level: f64) -> String {
+    let pct = 100.0 * level;
+    let digits = (0..=12)
+        .find(|&d| {
+            let k = 10f64.powi(d);
+            ((pct * k).round() / k - pct).abs() <= 1e-9 * pct.abs().max(1.0)
+        })
+        .unwrap_or(12) as usize;
+    format!("{pct:.digits$}%")
+}
+
 /// A plain number with `decimals` decimals.
 pub fn num(x: f64, decimals: usize) -> String {
     if x.is_finite() {
@@ -206,6 +219,10 @@ mod tests {
         assert_eq!(p_value(3.14e-6), "3.1e-6");
         assert_eq!(pct(0.71234), "71.23%");
         assert_eq!(change(0.301), "+30.1%");
+        assert_eq!(level(0.95), "95%");
+        assert_eq!(level(0.975), "97.5%");
+        assert_eq!(level(0.999), "99.9%");
+        assert_eq!(level(0.9999999), "99.99999%");
         assert_eq!(signed_points(-1.2), "-1.20 pts");
         assert_eq!(sci(0.00316), "3.2e-3");
         assert_eq!(sci(0.1), "1.0e-1");

@@ -522,7 +522,7 @@ fn report_on_the_smoke_study_writes_tables_markdown_json_and_figures() {
         String::from_utf8_lossy(&out.stderr)
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["schema_version"], 3);
+    assert_eq!(json["schema_version"], 4);
     let sweeps = json["sweeps"].as_array().unwrap();
     assert_eq!(sweeps.len(), 3);
     let metric = &sweeps[0]["metrics"][1];
@@ -551,6 +551,7 @@ fn report_on_the_smoke_study_writes_tables_markdown_json_and_figures() {
         "statistic",
         "df",
         "p_value",
+        "difference",
         "p_holm",
         "hedges_g",
         "prob_superiority",
@@ -585,7 +586,9 @@ fn report_on_the_smoke_study_writes_tables_markdown_json_and_figures() {
     assert_eq!(bs_lr["lr_scaling"]["verdict"], "unresolved");
     assert!(sweeps[0].get("interaction").is_none());
     let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
-    assert!(md.contains("## Sweep `bs_x_lr`") && md.contains("Q1 — batch size"));
+    // smoke is not Lab 1: each sweep gets the generic answer, not Lab 1's questions.
+    assert!(md.contains("## Sweep `bs_x_lr`") && md.contains("**Sweep batch_size.** "));
+    assert!(!md.contains("Q1 — batch size"));
     for line in md
         .lines()
         .filter(|l| l.contains("indistinguishable from it:"))
@@ -593,7 +596,7 @@ fn report_on_the_smoke_study_writes_tables_markdown_json_and_figures() {
         assert!(line.contains("could detect ≥"), "{line}");
     }
     assert!(md.contains("The grid cannot resolve how the optimal learning rate scales"));
-    assert!(md.contains("The best single configuration by mean final validation accuracy"));
+    assert!(md.contains("Selected by mean final validation accuracy: batch_size="));
     for stem in [
         "train_acc_BS",
         "val_acc_BS",
@@ -838,7 +841,25 @@ fn adaptive_seeds_add_seeds_where_the_pilot_spread_needs_them_and_resume() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("ad");
     let flags = ["--seeds", "3..12", "--target-mde", "8"];
-    run_smoke(&dir, &flags);
+    let first = run_smoke(&dir, &flags);
+    // Stage 2 counts the pilot's 15 trials (5 configurations × seeds 0-2) in the log apart
+    // from its own, in its plan line and its summary (it once said "0 already in").
+    let (said, summary) = (text(&first.stderr), text(&first.stdout));
+    let stage2 = said
+        .lines()
+        .filter(|l| l.starts_with("smoke: "))
+        .nth(1)
+        .expect("stage 2's plan line");
+    assert!(
+        stage2.contains("; 15 pilot trials in ") && !stage2.contains("0 already in"),
+        "{stage2}"
+    );
+    let done = summary
+        .lines()
+        .filter(|l| l.starts_with("smoke: ran "))
+        .nth(1)
+        .expect("stage 2's summary");
+    assert!(done.ends_with("; 15 pilot trials in the log"), "{done}");
     let decision: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("adaptive.json")).unwrap()).unwrap();
     assert!(
@@ -941,4 +962,35 @@ fn adaptive_seeds_add_seeds_where_the_pilot_spread_needs_them_and_resume() {
             self::text(&out.stderr)
         );
     }
+}
+
+/// A confidence level is printed with its real digits, and one above 0.999 is refused (it
+/// was labelled "100% CI" with bounds of ±64 million %). Every comparison carries its
+/// difference with an interval at the report's level, in report.json and the terminal table.
+#[test]
+fn levels_have_their_digits_and_differences_their_intervals() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ms");
+    let table = text(&run_smoke(&dir, &["--sweep", "model_size"]).stdout);
+    assert!(table.contains("vs selected (95% CI)"), "{table}");
+    let d = dir.to_str().unwrap();
+    let out = trainbench(&["report", d, "--level", "0.9999999"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--level 0.9999999 is above 0.999"));
+    let md = text(&ok(&["report", d, "--level", "0.975", "--format", "markdown"]).stdout);
+    assert!(md.contains("test acc (97.5% CI)") && md.contains("(97.5% CI, paired over 3 seeds"));
+    assert!(!md.contains("98% CI"), "{md}");
+    let json: Value =
+        serde_json::from_str(&text(&ok(&["report", d, "--format", "json"]).stdout)).unwrap();
+    assert_eq!(json["schema_version"], 4);
+    let test = &json["sweeps"][0]["metrics"][1];
+    assert_eq!(test["metric"], "test_acc");
+    let diff = &test["comparisons"][0]["difference"];
+    assert_eq!(diff["scale"], "difference");
+    let (lo, est, hi) = (
+        diff["ci_low"].as_f64().unwrap(),
+        diff["estimate"].as_f64().unwrap(),
+        diff["ci_high"].as_f64().unwrap(),
+    );
+    assert!(lo < est && est < hi && lo >= -1.0 && hi <= 1.0, "{diff}");
 }

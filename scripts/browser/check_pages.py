@@ -12,7 +12,11 @@ For every page:
   * clicking a sortable table's header changes the row order, and the rows end up sorted;
   * hovering a data point shows the tooltip with its numbers (an interval for the report,
     a commit for the history);
-  * saves a screenshot of the first screen and of the whole page into DIR.
+  * saves a screenshot of the first screen and of the whole page into DIR;
+  * a report at 1400 x 900 (a laptop screen): the first answer, with a difference and its
+    interval ("… points [lo, hi] …"), lies wholly on the first screen, and no table of
+    configurations is wider than the page (no horizontal scrolling); the screenshot is
+    report-1400x900.png.
 
 The browser is driven through the Chrome DevTools Protocol over a pipe
 (--remote-debugging-pipe: JSON messages separated by NUL bytes on file descriptors 3 and 4),
@@ -234,7 +238,53 @@ HOVER_TARGET_JS = r"""
 """
 
 
-def check_page(browser, path, shots, kind):
+FIRST_SCREEN_JS = r"""
+(() => {
+  window.scrollTo(0, 0);
+  const a = document.querySelector("#answers .answer");
+  const r = a ? a.getBoundingClientRect() : null;
+  const wide = Array.from(document.querySelectorAll("table.configs"), (t) => {
+    const box = t.closest(".scroll") || t.parentElement;
+    return {scroll: box.scrollWidth, client: box.clientWidth,
+            right: t.getBoundingClientRect().right};
+  }).filter((w) => w.scroll > w.client + 1 || w.right > window.innerWidth);
+  return {answer: a ? a.textContent : null, top: r ? r.top : null, bottom: r ? r.bottom : null,
+          height: window.innerHeight, page: document.documentElement.scrollWidth,
+          width: window.innerWidth, wide};
+})()
+"""
+
+DIFFERENCE = re.compile(r"-?\d+\.\d+ points \[-?\d+\.\d+, -?\d+\.\d+\]")
+
+
+def first_screen(browser, shots, name):
+    """The report at 1400 x 900: its first answer states a difference with its interval and
+    is wholly visible without scrolling, and no configurations table scrolls sideways."""
+    failures = []
+    browser.call("Emulation.setDeviceMetricsOverride",
+                 {"width": 1400, "height": 900, "deviceScaleFactor": 1, "mobile": False})
+    browser.drain(0.3)
+    f = browser.eval(FIRST_SCREEN_JS)
+    shot = browser.call("Page.captureScreenshot", {"format": "png"})
+    open(os.path.join(shots, f"{name}-1400x900.png"), "wb").write(base64.b64decode(shot["data"]))
+    if not f["answer"]:
+        failures.append("1400x900: no answer on the page")
+    else:
+        if not DIFFERENCE.search(f["answer"]):
+            failures.append(f"1400x900: the first answer states no difference with its interval: {f['answer'][:200]!r}")
+        if f["top"] < 0 or f["bottom"] > f["height"]:
+            failures.append(f"1400x900: the first answer is not wholly on the first screen "
+                            f"(top {f['top']:.0f}, bottom {f['bottom']:.0f} of {f['height']} px)")
+    if f["wide"] or f["page"] > f["width"]:
+        failures.append(f"1400x900: horizontal scrolling: page {f['page']} px in {f['width']}; "
+                        f"tables {f['wide']}")
+    browser.call("Emulation.setDeviceMetricsOverride",
+                 {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False})
+    browser.drain(0.3)
+    return failures, f
+
+
+def check_page(browser, path, shots, kind, name):
     failures = []
     problems, size = static_check(path)
     failures += problems
@@ -244,6 +294,11 @@ def check_page(browser, path, shots, kind):
     browser.call("Page.navigate", {"url": "file://" + os.path.abspath(path)})
     browser.wait_event("Page.loadEventFired")
     browser.drain(0.5)
+
+    screen = None
+    if kind == "report":
+        more, screen = first_screen(browser, shots, name)
+        failures += more
 
     figures = browser.eval(FIGURES_JS)
     if not figures:
@@ -272,28 +327,28 @@ def check_page(browser, path, shots, kind):
         if not tip_text or not re.search(want, tip_text):
             failures.append(f"hover shows no numbers: {tip_text!r} (wanted /{want}/)")
         shot = browser.call("Page.captureScreenshot", {"format": "png"})
-        open(os.path.join(shots, f"{kind}-hover.png"), "wb").write(base64.b64decode(shot["data"]))
+        open(os.path.join(shots, f"{name}-hover.png"), "wb").write(base64.b64decode(shot["data"]))
         browser.call("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": 1, "y": 1})
 
     # The first screen as a reader sees it, and the whole page.
     browser.eval("window.scrollTo(0, 0)")
     browser.drain(0.2)
     shot = browser.call("Page.captureScreenshot", {"format": "png"})
-    open(os.path.join(shots, f"{kind}-top.png"), "wb").write(base64.b64decode(shot["data"]))
+    open(os.path.join(shots, f"{name}-top.png"), "wb").write(base64.b64decode(shot["data"]))
     metrics = browser.call("Page.getLayoutMetrics")
     content = metrics.get("cssContentSize") or metrics["contentSize"]
     height = min(int(content["height"]), 16000)
     shot = browser.call("Page.captureScreenshot", {
         "format": "png", "captureBeyondViewport": True,
         "clip": {"x": 0, "y": 0, "width": 1280, "height": height, "scale": 1}})
-    open(os.path.join(shots, f"{kind}-full.png"), "wb").write(base64.b64decode(shot["data"]))
+    open(os.path.join(shots, f"{name}-full.png"), "wb").write(base64.b64decode(shot["data"]))
 
     # Each section on its own (a readable size for a person checking the screenshots).
     sections = browser.eval("""Array.from(document.querySelectorAll('section[id]'), s => {
         const r = s.getBoundingClientRect();
         return {id: s.id, y: r.top + window.scrollY, h: r.height}; })""")
     for sec in sections:
-        name = re.sub(r"[^A-Za-z0-9_-]", "_", sec["id"])
+        sec_name = re.sub(r"[^A-Za-z0-9_-]", "_", sec["id"])
         # In parts of at most 1600 px, so that each stays readable at full size.
         parts = max(1, -(-int(sec["h"]) // 1600))
         for part in range(min(parts, 8)):
@@ -303,7 +358,7 @@ def check_page(browser, path, shots, kind):
                 "format": "png", "captureBeyondViewport": True,
                 "clip": {"x": 0, "y": y, "width": 1280, "height": h, "scale": 1}})
             suffix = "" if parts == 1 else f"-{part + 1}"
-            open(os.path.join(shots, f"{kind}-section-{name}{suffix}.png"), "wb").write(
+            open(os.path.join(shots, f"{name}-section-{sec_name}{suffix}.png"), "wb").write(
                 base64.b64decode(shot["data"]))
 
     browser.drain(0.3)
@@ -318,7 +373,7 @@ def check_page(browser, path, shots, kind):
         elif e["method"] == "Log.entryAdded" and p.get("entry", {}).get("level") == "error":
             failures.append(f"browser log error: {p['entry'].get('text')} {p['entry'].get('url', '')}")
     return failures, {"page": path, "bytes": size, "figures": len(figures or []),
-                      "sorted": sort, "tooltip": tip_text}
+                      "sorted": sort, "tooltip": tip_text, "screen": screen}
 
 
 def main():
@@ -336,10 +391,16 @@ def main():
             browser.call(method)
         for page in args.pages:
             kind = "history" if os.path.basename(page).startswith("history") else "report"
-            failures, info = check_page(browser, page, args.shots, kind)
+            # A report's screenshots are named after its folder (smoke, tiny-vs-toy, …).
+            name = kind if kind == "history" else os.path.basename(os.path.dirname(os.path.abspath(page)))
+            failures, info = check_page(browser, page, args.shots, kind, name)
             status = "ok" if not failures else "FAILED"
             print(f"{status}: {page} ({info['bytes'] / 1024:.0f} KiB, {info['figures']} figures; "
                   f"sorted by '{(info['sorted'] or {}).get('column')}'; tooltip {info['tooltip']!r})")
+            if info["screen"] and info["screen"]["answer"]:
+                sc = info["screen"]
+                print(f"  1400x900: first answer at {sc['top']:.0f}–{sc['bottom']:.0f} px of "
+                      f"{sc['height']}: {sc['answer'][:160]!r}")
             for f in failures:
                 print(f"  - {f}")
             failed |= bool(failures)

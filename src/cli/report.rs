@@ -23,7 +23,7 @@ pub struct ReportArgs {
     /// Also write report.md, report.json and the figures (PNG + SVG) into DIR
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Confidence level of the intervals
+    /// Confidence level of the intervals (at most 0.999)
     #[arg(long, default_value_t = 0.95)]
     level: f64,
     /// Significance level of the verdicts (Holm-adjusted p-values)
@@ -82,12 +82,22 @@ fn print_warnings(input: &RunInput) {
     }
 }
 
+/// The highest confidence level `--level` accepts.
+const MAX_LEVEL: f64 = 0.999;
+
 pub fn run(args: ReportArgs) -> Result<()> {
     let in_01 = |x: f64| x > 0.0 && x < 1.0;
     if !in_01(args.level) || !in_01(args.alpha) || !in_01(args.target) {
         return Err(Error::Usage(
             "--level, --alpha and --target must lie strictly between 0 and 1".into(),
         ));
+    }
+    if args.level > MAX_LEVEL {
+        return Err(Error::Usage(format!(
+            "--level {} is above {MAX_LEVEL}: with a few seeds such an interval spans most of \
+             the metric's range and says nothing (the t quantile grows without bound)",
+            args.level
+        )));
     }
     let options = AnalysisOptions {
         level: args.level,

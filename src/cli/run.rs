@@ -490,8 +490,9 @@ struct Printer {
     /// The adaptive seeds this process runs both stages of.
     adaptive: Option<AdaptiveSeeds>,
     bars: Option<Bars>,
-    /// Trials selected for the current stage, and those it trains.
-    counts: (usize, usize),
+    /// Trials selected for the current stage, those it trains, and the trials of earlier
+    /// stages in the log (stage 2: the pilot's).
+    counts: (usize, usize, usize),
     log: PathBuf,
 }
 
@@ -501,7 +502,7 @@ impl Printer {
             plan,
             adaptive,
             bars: None,
-            counts: (0, 0),
+            counts: (0, 0, 0),
             log: PathBuf::new(),
         }
     }
@@ -512,6 +513,7 @@ impl Printer {
                 stage,
                 describe,
                 selected,
+                earlier,
                 to_run,
                 estimate,
                 log,
@@ -520,7 +522,7 @@ impl Printer {
                     errln!("stage 1 (pilot, seeds 0..{}):", a.range.min);
                 }
                 errln!("{describe}");
-                self.counts = (selected, to_run);
+                self.counts = (selected, to_run, earlier);
                 self.log = log;
                 self.bars = match Bars::new(to_run, estimate) {
                     Ok(bars) if to_run > 0 => Some(bars),
@@ -548,10 +550,11 @@ impl Printer {
     /// The summary line of a stage (or that there was nothing to do), and how to resume
     /// when it was stopped.
     fn stage_done(&mut self, summary: &RunSummary) {
-        let (selected, to_run) = self.counts;
+        let (selected, to_run, earlier) = self.counts;
         let Some(bars) = self.bars.take() else {
             outln!(
-                "nothing to do: all {selected} trials are in {}",
+                "nothing to do: all {} trials are in {}",
+                selected + earlier,
                 self.log.display()
             );
             return;
@@ -563,12 +566,12 @@ impl Printer {
             format!(", {} diverged", summary.diverged.len())
         };
         outln!(
-            "{}: ran {} trial(s) in {} group(s) in {}{diverged}; skipped {} already in the log",
+            "{}: ran {} trial(s) in {} group(s) in {}{diverged}; {}",
             self.plan.name,
             summary.ran,
             summary.groups,
             duration(summary.seconds),
-            selected - to_run,
+            in_log(selected - to_run, earlier),
         );
         for key in summary.diverged.iter().take(10) {
             outln!("  diverged: {} seed {}", key.config_id, key.seed);
@@ -579,6 +582,19 @@ impl Printer {
                  rerun the same command to resume",
                 summary.remaining
             );
+        }
+    }
+}
+
+/// What the summary line says of the trials that were in the log before a stage: `skipped 3
+/// already in the log`, or in an adaptive run's stage 2 `15 pilot trials in the log` (and
+/// the stage's own, when it resumed).
+fn in_log(skipped: usize, earlier: usize) -> String {
+    match (earlier, skipped) {
+        (0, n) => format!("skipped {n} already in the log"),
+        (pilot, 0) => format!("{pilot} pilot trials in the log"),
+        (pilot, n) => {
+            format!("{pilot} pilot trials in the log; skipped {n} of this stage already there")
         }
     }
 }

@@ -4,12 +4,12 @@
 //! Pure: takes trial records and the sweeps' layout, returns numbers; rendering lives in the
 //! sibling modules.
 
-pub use super::metric::Metric;
+pub use super::metric::{Difference, Metric, Scale};
 pub use super::sweep::{ConfigView, SweepView, by_config};
 use crate::record::TrialRecord;
 use crate::stats::{self, Summary};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Summary of one metric over one configuration's seeds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,9 +27,15 @@ pub struct ConfigSummary {
     /// independent timing unit (a replica group: its seeds share one wall time).
     #[serde(flatten)]
     pub summary: Summary,
-    /// Time metrics: what one value is (`seed`, or `replica group of S seeds`).
+    /// Time metrics: what one value is (`seed`, `replica group of S seeds`, or for a group
+    /// that trained several configurations together `replica group of S seeds, K
+    /// configurations`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// Time metrics: the seeds and the configurations of the largest timing unit (since
+    /// schema 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_size: Option<UnitSize>,
     /// Time metrics: the mean divided by the seeds per group — the cost of one seed when
     /// trained as a replica (absent when every unit is one seed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -39,6 +45,16 @@ pub struct ConfigSummary {
     /// interval: no CI or test is computed from them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epoch_spread: Option<[f64; 3]>,
+}
+
+/// The size of a timing unit: the seeds trained in it and how many configurations they
+/// belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitSize {
+    /// Seeds (replicas) in the group.
+    pub seeds: usize,
+    /// Configurations among them.
+    pub configs: usize,
 }
 
 /// One configuration compared with the sweep's best.
@@ -59,6 +75,10 @@ pub struct Comparison {
     /// Two-sided p-value.
     #[serde(with = "crate::jsonfloat")]
     pub p_value: f64,
+    /// The size of the difference at the report's level, on the test's design: `a − b`
+    /// (accuracy as a fraction; epochs) or, for times, the ratio `a / b` (since schema 4).
+    #[serde(default = "no_difference")]
+    pub difference: Difference,
     /// Holm-adjusted p-value in the family of every pair of the sweep's configurations (for
     /// this metric): the best is chosen from the data, so only a family that holds whichever
     /// pair is picked keeps the error rate.
@@ -83,6 +103,10 @@ pub struct Comparison {
 
 fn nan() -> f64 {
     f64::NAN
+}
+
+fn no_difference() -> Difference {
+    Difference::NAN
 }
 
 /// The design of a comparison (paired over shared seeds, or Welch) for its MDE.
@@ -110,6 +134,9 @@ pub enum Verdict {
     /// Test accuracy only: significantly better on the test set than the configuration
     /// selected by validation accuracy (validation and test disagree).
     Better,
+    /// Time metrics: trained in the same replica groups as the best, so it has the best's
+    /// time — one shared measurement, no comparison.
+    TrainedTogether,
 }
 
 impl Verdict {
@@ -120,6 +147,7 @@ impl Verdict {
             Verdict::Indistinguishable => "indistinguishable",
             Verdict::Worse => "worse",
             Verdict::Better => "better on test",
+            Verdict::TrainedTogether => "trained together",
         }
     }
 }
@@ -146,6 +174,11 @@ pub struct MetricReport {
     pub summaries: Vec<ConfigSummary>,
     /// Every other configuration (with values) against the best.
     pub comparisons: Vec<Comparison>,
+    /// Time metrics: the sets of configurations trained in the same replica groups (each of
+    /// two or more, in sweep order) — one shared time, so the difference between two of a
+    /// set is not a measurement and is not compared (since schema 4).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trained_together: Vec<Vec<String>>,
 }
 
 impl MetricReport {
@@ -154,10 +187,32 @@ impl MetricReport {
         if self.best.as_deref() == Some(id) {
             return Some(Verdict::Best);
         }
+        if let Some(best) = &self.best
+            && self.shares_time(id, best)
+        {
+            return Some(Verdict::TrainedTogether);
+        }
         self.comparisons
             .iter()
             .find(|c| c.a == id)
             .map(|c| c.verdict)
+    }
+
+    /// Whether configurations `a` and `b` were trained together (one set of
+    /// [`MetricReport::trained_together`]).
+    pub fn shares_time(&self, a: &str, b: &str) -> bool {
+        self.trained_together
+            .iter()
+            .any(|set| set.iter().any(|x| x == a) && set.iter().any(|x| x == b))
+    }
+
+    /// The configurations trained together with `id` (none if it trained alone).
+    pub fn together_with(&self, id: &str) -> Vec<&str> {
+        self.trained_together
+            .iter()
+            .filter(|set| set.iter().any(|x| x == id))
+            .flat_map(|set| set.iter().map(String::as_str).filter(|x| *x != id))
+            .collect()
     }
 
     /// The summary of configuration `id`.
@@ -224,11 +279,18 @@ fn values_by_seed(trials: &[&TrialRecord], metric: Metric, target: f64) -> BTree
 }
 
 /// The independent timing unit of a trial: the replica group it was trained in (its seeds
-/// share one wall time), or the seed itself when it trained alone. Records written before
-/// groups were recorded are grouped by start time, group size and wall time.
+/// share one wall time), or the seed itself when it trained alone. A group's name (start
+/// second, configuration count, seeds) can repeat — two groups of the same shape started in
+/// the same second, e.g. two batch sizes of a fast study — so the group's wall time, which
+/// every member records to the bit, is part of the key. Records written before groups were
+/// recorded are grouped by start time, group size and wall time.
 pub fn timing_unit(r: &TrialRecord) -> String {
     match &r.group {
-        Some(g) => g.clone(),
+        Some(g) => format!(
+            "{g} x{} {}",
+            r.outcome.replicas,
+            r.outcome.total_seconds.to_bits()
+        ),
         None if r.outcome.replicas <= 1 => format!("seed {}", r.outcome.seed),
         None => format!(
             "{} x{} {}",
@@ -260,6 +322,15 @@ fn values_by_unit(trials: &[&TrialRecord], metric: Metric, target: f64) -> BTree
         .collect()
 }
 
+/// The timing units (replica groups) of the trials with a value of `metric`.
+fn unit_keys(trials: &[&TrialRecord], metric: Metric, target: f64) -> BTreeSet<String> {
+    trials
+        .iter()
+        .filter(|r| metric.value(r, target).is_some())
+        .map(|r| timing_unit(r))
+        .collect()
+}
+
 /// Median, minimum and maximum of the per-epoch training seconds over the epochs of the
 /// trials' (single) timing unit.
 fn epoch_spread(trials: &[&TrialRecord]) -> Option<[f64; 3]> {
@@ -273,14 +344,20 @@ fn epoch_spread(trials: &[&TrialRecord]) -> Option<[f64; 3]> {
     Some([stats::median(&epochs), min, max])
 }
 
-/// Seeds per timing unit of the trials (the largest group), at least 1.
-fn seeds_per_unit(trials: &[&TrialRecord]) -> usize {
-    trials
-        .iter()
-        .map(|r| r.outcome.replicas)
-        .max()
-        .unwrap_or(1)
-        .max(1)
+/// Seeds and configurations per timing unit of the trials (the largest group), at least 1.
+fn per_unit(trials: &[&TrialRecord]) -> (usize, usize) {
+    let most = |f: fn(&TrialRecord) -> usize| trials.iter().map(|r| f(r)).max().unwrap_or(1).max(1);
+    (most(|r| r.outcome.replicas), most(|r| r.outcome.configs))
+}
+
+/// What one timing unit is: `seed`, `replica group of 10 seeds`, or `replica group of 70
+/// seeds, 7 configurations`.
+pub fn unit_words(seeds: usize, configs: usize) -> String {
+    match (seeds, configs) {
+        (0 | 1, _) => "seed".into(),
+        (s, 0 | 1) => format!("replica group of {s} seeds"),
+        (s, k) => format!("replica group of {s} seeds, {k} configurations"),
+    }
 }
 
 /// Compares `a` with `b`: paired over shared seeds, Welch otherwise (always Welch when
@@ -307,13 +384,12 @@ fn test_of(
 /// `a` compared with `b` (its MDE, p_holm and verdict are set with the whole family), and
 /// the design of its test.
 fn compare(
-    a_id: &str,
-    a: &BTreeMap<u64, f64>,
-    b_id: &str,
-    b: &BTreeMap<u64, f64>,
-    by_unit: bool,
+    (a_id, a): (&str, &BTreeMap<u64, f64>),
+    (b_id, b): (&str, &BTreeMap<u64, f64>),
+    metric: Metric,
+    level: f64,
 ) -> (Comparison, stats::power::Design) {
-    let (test, result, design) = test_of(a, b, by_unit);
+    let (test, result, design) = test_of(a, b, metric.is_time());
     let va: Vec<f64> = a.values().copied().collect();
     let vb: Vec<f64> = b.values().copied().collect();
     let c = Comparison {
@@ -323,6 +399,7 @@ fn compare(
         statistic: result.statistic,
         df: result.df,
         p_value: result.p_value,
+        difference: metric.difference(test, &va, &vb, level),
         p_holm: f64::NAN,
         hedges_g: stats::hedges_g(&va, &vb),
         prob_superiority: stats::prob_superiority(&va, &vb),
@@ -332,6 +409,10 @@ fn compare(
     (c, design)
 }
 
+/// One configuration of a sweep in an analysis: its id, its trials and its values (per seed,
+/// or per timing unit for a time metric).
+type PerConfig<'a> = (&'a str, &'a Vec<&'a TrialRecord>, BTreeMap<u64, f64>);
+
 fn analyse_metric(
     view: &SweepView,
     trials: &HashMap<&str, Vec<&TrialRecord>>,
@@ -340,7 +421,7 @@ fn analyse_metric(
     options: &AnalysisOptions,
 ) -> MetricReport {
     let empty = Vec::new();
-    let per_config: Vec<(&str, &Vec<&TrialRecord>, BTreeMap<u64, f64>)> = view
+    let per_config: Vec<PerConfig> = view
         .configs
         .iter()
         .map(|c| {
@@ -374,22 +455,26 @@ fn analyse_metric(
         not_compared: None,
         summaries,
         comparisons: Vec::new(),
+        trained_together: Vec::new(),
     };
     let Some(best_id) = report.best.clone() else {
         return report;
     };
+    // Time metrics: the replica groups each configuration was timed in. Configurations
+    // that share a group share its one wall time.
+    let units: HashMap<&str, BTreeSet<String>> = per_config
+        .iter()
+        .filter(|_| metric.is_time())
+        .map(|(id, t, _)| (*id, unit_keys(t, metric, options.target)))
+        .collect();
+    let shared = |a: &str, b: &str| match (units.get(a), units.get(b)) {
+        (Some(x), Some(y)) => !x.is_disjoint(y),
+        _ => false,
+    };
     if metric.is_time() {
-        let units = |id: &str| report.summary(id).map_or(0, |s| s.summary.n);
-        if per_config
-            .iter()
-            .any(|(id, _, v)| !v.is_empty() && units(id) < 2)
-        {
-            report.not_compared = Some(format!(
-                "{} measured on fewer than 2 independent timing units (a replica group's seeds \
-                 share one wall time): no CI, test or verdict; train with more groups (e.g. \
-                 --replicas N below the seed count, or more seeds) to compare times",
-                metric.name()
-            ));
+        report.trained_together = together(&per_config, &shared);
+        if let Some(why) = too_few_units(&per_config, &units, metric) {
+            report.not_compared = Some(why);
             report.best = None;
             return report;
         }
@@ -401,19 +486,90 @@ fn analyse_metric(
         .2;
     let mut designs = Vec::new();
     for (id, _, values) in &per_config {
-        if *id != best_id && !values.is_empty() {
-            let (c, d) = compare(id, values, &best_id, best_values, metric.is_time());
-            designs.push(d);
-            report.comparisons.push(c);
+        if *id == best_id || values.is_empty() {
+            continue;
         }
+        if shared(id, &best_id) {
+            continue; // one shared time: in `trained_together`
+        }
+        let (c, d) = compare((id, values), (&best_id, best_values), metric, options.level);
+        designs.push(d);
+        report.comparisons.push(c);
     }
     let valued: Vec<(&str, &BTreeMap<u64, f64>)> = per_config
         .iter()
         .filter(|(_, _, v)| !v.is_empty())
         .map(|(id, _, v)| (*id, v))
         .collect();
-    adjust_in_family(&mut report, &designs, &valued, &best_id, options);
+    adjust_in_family(&mut report, &designs, &valued, &best_id, &shared, options);
     report
+}
+
+/// The sets of configurations (with values) that share timing units, directly or through
+/// another configuration, in sweep order; only sets of two or more.
+fn together(per_config: &[PerConfig], shared: &dyn Fn(&str, &str) -> bool) -> Vec<Vec<String>> {
+    let ids: Vec<&str> = per_config
+        .iter()
+        .filter(|(_, _, v)| !v.is_empty())
+        .map(|(id, ..)| *id)
+        .collect();
+    // Union–find: each configuration points towards the earliest one it is joined to.
+    let mut parent: Vec<usize> = (0..ids.len()).collect();
+    let root = |parent: &[usize], mut i: usize| {
+        while parent[i] != i {
+            i = parent[i];
+        }
+        i
+    };
+    for i in 0..ids.len() {
+        for j in 0..i {
+            if shared(ids[i], ids[j]) {
+                let (ri, rj) = (root(&parent, i), root(&parent, j));
+                parent[ri.max(rj)] = ri.min(rj);
+            }
+        }
+    }
+    let mut sets: Vec<(usize, Vec<String>)> = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let r = root(&parent, i);
+        match sets.iter_mut().find(|(k, _)| *k == r) {
+            Some((_, set)) => set.push(id.to_string()),
+            None => sets.push((r, vec![id.to_string()])),
+        }
+    }
+    let mut sets: Vec<Vec<String>> = sets.into_iter().map(|(_, set)| set).collect();
+    sets.retain(|s| s.len() > 1);
+    sets
+}
+
+/// Why a time metric is not compared at all: some configuration was timed on fewer than 2
+/// independent units (its seeds, and any configurations trained with it, share one wall
+/// time). A rerun into the same directory trains nothing new, so the hint names a new one.
+fn too_few_units(
+    per_config: &[PerConfig],
+    units: &HashMap<&str, BTreeSet<String>>,
+    metric: Metric,
+) -> Option<String> {
+    let few = |id: &str| units.get(id).map_or(0, BTreeSet::len) < 2;
+    if !per_config.iter().any(|(id, _, v)| !v.is_empty() && few(id)) {
+        return None;
+    }
+    let mixed = per_config
+        .iter()
+        .any(|(_, t, _)| t.iter().any(|r| r.outcome.configs > 1));
+    let together = if mixed {
+        ", and configurations trained in one group share it"
+    } else {
+        ""
+    };
+    Some(format!(
+        "{} measured on fewer than 2 independent timing units per configuration (a replica \
+         group's seeds share one wall time{together}): no CI, test or verdict. To compare \
+         times, train into a new directory (--out) with at least 2 groups per configuration \
+         (--group-by config --replicas N, N below the seed count); a rerun into this \
+         directory trains nothing new",
+        metric.name()
+    ))
 }
 
 /// Sets each comparison's MDE, Holm-adjusted p and verdict in the family of every pair of
@@ -431,14 +587,16 @@ fn adjust_in_family(
     designs: &[stats::power::Design],
     valued: &[(&str, &BTreeMap<u64, f64>)],
     best_id: &str,
+    shared: &dyn Fn(&str, &str) -> bool,
     options: &AnalysisOptions,
 ) {
     let metric = report.metric;
     let mut pair_p: Vec<f64> = Vec::new();
     for (i, (ia, va)) in valued.iter().enumerate() {
         for (ib, vb) in &valued[i + 1..] {
-            if *ia == best_id || *ib == best_id {
-                continue; // the comparisons with the best come first, below
+            if *ia == best_id || *ib == best_id || shared(ia, ib) {
+                continue; // the comparisons with the best come first, below; a shared
+                // time is no measurement of a difference
             }
             pair_p.push(test_of(va, vb, metric.is_time()).1.p_value);
         }
@@ -486,14 +644,14 @@ fn summarise(
         .iter()
         .filter(|r| metric.value(r, options.target).is_some())
         .count();
-    let summary = stats::summarize(&v, options.level);
-    let (mut unit, mut per_seed, mut spread) = (None, None, None);
+    let summary = metric.summarize(&v, options.level);
+    let (mut unit, mut unit_size, mut per_seed, mut spread) = (None, None, None, None);
     if metric.is_time() {
-        let s = seeds_per_unit(t);
-        unit = Some(if s > 1 {
-            format!("replica group of {s} seeds")
-        } else {
-            "seed".to_string()
+        let (s, k) = per_unit(t);
+        unit = Some(unit_words(s, k));
+        unit_size = Some(UnitSize {
+            seeds: s,
+            configs: k,
         });
         per_seed = (s > 1 && summary.n > 0).then(|| summary.mean / s as f64);
         if metric == Metric::TrainSecondsPerEpoch && summary.n == 1 {
@@ -507,6 +665,7 @@ fn summarise(
         missing: t.len() - diverged - valued,
         summary,
         unit,
+        unit_size,
         per_seed,
         epoch_spread: spread,
     }
@@ -701,6 +860,126 @@ pub(crate) mod tests {
         assert_eq!(time.comparisons.len(), 1);
         assert_eq!(time.comparisons[0].test, "welch");
         assert_eq!(time.verdict("b"), Some(Verdict::Worse));
+    }
+
+    /// Learning rates trained in the same replica groups share their times: no comparison
+    /// between them (`trained together`), while a batch size timed in other groups is
+    /// compared as a ratio with a log-scale Welch interval. Reference: scipy 1.17.1, `exp` of
+    /// `ttest_ind(log c, log a, equal_var=False).confidence_interval(0.95)`
+    /// (scripts/interval_reference.py, "mixed replica groups fixture").
+    #[test]
+    fn configurations_trained_together_share_one_time() {
+        // a and b (two learning rates at batch 32) share groups g1 (seeds 0-1) and g2 (seeds
+        // 2-3); c (batch 64) has its own groups g3 and g4.
+        let trial = |id: &str, seed: u64, secs: f64, group: &str, configs: usize| {
+            let mut r = record(id, seed, 0.7 + 0.001 * seed as f64, false);
+            (r.outcome.replicas, r.outcome.configs) = (2 * configs, configs);
+            r.group = Some(group.to_string());
+            r.outcome.total_seconds = 2.0 * secs;
+            for (i, e) in r.outcome.epochs.iter_mut().enumerate() {
+                e.train_seconds = secs + 0.01 * i as f64;
+            }
+            r
+        };
+        let mut records = Vec::new();
+        for seed in 0..4 {
+            let (g, secs) = if seed < 2 { ("g1", 0.30) } else { ("g2", 0.32) };
+            records.push(trial("a", seed, secs, g, 2));
+            records.push(trial("b", seed, secs, g, 2));
+            let (g, secs) = if seed < 2 { ("g3", 0.50) } else { ("g4", 0.51) };
+            records.push(trial("c", seed, secs, g, 1));
+        }
+        let report = analyse_sweep(&view(), &records, &AnalysisOptions::default());
+        let time = report.metric(Metric::TrainSecondsPerEpoch);
+        assert_eq!(time.best.as_deref(), Some("a"));
+        assert_eq!(time.trained_together, [["a", "b"]]);
+        assert_eq!(time.verdict("b"), Some(Verdict::TrainedTogether));
+        assert_eq!(time.comparisons.len(), 1, "{:?}", time.comparisons);
+        let c = &time.comparisons[0];
+        assert_eq!((c.a.as_str(), c.test.as_str()), ("c", "welch"));
+        let d = c.difference;
+        assert_eq!(d.scale, Scale::Ratio);
+        let near = |x: f64, y: f64| (x - y).abs() < 1e-9 * y;
+        assert!(near(d.estimate, 1.6197862328408903), "{d:?}");
+        assert!(near(d.ci_low, 1.2089729185153517) && near(d.ci_high, 2.1701953781751038));
+        let a = time.summary("a").unwrap();
+        assert_eq!(
+            a.unit.as_deref(),
+            Some("replica group of 4 seeds, 2 configurations")
+        );
+        assert!(a.summary.ci_low > 0.0);
+        let sweep = crate::report::text::conclusion(&report, time);
+        assert!(
+            sweep.contains("trained together: one shared time with it: b"),
+            "{sweep}"
+        );
+        assert_eq!(
+            crate::report::text::difference_cell(time, "b").text,
+            "trained together: one shared time"
+        );
+
+        // One group per batch size: fewer than 2 units, nothing compared, and the hint names a
+        // new directory (a rerun into this one trains nothing).
+        for r in &mut records {
+            r.group = Some(
+                if r.config_id.as_deref() == Some("c") {
+                    "g3"
+                } else {
+                    "g1"
+                }
+                .into(),
+            );
+            r.outcome.total_seconds = 1.0;
+        }
+        let report = analyse_sweep(&view(), &records, &AnalysisOptions::default());
+        let time = report.metric(Metric::TrainSecondsPerEpoch);
+        let why = time.not_compared.as_deref().expect("not compared");
+        assert!(
+            why.contains("configurations trained in one group share it"),
+            "{why}"
+        );
+        assert!(why.contains("new directory (--out)"), "{why}");
+        assert!(time.comparisons.is_empty() && time.verdict("b").is_none());
+        // Not compared, but the tables still say which configurations share one time.
+        assert_eq!(time.trained_together, [["a", "b"]]);
+        let cell = |id: &str| crate::report::text::difference_cell(time, id).text;
+        assert_eq!(cell("a"), "trained together: one shared time");
+        assert_eq!(cell("c"), "");
+    }
+
+    /// Intervals stay in the metric's range: an accuracy's within [0, 100], a time's above
+    /// zero (the t interval of these 2 values reaches below both).
+    #[test]
+    fn intervals_respect_the_metric_range() {
+        let records: Vec<TrialRecord> = [0.05, 0.55]
+            .iter()
+            .enumerate()
+            .map(|(seed, &acc)| {
+                let mut r = record("a", seed as u64, acc, false);
+                r.group = Some(format!("g{seed}"));
+                r.outcome.replicas = 1;
+                for e in &mut r.outcome.epochs {
+                    e.train_seconds = [0.0894, 0.1366][seed];
+                }
+                r
+            })
+            .collect();
+        let report = analyse_sweep(&view(), &records, &AnalysisOptions::default());
+        let test = report.metric(Metric::TestAcc).summary("a").unwrap().summary;
+        assert!(crate::stats::summarize(&[0.05, 0.55], 0.95).ci_low < 0.0);
+        assert_eq!((test.ci_low, test.ci_high), (0.0, 1.0));
+        let time = report
+            .metric(Metric::TrainSecondsPerEpoch)
+            .summary("a")
+            .unwrap();
+        // Cox's interval of [0.0894, 0.1366] (scripts/interval_reference.py, T3).
+        let near = |x: f64, y: f64| (x - y).abs() < 1e-9 * y;
+        assert!(
+            near(time.summary.ci_low, 0.006946930626523779),
+            "{:?}",
+            time.summary
+        );
+        assert!(near(time.summary.ci_high, 1.9231864180114877));
     }
 
     /// A configuration whose surviving seed looks best but which diverged in 4 of 5 seeds

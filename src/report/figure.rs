@@ -17,7 +17,6 @@ use super::sweep::by_config;
 use super::text::{label, value_ci, verdict};
 use crate::format::{num, pct};
 use crate::record::TrialRecord;
-use crate::stats::summarize;
 use crate::train::EpochRecord;
 use std::collections::HashMap;
 
@@ -228,7 +227,8 @@ fn curve_points(trials: &[&TrialRecord], field: EpochField, level: f64) -> Point
                 .iter()
                 .filter_map(|r| r.outcome.epochs.get(e).map(field))
                 .collect();
-            let s = summarize(&values, level);
+            // Accuracies: the t interval within [0, 1], as the tables' intervals.
+            let s = Metric::FinalValAcc.summarize(&values, level);
             // A single seed has no interval: the line is drawn without a band.
             let or_mean = |v: f64| if v.is_finite() { v } else { s.mean };
             (e + 1, s.mean, or_mean(s.ci_low), or_mean(s.ci_high))
@@ -246,9 +246,9 @@ type Points = Vec<(usize, f64, f64, f64)>;
 fn curve_tip(mean: f64, lo: f64, hi: f64, level: f64) -> String {
     if hi > lo {
         format!(
-            "mean {}, {:.0}% CI [{}, {}]",
+            "mean {}, {} CI [{}, {}]",
             pct(mean),
-            100.0 * level,
+            crate::format::level(level),
             pct(lo),
             pct(hi)
         )
@@ -308,9 +308,9 @@ fn curves(
                 sweep: si,
                 stem: format!("{name}_{}", suffix(&sweep.view.name)),
                 title: format!(
-                    "{what} (%) per epoch — sweep {} (mean, {:.0}% CI over seeds)",
+                    "{what} (%) per epoch — sweep {} (mean, {} CI over seeds)",
                     sweep.view.name,
-                    100.0 * level
+                    crate::format::level(level)
                 ),
                 x: axis("epoch", Unit::Plain),
                 y: axis(format!("{what} (%)"), Unit::Percent),
@@ -320,60 +320,85 @@ fn curves(
         .collect()
 }
 
-/// For a sweep of a single parameter with at least two configurations (one point is no
-/// trend, e.g. an epochs sweep merged by quick mode): final test accuracy against it, and
-/// for batch size also the training seconds per epoch.
+/// Parameters that only set the optimiser: configurations that differ only in these train
+/// together (`--group-by auto`), so a time figure is drawn against another parameter.
+const OPTIMISER_ONLY: [&str; 5] = ["lr", "weight_decay", "beta1", "beta2", "eps"];
+
+/// For a sweep with at least two configurations (one point is no trend, e.g. an epochs sweep
+/// merged by quick mode): for a single parameter, final test accuracy against it; for every
+/// sweep, the training seconds per epoch against its first parameter that is not an
+/// optimiser setting (the one that changes the time), or its first.
 fn against_parameter(si: usize, sweep: &SweepReport) -> Vec<Figure> {
-    let [param] = sweep.view.params.as_slice() else {
-        return Vec::new();
-    };
-    if sweep.view.configs.len() < 2 {
+    let params = &sweep.view.params;
+    if sweep.view.configs.len() < 2 || params.is_empty() {
         return Vec::new();
     }
     let sfx = suffix(&sweep.view.name);
     let name = &sweep.view.name;
-    let mut out = vec![metric_points(
-        si,
-        sweep,
-        Metric::TestAcc,
-        format!("test_acc_vs_{param}_{sfx}"),
-        format!("final test accuracy vs {param} — sweep {name}"),
-        (param, "test accuracy (%)"),
-    )];
-    if param == "batch_size" {
+    let mut out = Vec::new();
+    if let [param] = params.as_slice() {
         out.push(metric_points(
             si,
             sweep,
-            Metric::TrainSecondsPerEpoch,
-            format!("time_per_epoch_{sfx}"),
-            format!("training seconds per epoch vs batch size — sweep {name}"),
-            ("batch size", "seconds per epoch"),
+            Metric::TestAcc,
+            (0, format!("test_acc_vs_{param}_{sfx}")),
+            format!("final test accuracy vs {param} — sweep {name}"),
+            (param, "test accuracy (%)"),
         ));
     }
+    let at = params
+        .iter()
+        .position(|p| !OPTIMISER_ONLY.contains(&p.as_str()))
+        .unwrap_or(0);
+    let param = &params[at];
+    let x = if param == "batch_size" {
+        "batch size"
+    } else {
+        param
+    };
+    out.push(metric_points(
+        si,
+        sweep,
+        Metric::TrainSecondsPerEpoch,
+        (at, format!("time_per_epoch_{sfx}")),
+        format!("training seconds per epoch vs {x} — sweep {name}"),
+        (x, "seconds per epoch"),
+    ));
     out
 }
 
-/// `metric` against the sweep's single parameter: one point with its CI per configuration
-/// (no value: a NaN mean, its tick kept).
+/// `metric` against the sweep's parameter number `at`: one point with its CI per
+/// configuration (no value: a NaN mean, its tick kept). Values that are not numbers (model
+/// names) are categories 0, 1, … in order of first appearance, drawn as points, never
+/// joined.
 fn metric_points(
     si: usize,
     sweep: &SweepReport,
     metric: Metric,
-    stem: String,
+    (at, stem): (usize, String),
     title: String,
     (x_label, y_label): (&str, &str),
 ) -> Figure {
-    let param = &sweep.view.params[0];
+    let param = &sweep.view.params[at];
     let m = sweep.metric(metric);
     let values: Vec<&str> = sweep
         .view
         .configs
         .iter()
-        .map(|c| c.values.first().map(String::as_str).unwrap_or(""))
+        .map(|c| c.values.get(at).map(String::as_str).unwrap_or(""))
         .collect();
     let numeric: Option<Vec<f64>> = values.iter().map(|v| v.parse::<f64>().ok()).collect();
     let categorical = numeric.is_none();
-    let xs = numeric.unwrap_or_else(|| (0..values.len()).map(|i| i as f64).collect());
+    let mut categories: Vec<&str> = Vec::new();
+    for v in &values {
+        if !categories.contains(v) {
+            categories.push(v);
+        }
+    }
+    let xs = numeric.unwrap_or_else(|| {
+        let index = |v: &&str| categories.iter().position(|c| c == v).unwrap_or(0) as f64;
+        values.iter().map(index).collect()
+    });
     let series = sweep
         .view
         .configs
@@ -382,11 +407,15 @@ fn metric_points(
         .filter_map(|(ci, c)| {
             let sm = &m.summary(&c.config_id)?.summary;
             let lab = label(sweep, &c.config_id);
+            let unit = m.summary(&c.config_id).and_then(|s| s.unit.clone());
+            let n = match unit {
+                Some(u) if u != "seed" => format!("{} timing unit(s), each a {u}", sm.n),
+                _ => format!("{} seeds", sm.n),
+            };
             let tip = format!(
-                "{lab}\n{}: {}\nn = {} seeds · {}",
+                "{lab}\n{}: {}\nn = {n} · {}",
                 metric.name(),
                 value_ci(metric, sm),
-                sm.n,
                 verdict(m, &c.config_id)
             );
             let or_mean = |v: f64| if v.is_finite() { v } else { sm.mean };
@@ -419,11 +448,15 @@ fn metric_points(
         x: Axis {
             log: param == "lr" || param == "batch_size",
             categorical,
-            ticks: xs
-                .iter()
-                .zip(&values)
-                .map(|(x, v)| (*x, v.to_string()))
-                .collect(),
+            ticks: {
+                let mut ticks: Vec<(f64, String)> = Vec::new();
+                for (x, v) in xs.iter().zip(&values) {
+                    if !ticks.iter().any(|t| t.0 == *x) {
+                        ticks.push((*x, v.to_string()));
+                    }
+                }
+                ticks
+            },
             ..axis(x_label, Unit::Plain)
         },
         y: axis(y_label, unit),
@@ -549,9 +582,9 @@ fn lr_opt_vs_bs(si: usize, sweep: &SweepReport, level: f64) -> Option<Figure> {
         sweep: si,
         stem: format!("lr_opt_vs_bs_{}", suffix(&sweep.view.name)),
         title: format!(
-            "optimal learning rate vs batch size — sweep {} ({:.0}% bootstrap CI over seeds)",
+            "optimal learning rate vs batch size — sweep {} ({} bootstrap CI over seeds)",
             sweep.view.name,
-            100.0 * level
+            crate::format::level(level)
         ),
         x: Axis {
             log: true,
@@ -565,9 +598,40 @@ fn lr_opt_vs_bs(si: usize, sweep: &SweepReport, level: f64) -> Option<Figure> {
             points,
             lines,
             guides,
-            points_label: format!("optimum of test accuracy ({:.0}% CI)", 100.0 * level),
+            points_label: format!(
+                "optimum of test accuracy ({} CI)",
+                crate::format::level(level)
+            ),
             note: "grey lines: learning rates tried; rules drawn through the middle batch size"
                 .into(),
         }),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::report::Report;
+    use crate::report::analysis::AnalysisOptions;
+    use crate::report::plot::joined;
+
+    /// A sweep of models gets a time figure too, and its test-accuracy figure draws the
+    /// models as separate points (a category has no order to join); a batch-size sweep's
+    /// points are joined.
+    #[test]
+    fn every_sweep_has_a_time_figure_and_categories_are_not_joined() {
+        let (view, records) = crate::report::testing::model_sweep();
+        let report = Report::build("s", &[view], &records, AnalysisOptions::default());
+        let stem = |s: &str| report.figures.iter().find(|f| f.stem == s);
+        assert!(stem("time_per_epoch_model").is_some());
+        let acc = stem("test_acc_vs_model_model").expect("test accuracy vs model");
+        assert!(acc.x.categorical && !joined(acc));
+        let (view, records) = crate::report::testing::batch_size_sweep();
+        let report = Report::build("s", &[view], &records, AnalysisOptions::default());
+        let acc = report
+            .figures
+            .iter()
+            .find(|f| f.stem == "test_acc_vs_batch_size_BS")
+            .unwrap();
+        assert!(!acc.x.categorical && joined(acc));
+    }
 }

@@ -4,8 +4,8 @@
 use super::Report;
 use super::analysis::{MetricReport, SweepReport, Verdict};
 use super::metric::Metric;
-use super::text::{Answer, label, value_ci};
-use crate::format::p_value;
+use super::text::{Answer, TRAINED_TOGETHER, label, value_ci};
+use crate::format::{num, p_value};
 use crate::model::ModelSpec;
 use std::fmt::Write;
 
@@ -52,8 +52,9 @@ fn finding(sweep: &SweepReport, m: &MetricReport, what: &str) -> String {
     text
 }
 
-/// The configurations compared with verdict `v`, each with its p_holm (and, when
-/// indistinguishable, the difference it could have detected).
+/// The configurations compared with verdict `v`, each with its difference from the best and
+/// its interval, its p_holm (and, when indistinguishable, the difference it could have
+/// detected).
 fn group(sweep: &SweepReport, m: &MetricReport, v: Verdict) -> Vec<String> {
     m.comparisons
         .iter()
@@ -65,8 +66,9 @@ fn group(sweep: &SweepReport, m: &MetricReport, v: Verdict) -> Vec<String> {
                 String::new()
             };
             format!(
-                "{} (p_holm = {}{mde})",
+                "{} ({}, p_holm = {}{mde})",
                 label(sweep, &c.a),
+                m.metric.difference_words(&c.difference),
                 p_value(c.p_holm)
             )
         })
@@ -170,6 +172,13 @@ fn time_range(sweep: &SweepReport) -> String {
     ) else {
         return String::new();
     };
+    if all_together(m, with.len()) {
+        return format!(
+            " Training time per epoch: {TRAINED_TOGETHER} ({:.3} s per {}).",
+            fast.1,
+            unit_of(m)
+        );
+    }
     let caveat = if m.not_compared.is_some() {
         format!(" ({})", time_unit_note(m))
     } else {
@@ -185,22 +194,192 @@ fn time_range(sweep: &SweepReport) -> String {
     )
 }
 
-/// Why a time metric was not compared, in words for report.md.
-fn time_unit_note(m: &MetricReport) -> String {
-    let unit = m
-        .summaries
+/// Whether every one of the `valued` configurations of a time metric shares one time (all
+/// trained in the same replica groups).
+fn all_together(m: &MetricReport, valued: usize) -> bool {
+    valued > 1 && m.trained_together.iter().any(|set| set.len() == valued)
+}
+
+/// The timing unit of a time metric, in words (`replica group of 10 seeds`).
+fn unit_of(m: &MetricReport) -> &str {
+    m.summaries
         .iter()
         .find_map(|s| s.unit.as_deref())
-        .unwrap_or("replica group");
+        .unwrap_or("replica group")
+}
+
+/// Why a time metric was not compared, in words for report.md.
+fn time_unit_note(m: &MetricReport) -> String {
+    let unit = unit_of(m);
     format!(
         "each configuration's time is one measurement — one {unit} sharing one wall time — so \
          there is no confidence interval or test"
     )
 }
 
-/// The answers to the Lab 1 questions the study's sweeps can answer, in question order
-/// (empty for a study without the Lab 1 sweep names).
+/// The study whose sweeps Lab 1's questions are asked of (studies/lab1.toml).
+pub const LAB1: &str = "lab1";
+
+/// The answers of a report, one per sweep: for Lab 1 (the study named [`LAB1`]) its
+/// questions in question order, then for every sweep they do not cover — and for every sweep
+/// of any other study, whatever its name — the generic answer of [`sweep_answer`].
 pub fn answers(report: &Report) -> Vec<Answer> {
+    let mut answers = Vec::new();
+    let mut covered: Vec<&str> = Vec::new();
+    if report.study == LAB1 {
+        answers = lab1_answers(report);
+        covered = vec![
+            "batch_size",
+            "epochs",
+            "learning_rate",
+            "bs_x_lr",
+            "model_size",
+        ];
+    }
+    for s in &report.sweeps {
+        if !covered.contains(&s.view.name.as_str()) {
+            answers.push(sweep_answer(report, s));
+        }
+    }
+    answers
+}
+
+/// The name of a configuration in prose: the value alone in a sweep of one parameter whose
+/// values are words (`jsc-toy`), else the label (`batch_size=256`, `bs=128, lr=1e-3`).
+fn short(sweep: &SweepReport, id: &str) -> String {
+    let value = sweep
+        .view
+        .configs
+        .iter()
+        .find(|c| c.config_id == id)
+        .and_then(|c| match c.values.as_slice() {
+            [v] if v.parse::<f64>().is_err() => Some(v.clone()),
+            _ => None,
+        });
+    value.unwrap_or_else(|| label(sweep, id))
+}
+
+/// Any sweep's answer, the size of the difference first: for two configurations "jsc-toy is
+/// 5.90 points [4.80, 7.00] better than jsc-tiny in test accuracy (95% CI, paired over 10
+/// seeds; p_holm = …)", for more the selected configuration and every other's difference
+/// from it; for a batch size × learning rate sweep the interaction and the optimal learning
+/// rate's scaling; then the training time per epoch (a ratio with its interval, or why there
+/// is none).
+pub fn sweep_answer(report: &Report, s: &SweepReport) -> Answer {
+    let m = s.metric(Metric::TestAcc);
+    let level = crate::format::level(report.options.level);
+    let two =
+        m.comparisons.len() == 1 && m.summaries.iter().filter(|x| x.summary.n > 0).count() == 2;
+    let mut text = match m.comparisons.first() {
+        Some(c) if two => {
+            let best = m.best.as_deref().unwrap_or_default();
+            pair_sentence(s, c, best, &level, report.options.alpha)
+        }
+        _ => finding(s, m, "test accuracy"),
+    };
+    // A batch size × learning rate sweep also gets Lab 1's Q3b analysis in words.
+    if s.interaction.is_some() || s.lr_scaling.is_some() {
+        let _ = write!(
+            text,
+            " {}{}",
+            q3b::answer(s, report.options.alpha),
+            q3b::best_lr_per_bs(s)
+        );
+    }
+    text.push_str(&time_sentence(s, &level));
+    text.push_str(&diverged_note(s));
+    let name = &s.view.name;
+    let varies = s.view.params.join(" × ");
+    Answer {
+        heading: if *name == varies {
+            format!("Sweep {name}.")
+        } else {
+            format!("Sweep {name} ({varies}).")
+        },
+        text,
+        figures: Vec::new(),
+    }
+}
+
+/// Two configurations' test accuracy: the higher one's lead with its interval, then how the
+/// test judged it.
+fn pair_sentence(
+    s: &SweepReport,
+    c: &super::analysis::Comparison,
+    best: &str,
+    level: &str,
+    alpha: f64,
+) -> String {
+    let m = s.metric(Metric::TestAcc);
+    // `c` is a − best; say it from the side of the higher mean.
+    let (hi, lo, d) = if c.difference.estimate > 0.0 {
+        (c.a.as_str(), best, c.difference)
+    } else {
+        (best, c.a.as_str(), c.difference.flipped())
+    };
+    let pts = |x: f64| num(100.0 * x, 2);
+    let size = if d.ci_low.is_finite() {
+        format!(
+            "{} points [{}, {}]",
+            pts(d.estimate),
+            pts(d.ci_low),
+            pts(d.ci_high)
+        )
+    } else {
+        format!("{} points (no interval)", pts(d.estimate))
+    };
+    let n = m.summary(&c.a).map_or(0, |x| x.summary.n);
+    let design = match c.test.as_str() {
+        "paired" => format!("paired over {n} seeds"),
+        _ => "Welch".to_string(),
+    };
+    let judged = if c.p_holm < alpha {
+        "a real difference at this sample size"
+    } else {
+        "the data cannot tell them apart at this sample size"
+    };
+    let value = |id: &str| {
+        m.summary(id)
+            .map(|x| value_ci(m.metric, &x.summary))
+            .unwrap_or_default()
+    };
+    format!(
+        "{} is {size} better than {} in test accuracy ({level} CI, {design}; p_holm = {}: \
+         {judged}). Test accuracy: {} {}, {} {}.",
+        short(s, hi),
+        short(s, lo),
+        p_value(c.p_holm),
+        short(s, hi),
+        value(hi),
+        short(s, lo),
+        value(lo),
+    )
+}
+
+/// The training time per epoch of a sweep: with two configurations compared, the slower
+/// one's time as a multiple of the faster one's with its interval; else its range (with why
+/// there is no interval), or that the configurations share one time.
+fn time_sentence(s: &SweepReport, level: &str) -> String {
+    let m = s.metric(Metric::TrainSecondsPerEpoch);
+    match m.comparisons.as_slice() {
+        [c] if c.difference.ci_low.is_finite() => {
+            let fast = m.best.as_deref().unwrap_or_default();
+            format!(
+                " Training time per epoch: {} takes {} the time of {} ({level} CI, Welch over \
+                 {} timing units each a {}).",
+                short(s, &c.a),
+                m.metric.difference_words(&c.difference),
+                short(s, fast),
+                m.summary(&c.a).map_or(0, |x| x.summary.n),
+                unit_of(m)
+            )
+        }
+        _ => time_range(s),
+    }
+}
+
+/// The answers to the Lab 1 questions the study's sweeps can answer, in question order.
+fn lab1_answers(report: &Report) -> Vec<Answer> {
     let find = |name: &str| report.sweeps.iter().find(|s| s.view.name == name);
     let answer = |heading: &str, text: String, figures: &[&str]| Answer {
         heading: heading.to_string(),
@@ -296,7 +475,7 @@ pub fn answers(report: &Report) -> Vec<Answer> {
 /// The sentence under the answers' heading: how verdicts are reached.
 pub fn verdict_note(report: &Report) -> String {
     format!(
-        "Verdicts compare each configuration with the sweep's best: paired t-tests over the shared seeds (Welch where seeds differ), Holm-adjusted over every pair of the sweep's configurations (the best is picked from the data, so the family must cover whichever pair it picks), α = {}. \"Indistinguishable\" means the data cannot tell them apart at this sample size, not that they are equal: each says the smallest true difference its test would have detected with 80% power at level α/m (\"could detect ≥ …\", the MDE).",
+        "Verdicts compare each configuration with the sweep's best: paired t-tests over the shared seeds (Welch where seeds differ), Holm-adjusted over every pair of the sweep's configurations (the best is picked from the data, so the family must cover whichever pair it picks), α = {}. \"Indistinguishable\" means the data cannot tell them apart at this sample size, not that they are equal: each says the smallest true difference its test would have detected with 80% power at level α/m (\"could detect ≥ …\", the MDE). Each difference's interval is that comparison's own (not widened for the family), so an interval that excludes 0 can go with \"indistinguishable\".",
         report.options.alpha
     )
 }

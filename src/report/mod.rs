@@ -32,7 +32,9 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the JSON report schema (docs/report.md, "JSON schema"). 3 added `mde` to every
 /// comparison and `adaptive`; p_holm's family became every pair of a sweep's configurations.
-pub const SCHEMA_VERSION: u32 = 3;
+/// 4 added each comparison's `difference` with its interval, `trained_together`, intervals
+/// kept in the metric's range, and timing units that name the configurations of a group.
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Everything a report says, in the order it says it. Serialised as-is for `--format json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -147,10 +149,14 @@ pub struct DataSummary {
 
 /// How times and the best configuration are treated, for the top of report.md and
 /// report.html.
-pub const METHOD_NOTE: &str = "Seeds of one configuration train together as replicas, so \
-     they share one wall time: a replica group is one timing measurement, and times get \
-     intervals and tests only from at least 2 groups. The best configuration of a sweep is \
-     selected on mean final validation accuracy and reported with its test accuracy";
+pub const METHOD_NOTE: &str = "Seeds of a configuration — and configurations that differ \
+     only in optimiser settings — train together as one replica group, which has one wall \
+     time: a group is one timing measurement, times get intervals and tests only from at least \
+     2 groups per configuration, and configurations trained in the same groups are not \
+     compared on time (one shared time). Intervals stay in the metric's range: accuracies \
+     Student-t within [0, 100], times Cox's log-normal interval, time differences a ratio. The \
+     best configuration of a sweep is selected on mean final validation accuracy and reported \
+     with its test accuracy";
 
 /// What a student must read before any number of a synthetic run.
 pub const SYNTHETIC_WARNING: &str = "These results come from trainbench's synthetic stand-in \
@@ -342,7 +348,7 @@ mod tests {
         );
         let comparisons = &s.comparisons.as_ref().expect("b is compared with a").table;
         assert_eq!(
-            md_rows("| configuration | test |"),
+            md_rows("| configuration | difference (95% CI) |"),
             model_rows(comparisons, false)
         );
 

@@ -21,6 +21,9 @@ pub enum Kind {
     /// A metric's value with its interval (right-aligned; report.html puts the interval on
     /// a second line).
     Value(Metric),
+    /// A difference between two configurations with its interval, or why there is none
+    /// (right-aligned; report.html puts the interval on a second line).
+    Difference,
     /// A verdict word (left-aligned; sorts best first).
     Verdict,
     /// Other text (left-aligned; sorts as text).
@@ -30,7 +33,7 @@ pub enum Kind {
 impl Kind {
     /// Whether cells of this kind are right-aligned.
     pub fn right(self) -> bool {
-        matches!(self, Kind::Number | Kind::Value(_))
+        matches!(self, Kind::Number | Kind::Value(_) | Kind::Difference)
     }
 }
 
@@ -172,7 +175,7 @@ pub struct ReportText {
 /// The words and cells of `report`, whose trials are `records` (the Lab 1 answers are
 /// [`super::findings`]'s to fill in).
 pub fn build(report: &Report, records: &[TrialRecord]) -> ReportText {
-    let level = format!("{:.0}%", 100.0 * report.options.level);
+    let level = crate::format::level(report.options.level);
     ReportText {
         data: report.data.as_ref().map(|d| d.describe()),
         answers: Vec::new(),
@@ -263,16 +266,62 @@ fn verdict_rank(v: Option<Verdict>) -> f64 {
         Some(Verdict::Better) => 0.5,
         Some(Verdict::Indistinguishable) => 1.0,
         Some(Verdict::Worse) => 2.0,
+        Some(Verdict::TrainedTogether) => 1.5,
         None => f64::NAN,
     }
 }
 
-/// `train s/epoch`, naming the timing unit when it is a replica group.
-pub fn time_header(time: &MetricReport) -> String {
-    match time.summaries.iter().find_map(|s| s.unit.as_deref()) {
-        Some(unit) if unit != "seed" => format!("train s/epoch (per {unit})"),
-        _ => "train s/epoch".into(),
+/// The one short line that stands for a time difference between configurations trained in
+/// the same replica groups.
+pub const TRAINED_TOGETHER: &str = "trained together: one shared time";
+
+/// The difference of `id` from the metric's best, in the metric's words (`+1.20 points
+/// [0.40, 2.00]`, `×1.32 [1.20, 1.45]`), sorted by its estimate: `—` for the best itself
+/// (`fastest` for a time), [`TRAINED_TOGETHER`] for a configuration that shares the best's
+/// time, empty where nothing was compared.
+pub fn difference_cell(m: &MetricReport, id: &str) -> Cell {
+    let kind = Kind::Difference;
+    match m.verdict(id) {
+        Some(Verdict::Best) if m.metric.is_time() => Cell::new("fastest", 1.0, kind),
+        Some(Verdict::Best) => Cell::new(MISSING, 0.0, kind),
+        Some(Verdict::TrainedTogether) => Cell::new(TRAINED_TOGETHER, 1.0, kind),
+        Some(_) => {
+            let c = m.comparisons.iter().find(|c| c.a == id).expect("compared");
+            let words = m.metric.difference_words(&c.difference);
+            Cell::new(words, c.difference.estimate, kind)
+        }
+        // Not compared at all: a configuration that shares its time says so all the same.
+        None if !m.together_with(id).is_empty() => Cell::new(TRAINED_TOGETHER, 1.0, kind),
+        None => Cell::new("", f64::NAN, kind),
     }
+}
+
+/// `train s/epoch`, naming the timing unit when it is a replica group (`per replica group
+/// of 70 seeds, 7 configurations`); when the configurations were timed in groups of
+/// different sizes, their range (`per replica group of 21–24 seeds, 7–8 configurations`).
+pub fn time_header(time: &MetricReport) -> String {
+    let sizes: Vec<_> = time.summaries.iter().filter_map(|s| s.unit_size).collect();
+    let span = |f: fn(&super::analysis::UnitSize) -> usize| {
+        let lo = sizes.iter().map(f).min().unwrap_or(1);
+        let hi = sizes.iter().map(f).max().unwrap_or(1);
+        (lo, hi)
+    };
+    let ((s0, s1), (k0, k1)) = (span(|u| u.seeds), span(|u| u.configs));
+    if s1 <= 1 {
+        return "train s/epoch".into();
+    }
+    let range = |lo: usize, hi: usize| match lo == hi {
+        true => hi.to_string(),
+        false => format!("{lo}–{hi}"),
+    };
+    let configs = match k1 {
+        1 => String::new(),
+        _ => format!(", {} configurations", range(k0, k1)),
+    };
+    format!(
+        "train s/epoch (per replica group of {} seeds{configs})",
+        range(s0.max(1), s1)
+    )
 }
 
 /// The one-line conclusion for a metric: best, and who is indistinguishable from it.
@@ -295,8 +344,9 @@ pub fn conclusion(sweep: &SweepReport, m: &MetricReport) -> String {
                     false => String::new(),
                 };
                 format!(
-                    "{} (p_holm = {}{mde})",
+                    "{} ({}, p_holm = {}{mde})",
                     label(sweep, &c.a),
+                    m.metric.difference_words(&c.difference),
                     p_value(c.p_holm)
                 )
             })
@@ -323,8 +373,15 @@ pub fn conclusion(sweep: &SweepReport, m: &MetricReport) -> String {
     } else {
         format!("; better on test: {}", better.join(", "))
     };
+    let with = m.together_with(best);
+    let together = if with.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = with.iter().map(|t| label(sweep, t)).collect();
+        format!("; {TRAINED_TOGETHER} with it: {}", names.join(", "))
+    };
     format!(
-        "{head} {} (n = {}{diverged}); statistically indistinguishable: {}{better}",
+        "{head} {} (n = {}{diverged}); statistically indistinguishable: {}{better}{together}",
         value,
         s.summary.n,
         if same.is_empty() {
@@ -367,11 +424,13 @@ fn sweep_table(sweep: &SweepReport, level: &str) -> Table {
         column("n", true, true),
         column("diverged", true, true),
         column(format!("test acc ({level} CI)"), true, true),
+        column(format!("vs {} ({level} CI)", best_word(test)), true, true),
         column("verdict", true, true),
         column("final val acc", true, true),
         column("verdict", true, false),
         column("best val acc", false, true),
         column(time_header(time), true, true),
+        column(format!("vs fastest ({level} CI)"), true, true),
         column("verdict", true, false),
         column("total s", false, true),
         column("epochs to target (reached)", false, true),
@@ -395,11 +454,13 @@ fn sweep_table(sweep: &SweepReport, level: &str) -> Table {
                     count(s.summary.n),
                     count(s.diverged),
                     value_cell(test, id),
+                    difference_cell(test, id),
                     verdict_cell(test, id),
                     value_cell(val, id),
                     verdict_cell(val, id),
                     value_cell(best_val, id),
                     value_cell(time, id),
+                    difference_cell(time, id),
                     verdict_cell(time, id),
                     value_cell(total, id),
                     ett_cell,
@@ -411,12 +472,14 @@ fn sweep_table(sweep: &SweepReport, level: &str) -> Table {
 }
 
 /// The comparisons of `m` with the sweep's best, as a table.
-fn comparisons(sweep: &SweepReport, m: &MetricReport) -> Option<Comparisons> {
+fn comparisons(sweep: &SweepReport, m: &MetricReport, level: &str) -> Option<Comparisons> {
     if m.comparisons.is_empty() {
         return None;
     }
+    let difference = format!("difference ({level} CI)");
     let headers = [
         "configuration",
+        difference.as_str(),
         "test",
         "t",
         "df",
@@ -442,6 +505,11 @@ fn comparisons(sweep: &SweepReport, m: &MetricReport) -> Option<Comparisons> {
                         at.map(|i| i as f64).unwrap_or(f64::NAN),
                         Kind::Label,
                     ),
+                    Cell::new(
+                        m.metric.difference_words(&c.difference),
+                        c.difference.estimate,
+                        Kind::Difference,
+                    ),
                     Cell::new(c.test.clone(), f64::NAN, Kind::Text),
                     number(num(c.statistic, 3), c.statistic),
                     number(num(c.df, 3), c.df),
@@ -461,7 +529,8 @@ fn comparisons(sweep: &SweepReport, m: &MetricReport) -> Option<Comparisons> {
         .collect();
     Some(Comparisons {
         heading: format!(
-            "{} against the best ({}), Holm-adjusted over every pair of the sweep's configurations",
+            "{} against the best ({}): the difference with its interval on the test's design, \
+             Holm-adjusted p over every pair of the sweep's configurations",
             m.metric.name(),
             m.best
                 .as_deref()
@@ -482,7 +551,7 @@ fn sweep_text(sweep: &SweepReport, level: &str) -> SweepText {
         name: sweep.view.name.clone(),
         varies: sweep.view.params.join(" × "),
         table: sweep_table(sweep, level),
-        comparisons: comparisons(sweep, test),
+        comparisons: comparisons(sweep, test, level),
         not_compared: test
             .not_compared
             .as_ref()
@@ -595,9 +664,10 @@ fn provenance(report: &Report, records: &[TrialRecord]) -> Vec<(String, String)>
         (
             "analysis",
             format!(
-                "{:.0}% Student-t CIs over seeds; α = {} (Holm); epochs-to-target at {} \
-                 validation accuracy; report.json schema {}",
-                100.0 * o.level,
+                "{} CIs over seeds (accuracies: Student-t within [0, 100]; times: Cox's \
+                 log-normal interval); α = {} (Holm); epochs-to-target at {} validation \
+                 accuracy; report.json schema {}",
+                crate::format::level(o.level),
                 o.alpha,
                 pct(o.target),
                 report.schema_version

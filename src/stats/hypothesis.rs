@@ -82,6 +82,15 @@ pub fn welch_test(a: &[f64], b: &[f64]) -> TestResult {
     }
 }
 
+/// The differences `a[i] − b[i]` of the pairs where neither member is NaN.
+pub(crate) fn differences(a: &[f64], b: &[f64]) -> Vec<f64> {
+    a.iter()
+        .zip(b)
+        .filter(|(x, y)| !x.is_nan() && !y.is_nan())
+        .map(|(x, y)| x - y)
+        .collect()
+}
+
 /// Paired t test, two-sided: a one-sample t test of the differences `a[i] − b[i]` against 0,
 /// with `df = n − 1`. Matches `scipy.stats.ttest_rel(a, b)`.
 ///
@@ -100,12 +109,7 @@ pub fn paired_t_test(a: &[f64], b: &[f64]) -> Result<TestResult, StatsError> {
             right: b.len(),
         });
     }
-    let d: Vec<f64> = a
-        .iter()
-        .zip(b)
-        .filter(|(x, y)| !x.is_nan() && !y.is_nan())
-        .map(|(x, y)| x - y)
-        .collect();
+    let d = differences(a, b);
     if d.len() < 2 {
         return Ok(TestResult::NAN);
     }

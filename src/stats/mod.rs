@@ -1,6 +1,7 @@
 //! Pure statistics on `&[f64]`: descriptive summaries, two-sample and paired tests, effect
 //! sizes, multiple-comparison correction, a seeded bootstrap, the two-way repeated-measures
-//! ANOVA ([`rm_anova_two_way`]), the power and minimum detectable effect of t-tests
+//! ANOVA ([`rm_anova_two_way`]), intervals for the size of a difference ([`paired_diff_ci`],
+//! [`welch_diff_ci`], [`log_ratio_ci`]) and for a positive mean ([`lognormal_mean_ci`]), the power and minimum detectable effect of t-tests
 //! ([`power`]) and the peak of a response curve with the slope of that peak
 //! across a second factor ([`peak_scaling`]).
 //!
@@ -34,6 +35,7 @@ mod anova;
 mod bootstrap;
 mod effect;
 mod hypothesis;
+mod interval;
 mod multiple;
 mod peak;
 pub mod power;
@@ -45,6 +47,7 @@ pub use anova::{AnovaTerm, RmAnova, rm_anova_two_way};
 pub use bootstrap::{bootstrap_mean_ci, bootstrap_mean_diff_ci};
 pub use effect::{hedges_correction, hedges_g, prob_superiority};
 pub use hypothesis::{TestResult, paired_t_test, welch_test};
+pub use interval::{Estimate, log_ratio_ci, lognormal_mean_ci, paired_diff_ci, welch_diff_ci};
 pub use multiple::holm;
 pub use peak::{
     Peak, PeakEstimate, PeakOptions, PeakScaling, RaggedCell, Replicates, peak_scaling,

@@ -338,6 +338,7 @@ impl Session {
         let mut ready = Ready {
             selection: self.selection.clone(),
             selected: self.selection.iter().map(Vec::len).sum(),
+            earlier: 0,
             shard: self.shard,
             study: self.study,
             plan: self.plan,
@@ -434,6 +435,8 @@ pub enum Event<'a> {
         describe: String,
         /// Trials selected for it (done or not).
         selected: usize,
+        /// Trials of the run's earlier stages, in the log (stage 2: the pilot's).
+        earlier: usize,
         /// Trials it will train.
         to_run: usize,
         /// Their estimated seconds.
@@ -502,6 +505,9 @@ pub struct Ready {
     /// The seeds of each configuration this process runs (all stages).
     selection: Vec<Vec<u64>>,
     selected: usize,
+    /// Trials of this run's earlier stages, all in the log (an adaptive run's stage 2: the
+    /// pilot's); not part of `selected`.
+    earlier: usize,
     shard: Option<Shard>,
     study: Study,
     plan: Plan,
@@ -547,14 +553,26 @@ pub struct AdaptiveSeeds {
 }
 
 impl Ready {
+    /// What the log already holds of this stage: `3 already in DIR/trials.jsonl`, or in an
+    /// adaptive run's stage 2 `15 pilot trials in DIR/trials.jsonl` (and how many of stage 2,
+    /// when it resumes).
+    fn in_log(&self) -> String {
+        let log = self.log_path().display();
+        let done = self.selected - self.to_run();
+        match (self.earlier, done) {
+            (0, done) => format!("{done} already in {log}"),
+            (pilot, 0) => format!("{pilot} pilot trials in {log}"),
+            (pilot, done) => format!("{pilot} pilot trials and {done} of this stage in {log}"),
+        }
+    }
+
     /// The line that says what this run will do: plan, trials already in the log and to
     /// run, groups, estimate, data and backend.
     pub fn describe(&self) -> String {
         let plan = &self.plan;
         format!(
-            "{}{}: {} configs × {} seeds = {} trials{}; {} already in {}, {} to run in {} \
-             group(s) ({}), est. {} | data {} train rows, fingerprint {} | backend {}, \
-             {} threads",
+            "{}{}: {} configs × {} seeds = {} trials{}; {}, {} to run in {} group(s) ({}), \
+             est. {} | data {} train rows, fingerprint {} | backend {}, {} threads",
             plan.name,
             if plan.quick { " (QUICK)" } else { "" },
             plan.configs.len(),
@@ -563,8 +581,7 @@ impl Ready {
             self.shard
                 .map(|s| format!(", shard {s}: {}", self.selected))
                 .unwrap_or_default(),
-            self.selected - self.to_run(),
-            self.log_path().display(),
+            self.in_log(),
             self.to_run(),
             self.groups.len(),
             self.grouping,
@@ -713,6 +730,8 @@ impl Ready {
             if summary.stopped {
                 return Ok(summary);
             }
+            // Every pilot trial is in the log now; stage 2 counts them apart from its own.
+            self.earlier = pilot.iter().map(Vec::len).sum();
             let (decision, selection) = self.adaptive_stage_two(a.range, a.target_mde, a.alpha);
             decision.save(self.dir.path())?;
             on_event(Event::Decided(&decision));
@@ -795,6 +814,7 @@ impl Ready {
             stage: self.stage,
             describe: self.describe(),
             selected: self.selected,
+            earlier: self.earlier,
             to_run: self.to_run(),
             estimate: self.estimate(),
             log: self.log.path().to_path_buf(),

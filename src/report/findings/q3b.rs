@@ -71,11 +71,11 @@ pub(super) fn answer(s: &SweepReport, alpha: f64) -> String {
 /// "The optimal learning rate scales as batch size^k with k = … [CI]: consistent with …".
 fn scaling_sentence(l: &LrScaling) -> String {
     let k = format!(
-        "k = {} [{}, {}] ({:.0}% bootstrap CI over {} seeds)",
+        "k = {} [{}, {}] ({} bootstrap CI over {} seeds)",
         num(l.k, 2),
         num(l.k_ci_low, 2),
         num(l.k_ci_high, 2),
-        100.0 * l.level,
+        crate::format::level(l.level),
         l.seeds
     );
     let rules = "the square-root rule (k = 0.5) and the linear rule (k = 1)";
@@ -209,9 +209,9 @@ pub(super) fn best_lr_per_bs(s: &SweepReport) -> String {
         })
         .collect();
     format!(
-        " Optimal learning rate per batch size ({:.0}% bootstrap CI; the vertex of a quadratic \
+        " Optimal learning rate per batch size ({} bootstrap CI; the vertex of a quadratic \
          in log lr through the best grid learning rate and its two neighbours): {}.",
-        100.0 * l.level,
+        crate::format::level(l.level),
         list.join("; ")
     )
 }

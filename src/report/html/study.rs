@@ -1,8 +1,9 @@
 //! `report.html`: a study report in one self-contained file, laid out from the [`Report`]'s
 //! model.
 //!
-//! Top to bottom: the title with the quick/full label, the Lab 1 answers (the same
-//! sentences as report.md), the provenance of the trials, then one section per sweep — a
+//! Top to bottom: the title with the quick/full and synthetic-data labels, the answers (the
+//! same sentences as report.md: Lab 1's questions, or one per sweep), the data and method,
+//! the provenance of the trials (collapsed), then one section per sweep — a
 //! sortable table of every configuration (the model's cells, as in report.md), the
 //! comparisons with the sweep's best, and the sweep's figures drawn inline from their
 //! definitions ([`crate::report::figure`]; the scaling plot, which this page does not draw,
@@ -30,10 +31,21 @@ fn key(s: usize, c: usize) -> String {
     format!("s{s}c{c}")
 }
 
-/// `44.06% [20.84, 67.27]` with the interval on a second, quieter line (same text content).
+/// `44.06% [20.84, 67.27]` with the interval on a second, quieter line (same text content);
+/// likewise what follows the value of `0.006 (median; epochs 0.005–0.007)` or the colon of
+/// `trained together: one shared time`, so that a value column stays narrow.
 fn two_lines(text: &str) -> String {
-    match text.split_once(" [") {
-        Some((mean, ci)) => format!("{} <span class=\"ci\">[{}</span>", escape(mean), escape(ci)),
+    // The space of the first separator: the line breaks there.
+    let at = [" [", " (", " per ", ": "]
+        .iter()
+        .filter_map(|sep| Some(text.find(sep)? + sep.find(' ')?))
+        .min();
+    match at {
+        Some(i) => format!(
+            "{} <span class=\"ci\">{}</span>",
+            escape(&text[..i]),
+            escape(&text[i + 1..])
+        ),
         None => escape(text),
     }
 }
@@ -47,6 +59,11 @@ fn td(c: &text::Cell, label: Option<String>) -> Td {
             let mut td = Td::num(&c.text, c.sort);
             td.html = two_lines(&c.text);
             td.with(format!(" data-metric=\"{}\"", m.name()))
+        }
+        Kind::Difference => {
+            let mut td = Td::num(&c.text, c.sort);
+            td.html = two_lines(&c.text);
+            td
         }
         Kind::Verdict => Td::html(
             format!("<span class=\"verdict-{w}\">{w}</span>", w = c.text),
@@ -326,8 +343,13 @@ fn title_badges(report: &Report) -> String {
             report.trials
         )
     };
+    let synthetic = if report.data.as_ref().is_some_and(|d| d.synthetic) {
+        "<span class=\"badge warn\"><a href=\"#synthetic\">synthetic data — not JSC results</a></span>"
+    } else {
+        ""
+    };
     format!(
-        "<h1>trainbench report: {}</h1><div class=\"badges\">{mode}{diverged}<span class=\"badge\">{}</span><span class=\"badge\">{} CIs over seeds</span></div>",
+        "<h1>trainbench report: {}</h1><div class=\"badges\">{mode}{synthetic}{diverged}<span class=\"badge\">{}</span><span class=\"badge\">{} CIs over seeds</span></div>",
         escape(&report.study),
         escape(&report.backends.join(", ")),
         report.text.level
@@ -339,7 +361,7 @@ fn leads(report: &Report) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<p class=\"lead\">{} trials ({} diverged) on {}{}. Intervals are {} Student-t confidence intervals over seeds. {}.</p>",
+        "<p class=\"lead\">{} trials ({} diverged) on {}{}. Intervals are {} confidence intervals over seeds (over timing units for times). {}.</p>",
         report.trials,
         report.diverged,
         escape(&report.backends.join(", ")),
@@ -379,7 +401,7 @@ fn leads(report: &Report) -> String {
 fn toc(report: &Report) -> String {
     let mut out = String::from("<nav class=\"toc\">");
     if !report.text.answers.is_empty() {
-        out.push_str("<a href=\"#answers\">Lab 1 answers</a>");
+        out.push_str("<a href=\"#answers\">Answers</a>");
     }
     out.push_str("<a href=\"#provenance\">Provenance</a>");
     for s in &report.sweeps {
@@ -400,10 +422,11 @@ fn answers_section(report: &Report) -> String {
         return String::new();
     }
     let on_page: BTreeSet<&str> = report.figures.iter().map(|f| f.stem.as_str()).collect();
-    let mut out = format!(
-        "<section id=\"answers\" class=\"answers\"><h2>Lab 1, answered from the data</h2><p class=\"note\">{}</p>",
-        escape(&report.text.verdict_note)
-    );
+    let heading = match report.study == crate::report::findings::LAB1 {
+        true => "Lab 1, answered from the data",
+        false => "Answers from the data",
+    };
+    let mut out = format!("<section id=\"answers\" class=\"answers\"><h2>{heading}</h2>");
     for a in answers {
         let links: Vec<String> = a
             .figures
@@ -417,15 +440,22 @@ fn answers_section(report: &Report) -> String {
                 }
             })
             .collect();
+        let see = match links.is_empty() {
+            true => String::new(),
+            false => format!(" <span class=\"see\">See {}.</span>", links.join(", ")),
+        };
         let _ = write!(
             out,
-            "<div class=\"answer\"><strong>{}</strong>{} <span class=\"see\">See {}.</span></div>",
+            "<div class=\"answer\"><strong>{}</strong>{}{see}</div>",
             escape(&a.heading),
             escape(&a.text),
-            links.join(", ")
         );
     }
-    out.push_str("</section>");
+    let _ = write!(
+        out,
+        "<p class=\"note\">{}</p></section>",
+        escape(&report.text.verdict_note)
+    );
     out
 }
 
@@ -438,7 +468,7 @@ fn provenance(report: &Report) -> String {
         .map(|(k, v)| (k.as_str(), v.clone()))
         .collect();
     format!(
-        "<section id=\"provenance\"><details class=\"prov\" open><summary>Provenance</summary>{}</details></section>",
+        "<section id=\"provenance\"><details class=\"prov\"><summary>Provenance</summary>{}</details></section>",
         facts(&rows)
     )
 }
@@ -466,13 +496,15 @@ fn sweep_section(si: usize, report: &Report, s: &SweepText, dir: &Path) -> crate
 /// The whole `report.html`; figures this page does not draw itself are inlined from their
 /// SVG files in `dir` (written by [`crate::report::plot::write_all`]).
 pub fn render(report: &Report, dir: &Path) -> crate::Result<String> {
-    let mut body = String::new();
+    let mut body = String::from("<main class=\"report\">");
+    // The answers come first, on the first screen; the data, the method and the
+    // synthetic-data warning (flagged by a badge above the answers) follow them.
     body.push_str("<header>");
     body.push_str(&title_badges(report));
-    body.push_str(&leads(report));
     body.push_str(&toc(report));
     body.push_str("</header>");
     body.push_str(&answers_section(report));
+    body.push_str(&leads(report));
     body.push_str(&provenance(report));
     for (si, s) in report.text.sweeps.iter().enumerate() {
         body.push_str(&sweep_section(si, report, s, dir)?);
@@ -480,7 +512,7 @@ pub fn render(report: &Report, dir: &Path) -> crate::Result<String> {
     let _ = write!(
         body,
         "<footer>Generated by trainbench {} from the same analysis as report.json (schema {}); \
-         the figures are also saved as PNG and SVG next to this file. Data attributes <code>data-v</code> hold the unrounded means.</footer>",
+         the figures are also saved as PNG and SVG next to this file. Data attributes <code>data-v</code> hold the unrounded means.</footer></main>",
         env!("CARGO_PKG_VERSION"),
         report.schema_version
     );

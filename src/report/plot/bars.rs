@@ -26,25 +26,36 @@ pub struct Bar {
     pub hi: f64,
 }
 
-/// Mean with CI error bars against a numeric x (log-scale x if `log_x`, e.g. learning rate or
-/// batch size); tick labels from `Bar::label`. Writes png + svg.
+/// How the x axis of an error-bar plot maps and joins its bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BarAxis {
+    /// Log-scale x (learning rate, batch size).
+    pub log: bool,
+    /// A faint line joins the means in x order (a numeric parameter); without it each bar
+    /// stands alone (categories such as model names have no order between them).
+    pub join: bool,
+}
+
+/// Mean with CI error bars against a numeric x (log-scale x if `axis.log`, e.g. learning rate
+/// or batch size); tick labels from `Bar::label`. Writes png + svg.
 pub fn error_bars(
     stem: &Path,
     labels: &Labels,
-    log_x: bool,
+    axis: BarAxis,
     level: f64,
     bars: &[Bar],
 ) -> Result<()> {
-    render!(stem, draw(labels, log_x, level, bars))
+    render!(stem, draw(labels, axis, level, bars))
 }
 
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     labels: &Labels,
-    log_x: bool,
+    axis: BarAxis,
     level: f64,
     bars: &[Bar],
 ) -> Result<()> {
+    let log_x = axis.log;
     let area = frame(root, labels.title)?;
     // Log axes are linear axes over log10(x), labelled with the bars' own labels; bars
     // without a usable x (NaN, or <= 0 on a log axis) are left out, bars without values keep
@@ -73,7 +84,7 @@ fn draw<DB: DrawingBackend>(
         x_ticks: None,
     };
     let mut chart = plane.draw(&area)?;
-    draw_marks(&mut chart, &bars, (y0, y1))?;
+    draw_marks(&mut chart, &bars, (y0, y1), axis.join)?;
     let y_px = chart.backend_coord(&(plane.x.0, y0)).1;
     let ticks: Vec<(i32, String)> = bars
         .iter()
@@ -82,8 +93,8 @@ fn draw<DB: DrawingBackend>(
     x_ticks(root, &ticks, y_px, true)?;
     if any {
         let note = format!(
-            "marker: mean   bar: {:.0}% confidence interval",
-            100.0 * level
+            "marker: mean   bar: {} confidence interval",
+            crate::format::level(level)
         );
         text(
             root,
@@ -110,11 +121,12 @@ pub(super) fn x_span(xs: impl Iterator<Item = f64>) -> (f64, f64) {
 }
 
 /// A light guide line at each bar's position `x` over the y range `(y0, y1)`, a faint line
-/// through the means, then the error bars and mean markers.
+/// through the means when `join`, then the error bars and mean markers.
 fn draw_marks<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
     bars: &[(f64, &Bar)],
     (y0, y1): (f64, f64),
+    join: bool,
 ) -> Result<()> {
     let c = PALETTE[0];
     for &(x, _) in bars {
@@ -122,7 +134,8 @@ fn draw_marks<DB: DrawingBackend>(
             .draw_series(LineSeries::new([(x, y0), (x, y1)], LIGHT))
             .map_err(fail)?;
     }
-    for run in runs(bars.iter().map(|(x, b)| (*x, [b.mean]))) {
+    let joined = bars.iter().filter(|_| join);
+    for run in runs(joined.map(|(x, b)| (*x, [b.mean]))) {
         chart
             .draw_series(LineSeries::new(
                 run.iter().map(|(x, v)| (*x, v[0])),
@@ -183,7 +196,15 @@ mod tests {
             .collect();
         let stem = dir.path().join("lr");
         let lr = labels("test accuracy vs lr", "lr", "test accuracy");
-        error_bars(&stem, &lr, true, 0.95, &bars).unwrap();
+        let log = BarAxis {
+            log: true,
+            join: true,
+        };
+        let lin = BarAxis {
+            log: false,
+            join: false,
+        };
+        error_bars(&stem, &lr, log, 0.95, &bars).unwrap();
         check(&stem, "test accuracy vs lr", "0.001");
         let mut odd = bars.clone();
         odd.push(Bar {
@@ -195,12 +216,22 @@ mod tests {
         });
         odd[0].lo = f64::NAN;
         let stem = dir.path().join("lin");
-        error_bars(&stem, &labels("linear", "x", "y"), false, 0.95, &odd).unwrap();
+        error_bars(&stem, &labels("linear", "x", "y"), lin, 0.95, &odd).unwrap();
         check(&stem, "linear", "zero");
         let stem = dir.path().join("empty");
-        error_bars(&stem, &labels("no bars", "x", "y"), true, 0.95, &[]).unwrap();
+        error_bars(&stem, &labels("no bars", "x", "y"), log, 0.95, &[]).unwrap();
         check(&stem, "no bars", "no data");
-        error_bars(&stem, &labels("bad log", "x", "y"), true, 0.95, &odd[3..]).unwrap();
+        error_bars(&stem, &labels("bad log", "x", "y"), log, 0.95, &odd[3..]).unwrap();
         check(&stem, "bad log", "no data");
+        // Without `join` the means are not connected: one line (the run through the three
+        // means) fewer than with it.
+        let lines = |join: bool| {
+            let stem = dir.path().join(format!("join-{join}"));
+            let axis = BarAxis { log: true, join };
+            error_bars(&stem, &lr, axis, 0.95, &bars).unwrap();
+            let svg = std::fs::read_to_string(stem.with_extension("svg")).unwrap();
+            svg.matches("<polyline").count()
+        };
+        assert_eq!(lines(true), lines(false) + 1);
     }
 }

@@ -19,7 +19,7 @@ mod curves;
 mod heatmap;
 mod scaling;
 
-pub use bars::{Bar, error_bars};
+pub use bars::{Bar, BarAxis, error_bars};
 pub use curves::{Curve, learning_curves};
 pub use heatmap::{Grid, heatmap};
 pub use scaling::{RefLine, Scaling, ScalingPoint, scaling_plot};
@@ -60,6 +60,23 @@ pub fn write_all(report: &crate::report::Report, dir: &Path) -> Result<Vec<PathB
     Ok(written)
 }
 
+/// Whether a points figure joins its means by a line: not across categories (model names
+/// have no order), nor where several configurations share an x (a sweep of two parameters).
+pub(crate) fn joined(figure: &Figure) -> bool {
+    let Body::Points(series) = &figure.body else {
+        return false;
+    };
+    let mut xs: Vec<u64> = series
+        .iter()
+        .flat_map(|s| s.points.iter().filter(|p| p.mean.is_finite()))
+        .map(|p| p.x.to_bits())
+        .collect();
+    let points = xs.len();
+    xs.sort_unstable();
+    xs.dedup();
+    !figure.x.categorical && xs.len() == points
+}
+
 /// Draws one figure at `stem`, titled with its title and `subtitle` (the data) below it;
 /// `level` names the confidence level of error bars.
 fn draw(figure: &Figure, subtitle: &str, level: f64, stem: &Path) -> Result<()> {
@@ -92,11 +109,12 @@ fn draw(figure: &Figure, subtitle: &str, level: f64, stem: &Path) -> Result<()> 
                 .iter()
                 .flat_map(|s| s.points.iter().map(move |p| (s.config, p)))
                 .filter(|(_, p)| p.mean.is_finite())
-                .map(|(ci, p)| Bar {
+                .map(|(_, p)| Bar {
                     label: figure
                         .x
                         .ticks
-                        .get(ci)
+                        .iter()
+                        .find(|t| t.0 == p.x)
                         .map(|t| t.1.clone())
                         .unwrap_or_default(),
                     x: p.x,
@@ -105,7 +123,11 @@ fn draw(figure: &Figure, subtitle: &str, level: f64, stem: &Path) -> Result<()> 
                     hi: k * p.hi,
                 })
                 .collect();
-            error_bars(stem, &labels, figure.x.log, level, &bars)
+            let axis = BarAxis {
+                log: figure.x.log,
+                join: joined(figure),
+            };
+            error_bars(stem, &labels, axis, level, &bars)
         }
         Body::Heatmap(h) => {
             let cells: Vec<Vec<Option<f64>>> = h
