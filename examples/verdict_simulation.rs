@@ -83,6 +83,7 @@ fn arm_plan(k: usize) -> (Plan, SweepView) {
                 values: vec![lrs[i].clone()],
             })
             .collect(),
+        search: None,
     };
     (plan, view)
 }

@@ -178,10 +178,11 @@ fn a_search_is_refused_where_it_cannot_decide() {
     let study = tmp.path().join("s.toml");
     std::fs::write(&study, STUDY).unwrap();
     let study = study.to_str().unwrap();
-    for (args, says) in [
-        (vec!["--shard", "1/2"], "run it on one machine"),
-        (vec!["--seeds", "2..4"], "use seeds = N"),
-    ] {
+    // A shard trains its part of stage 1 and says how to continue.
+    let out = trainbench(&["run", study, "--dry-run", "--shard", "1/2"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("trains its part of stage 1 only"));
+    for (args, says) in [(vec!["--seeds", "2..4"], "use seeds = N")] {
         let mut all = vec!["run", study, "--dry-run"];
         all.extend(args);
         let out = trainbench(&all);

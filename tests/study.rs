@@ -449,8 +449,13 @@ fn dry_run_lists_every_sweep_and_the_trial_count() {
     ] {
         assert!(out.contains(&format!("sweep {sweep}:")), "{sweep}: {out}");
     }
+    // Stage 1 of the searched bs × lr sweep, and the rule for the rest.
     assert!(
-        out.contains("42 unique configs × 10 seeds = 420 trials"),
+        out.contains("46 unique configs × 10 seeds = 460 trials"),
+        "{out}"
+    );
+    assert!(
+        out.contains("sweep bs_x_lr: learning rate searched in 1e-5..1e0"),
         "{out}"
     );
     let quick = text(&ok(&["run", LAB1, "--dry-run", "--quick"]).stdout);

@@ -224,12 +224,12 @@ pub fn run(args: RunArgs) -> Result<i32> {
         ));
     }
     if searched && session.shard.is_some() && args.search_round.is_none() {
-        return Err(Error::Usage(
-            "a searched learning rate decides each round from every batch size's trials, which \
-             --shard splits across machines: run it on one machine (with --jobs N to use its \
-             cores)"
-                .into(),
-        ));
+        errln!(
+            "note: a searched learning rate decides each later round from every batch size's \
+             trials, which --shard splits across machines: this shard trains its part of stage 1 \
+             only; merge the shards, then run the study into the merged directory on one \
+             machine (with --jobs N) to continue the search"
+        );
     }
     if args.budget.is_some() && !searched {
         return Err(Error::Usage(

@@ -759,6 +759,7 @@ pub(crate) mod tests {
                     values: vec![id.to_string()],
                 })
                 .collect(),
+            search: None,
         }
     }
 

@@ -354,7 +354,12 @@ fn searched(
             .is_ok_and(|v| grid.iter().any(|g| g.to_bits() == v.to_bits()))
     };
     let stage1_view = SweepView {
-        configs: view.configs.iter().filter(|c| on_grid(c)).cloned().collect(),
+        configs: view
+            .configs
+            .iter()
+            .filter(|c| on_grid(c))
+            .cloned()
+            .collect(),
         search: None,
         ..view.clone()
     };
@@ -374,8 +379,15 @@ fn searched(
         let (Ok(bs), Ok(lr)) = (c.values[bi].parse::<f64>(), c.values[li].parse::<f64>()) else {
             continue;
         };
-        let mine = trials.get(c.config_id.as_str()).cloned().unwrap_or_default();
-        let len = mine.iter().map(|r| r.outcome.seed as usize + 1).max().unwrap_or(0);
+        let mine = trials
+            .get(c.config_id.as_str())
+            .cloned()
+            .unwrap_or_default();
+        let len = mine
+            .iter()
+            .map(|r| r.outcome.seed as usize + 1)
+            .max()
+            .unwrap_or(0);
         let mut values = vec![None; len];
         for r in &mine {
             values[r.outcome.seed as usize] = METRIC.value(r, target);
@@ -500,11 +512,16 @@ fn cell_noise(
         let lr = crate::study::lr_search::lattice_value(point.j);
         let Some(config) = configs.iter().find(|c| {
             c.values[bi] == cell.name
-                && c.values[li].parse::<f64>().is_ok_and(|v| v.to_bits() == lr.to_bits())
+                && c.values[li]
+                    .parse::<f64>()
+                    .is_ok_and(|v| v.to_bits() == lr.to_bits())
         }) else {
             return Vec::new();
         };
-        let mine = trials.get(config.config_id.as_str()).cloned().unwrap_or_default();
+        let mine = trials
+            .get(config.config_id.as_str())
+            .cloned()
+            .unwrap_or_default();
         let per_seed: Vec<f64> = mine
             .iter()
             .filter(|r| !r.diverged)
@@ -604,21 +621,18 @@ fn scaling(t: &Table, level: f64) -> LrScaling {
         .map(|i| RaggedCell {
             covariate: cs[i],
             xs: xs.clone(),
-            values: rows.iter().map(|r| r[i * b..(i + 1) * b].to_vec()).collect(),
+            values: rows
+                .iter()
+                .map(|r| r[i * b..(i + 1) * b].to_vec())
+                .collect(),
         })
         .collect();
     let n = rows.len();
     let (mut fit, reps) = peak_scaling_ragged(&cells, &vec![0; n], n, &options);
     fit.dropped_subjects = t.seeds - n;
     let peaks: Vec<f64> = fit.peaks.iter().map(|p| p.x).collect();
-    let models = crate::stats::scaling_rules::fit_rules(
-        &cs,
-        &peaks,
-        &reps.peaks,
-        None,
-        1.0 - level,
-        level,
-    );
+    let models =
+        crate::stats::scaling_rules::fit_rules(&cs, &peaks, &reps.peaks, None, 1.0 - level, level);
     let lr = |x: f64| 10f64.powf(x);
     let optima: Vec<LrOptimum> = t
         .bss
@@ -687,6 +701,7 @@ mod tests {
             name: "bs_x_lr".into(),
             params: vec!["batch_size".into(), "lr".into()],
             configs,
+            search: None,
         }
     }
 

@@ -28,6 +28,7 @@ pub(crate) fn batch_size_sweep() -> (SweepView, Vec<TrialRecord>) {
                 values: vec![bs.into()],
             })
             .to_vec(),
+        search: None,
     };
     let records = (0..3)
         .flat_map(|s| {
@@ -58,6 +59,7 @@ pub(crate) fn model_sweep() -> (SweepView, Vec<TrialRecord>) {
                 values: vec![m.into()],
             })
             .to_vec(),
+        search: None,
     };
     let tiny = [0.700, 0.702, 0.698, 0.705, 0.701];
     let toy = [0.755, 0.760, 0.752, 0.761, 0.757];

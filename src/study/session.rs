@@ -713,6 +713,11 @@ impl Ready {
         mut on_event: impl FnMut(Event),
     ) -> Result<RunSummary> {
         if adaptive.is_none() && !self.one_round && !self.plan.searched(&self.study).is_empty() {
+            // A shard trains stage 1 only: later rounds need every batch size's trials.
+            if self.shard.is_some() {
+                self.stage = Some(1);
+                return self.run_stage(stop, &mut on_event);
+            }
             return self.run_search(stop, on_event);
         }
         if let Some(a) = adaptive {

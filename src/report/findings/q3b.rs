@@ -251,6 +251,9 @@ mod tests {
             k_ci_high: hi,
             log10_intercept: -4.0,
             verdict: ScalingVerdict::of(lo, hi, at_edge),
+            searched: false,
+            models: Vec::new(),
+            noise: Vec::new(),
         }
     }
 
