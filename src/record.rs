@@ -58,7 +58,8 @@ pub struct TrialRecord {
     /// A `--quick` trial: subsampled data and capped epochs, never mixed with full trials.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub quick: bool,
-    /// The replica group it was trained in (`<start time> seeds <ranges>`; study runs only):
+    /// The replica group it was trained in (`<start time> [N configs ]seeds <ranges> (pid P
+    /// group G)`, unique in a log; study runs only):
     /// the seeds of one group share one wall time, so a group is one timing measurement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,

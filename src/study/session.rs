@@ -359,6 +359,7 @@ impl Session {
             experiment,
             budget: self.budget,
             one_round: self.search_stage.is_some(),
+            groups_trained: 0,
         };
         ready.schedule(&self.selection);
         Ok(ready)
@@ -538,6 +539,8 @@ pub struct Ready {
     budget: Option<usize>,
     /// This process trains one round of a search (a job of a `--jobs` run): no decisions.
     one_round: bool,
+    /// Groups this process has trained (numbers the group ids).
+    groups_trained: usize,
 }
 
 /// The adaptive seeds of a run: a pilot of `range.min` seeds, then up to `range.max` where
@@ -915,7 +918,16 @@ impl Ready {
             on_event(Event::Train(p))
         })?;
         let mut records = Vec::with_capacity(outcomes.len());
-        let group_id = format!("{} {}", provenance.started_at, group_label(group));
+        // Unique in the log: two groups of one shape can start in the same second (jobs, or a
+        // small study), and a group is the report's timing unit.
+        self.groups_trained += 1;
+        let group_id = format!(
+            "{} {} (pid {} group {})",
+            provenance.started_at,
+            group_label(group),
+            std::process::id(),
+            self.groups_trained
+        );
         for (outcome, &(c, _)) in outcomes.into_iter().zip(&members) {
             let planned = &self.plan.configs[c];
             let mut record = TrialRecord::new(
