@@ -60,6 +60,8 @@ pub fn seed_ranges(seeds: &[u64]) -> String {
 pub fn p_value(p: f64) -> String {
     if !p.is_finite() {
         MISSING.into()
+    } else if p < 1e-300 {
+        "< 1e-300".into()
     } else if p < 1e-4 {
         format!("{p:.1e}")
     } else {

@@ -21,6 +21,10 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const METRIC: Metric = Metric::TestAcc;
 /// Bootstrap resamples of [`LrScaling`].
 pub const RESAMPLES: usize = 2000;
+/// Fewest seeds (everywhere) with which the scaling rules are tested: their test weighs the
+/// optima by the bootstrap covariance, which a handful of seeds cannot estimate (3 seeds give
+/// 10 distinct resamples).
+pub const MIN_SEEDS_FOR_RULES: usize = 5;
 /// Seed of [`LrScaling`]'s bootstrap stream.
 pub const BOOTSTRAP_SEED: u64 = 18;
 /// Grid points either side of the best learning rate that the quadratic is fitted to (3-point
@@ -88,6 +92,15 @@ pub struct LrOptimum {
     /// Share of bootstrap resamples whose optimum is at an edge of the grid.
     #[serde(with = "crate::jsonfloat")]
     pub edge_share: f64,
+    /// Smallest and largest learning rate tried at this batch size (a searched sweep's
+    /// points differ between batch sizes; a grid's are the grid's ends; NaN: unknown, in a
+    /// report written before this field).
+    #[serde(default = "unknown_range")]
+    pub tried: (f64, f64),
+}
+
+fn unknown_range() -> (f64, f64) {
+    (f64::NAN, f64::NAN)
 }
 
 /// Where the interval of k sits relative to the two scaling rules.
@@ -202,7 +215,7 @@ pub struct CellNoise {
     /// Mean over those seeds of each seed's mean `B_simple` over the probes.
     #[serde(with = "crate::jsonfloat")]
     pub b_noise: f64,
-    /// Lower end of its t-interval over seeds (at the report's level).
+    /// Lower end of its interval over seeds (Cox's log-normal interval, at the report's level).
     #[serde(with = "crate::jsonfloat")]
     pub ci_low: f64,
     /// Upper end.
@@ -436,6 +449,10 @@ fn searched(
                 .unwrap_or_default(),
             at_edge: p.at_edge,
             edge_share: p.edge_share,
+            tried: (
+                cell.points.first().map_or(f64::NAN, |q| lattice_value(q.j)),
+                cell.points.last().map_or(f64::NAN, |q| lattice_value(q.j)),
+            ),
         })
         .collect();
     let noise = cell_noise(&cells, &fit.peaks, &view.configs, bi, li, &trials, level);
@@ -448,14 +465,23 @@ fn searched(
     });
     let cs: Vec<f64> = cells.iter().map(|c| c.covariate).collect();
     let xs: Vec<f64> = fit.peaks.iter().map(|p| p.x).collect();
-    let models = crate::stats::scaling_rules::fit_rules(
-        &cs,
-        &xs,
-        &reps.peaks,
-        offsets.as_deref(),
-        1.0 - level,
-        level,
-    );
+    let everywhere = cells
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| p.values.len()))
+        .min()
+        .unwrap_or(0);
+    let models = if everywhere >= MIN_SEEDS_FOR_RULES {
+        crate::stats::scaling_rules::fit_rules(
+            &cs,
+            &xs,
+            &reps.peaks,
+            offsets.as_deref(),
+            1.0 - level,
+            level,
+        )
+    } else {
+        Vec::new()
+    };
     let any_at_edge = optima.iter().any(|o| o.at_edge);
     let all_lrs: Vec<f64> = cells
         .iter()
@@ -503,7 +529,7 @@ fn cell_noise(
     trials: &std::collections::HashMap<&str, Vec<&TrialRecord>>,
     level: f64,
 ) -> Vec<CellNoise> {
-    use crate::stats::{mean, sample_variance};
+    use crate::stats::mean;
     let mut out = Vec::new();
     for (cell, peak) in cells.iter().zip(peaks) {
         let Some(point) = cell.points.get(peak.best) else {
@@ -540,10 +566,9 @@ fn cell_noise(
         if per_seed.len() < 2 {
             return Vec::new();
         }
-        let n = per_seed.len() as f64;
+        // A positive, skewed quantity: Cox's log-normal interval (both ends positive).
+        let ci = crate::stats::lognormal_mean_ci(&per_seed, level);
         let m = mean(&per_seed);
-        let half = crate::stats::t_inverse_cdf(n - 1.0, (1.0 + level) / 2.0)
-            * (sample_variance(&per_seed) / n).sqrt();
         let mut fractions: Vec<f64> = mine
             .iter()
             .flat_map(|r| r.outcome.noise_scale.iter().map(|p| p.fraction))
@@ -567,8 +592,8 @@ fn cell_noise(
             lr,
             seeds: per_seed.len(),
             b_noise: m,
-            ci_low: m - half,
-            ci_high: m + half,
+            ci_low: ci.low,
+            ci_high: ci.high,
             by_fraction,
         });
     }
@@ -646,6 +671,10 @@ fn scaling(t: &Table, level: f64) -> LrScaling {
             best_grid_lr: t.lrs.get(p.best).map(|l| l.0.clone()).unwrap_or_default(),
             at_edge: p.at_edge,
             edge_share: p.edge_share,
+            tried: (
+                t.lrs.first().map_or(f64::NAN, |l| l.1),
+                t.lrs.last().map_or(f64::NAN, |l| l.1),
+            ),
         })
         .collect();
     let any_at_edge = optima.iter().any(|o| o.at_edge);

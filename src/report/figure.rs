@@ -175,6 +175,9 @@ pub struct RefLine {
     pub through: (f64, f64),
     /// Dashed instead of solid.
     pub dashed: bool,
+    /// A curve instead of a straight line: its points `(x, y)` (drawn joined, in x order);
+    /// empty for the line of `slope` through `through`.
+    pub curve: Vec<(f64, f64)>,
 }
 
 /// The figure-name suffix of a sweep: the user's Lab 1 report names (`BS`, `Epoch`, `LR`,
@@ -544,7 +547,52 @@ fn lr_opt_vs_bs(si: usize, sweep: &SweepReport, level: f64) -> Option<Figure> {
         })
         .collect();
     let mut lines = Vec::new();
-    if let Some(mid) = points.get(points.len() / 2).filter(|p| p.y.is_finite()) {
+    if !l.models.is_empty() {
+        // The rules as fitted (weighted least squares): each through its fitted optima.
+        use crate::stats::scaling_rules::Rule;
+        let xs: Vec<f64> = points.iter().map(|p| p.x).collect();
+        for f in &l.models {
+            let verdict = if f.rejected {
+                "rejected"
+            } else {
+                "not rejected"
+            };
+            let label = match f.rule {
+                Rule::FreeExponent => format!(
+                    "fit: k = {} [{}, {}]",
+                    num(f.exponent, 2),
+                    num(l.k_ci_low, 2),
+                    num(l.k_ci_high, 2)
+                ),
+                r => format!(
+                    "{} ({verdict}, p = {})",
+                    r.name(),
+                    crate::format::p_value(f.p_value)
+                ),
+            };
+            let (Some(&x0), Some(&y0)) = (xs.first(), f.fitted.first()) else {
+                continue;
+            };
+            lines.push(RefLine {
+                label,
+                slope: if f.exponent.is_finite() {
+                    f.exponent
+                } else {
+                    0.0
+                },
+                through: (x0, 10f64.powf(y0)),
+                dashed: f.rule != Rule::FreeExponent,
+                curve: if f.rule == Rule::NoiseScale {
+                    xs.iter()
+                        .zip(&f.fitted)
+                        .map(|(&x, &y)| (x, 10f64.powf(y)))
+                        .collect()
+                } else {
+                    Vec::new()
+                },
+            });
+        }
+    } else if let Some(mid) = points.get(points.len() / 2).filter(|p| p.y.is_finite()) {
         if l.k.is_finite() {
             // The fitted line passes through (mean log bs, mean log lr_opt).
             let x =
@@ -559,6 +607,7 @@ fn lr_opt_vs_bs(si: usize, sweep: &SweepReport, level: f64) -> Option<Figure> {
                 slope: l.k,
                 through: (x, 10f64.powf(l.log10_intercept + l.k * x.log10())),
                 dashed: false,
+                curve: Vec::new(),
             });
         }
         for (label, slope) in [
@@ -570,6 +619,7 @@ fn lr_opt_vs_bs(si: usize, sweep: &SweepReport, level: f64) -> Option<Figure> {
                 slope,
                 through: (mid.x, mid.y),
                 dashed: true,
+                curve: Vec::new(),
             });
         }
     }
@@ -602,8 +652,11 @@ fn lr_opt_vs_bs(si: usize, sweep: &SweepReport, level: f64) -> Option<Figure> {
                 "optimum of test accuracy ({} CI)",
                 crate::format::level(level)
             ),
-            note: "grey lines: learning rates tried; rules drawn through the middle batch size"
-                .into(),
+            note: if l.models.is_empty() {
+                "grey lines: learning rates tried; rules drawn through the middle batch size".into()
+            } else {
+                "grey lines: learning rates tried; rules as fitted to the optima".into()
+            },
         }),
     })
 }

@@ -260,7 +260,7 @@ pub fn fit_rules(
                 .sum();
             let p = design[0].len();
             let df = m - p;
-            let p_value = ChiSquared::new(df as f64).map_or(f64::NAN, |d| 1.0 - d.cdf(chi2));
+            let p_value = ChiSquared::new(df as f64).map_or(f64::NAN, |d| d.sf(chi2));
             let mut errs = Vec::with_capacity(m);
             for left in 0..m {
                 let keep: Vec<usize> = (0..m).filter(|&i| i != left).collect();

@@ -647,7 +647,12 @@ pub fn take_step(
                 }
             }
             Step::Seeds => {
-                let budget = budget.unwrap_or(axis.budget);
+                // A quick look has no seeds to spare: stage 3 is for the real study.
+                let budget = if plan.quick {
+                    0
+                } else {
+                    budget.unwrap_or(axis.budget)
+                };
                 if budget > 0 && seeds >= 2 {
                     let unit = seeds.div_ceil(2);
                     let plan3 = stage_three(&cells, budget, unit, 0.95);
@@ -721,11 +726,16 @@ pub fn round_selection(
 }
 
 impl SearchState {
-    /// What round `round` added: (sweep, cell, addition).
+    /// What round `round` added: (sweep, cell, addition), cells in numeric order.
     pub fn round(&self, round: usize) -> Vec<(String, String, Addition)> {
         let mut out = Vec::new();
         for (sweep, s) in &self.sweeps {
-            for (cell, adds) in &s.cells {
+            let mut cells: Vec<(&String, &Vec<Addition>)> = s.cells.iter().collect();
+            cells.sort_by(|a, b| match (a.0.parse::<f64>(), b.0.parse::<f64>()) {
+                (Ok(x), Ok(y)) => x.total_cmp(&y),
+                _ => a.0.cmp(b.0),
+            });
+            for (cell, adds) in cells {
                 for a in adds.iter().filter(|a| a.round == round) {
                     out.push((sweep.clone(), cell.clone(), a.clone()));
                 }

@@ -64,8 +64,116 @@ pub(super) fn answer(s: &SweepReport, alpha: f64) -> String {
     }
     if let Some(l) = &s.lr_scaling {
         let _ = write!(text, " {}", scaling_sentence(l));
+        let _ = write!(text, "{}", rules_sentence(l, alpha));
+        let _ = write!(text, "{}", noise_sentence(l));
     }
     text.trim_start().to_string()
+}
+
+/// " Of the scaling rules, the data reject …; they cannot reject …; the best held-out
+/// prediction …." — which rules a χ² test at α rejects for the per-batch-size optima, which it
+/// cannot, and which predicts a left-out batch size's optimum best; empty without fits.
+fn rules_sentence(l: &LrScaling, alpha: f64) -> String {
+    use crate::stats::scaling_rules::Rule;
+    if l.models.is_empty() {
+        return if l.seeds > 0 && l.seeds < crate::report::bs_lr::MIN_SEEDS_FOR_RULES {
+            format!(
+                " The scaling rules are not tested with {} seeds (their test needs at least {}).",
+                l.seeds,
+                crate::report::bs_lr::MIN_SEEDS_FOR_RULES
+            )
+        } else {
+            String::new()
+        };
+    }
+    let name = |f: &crate::stats::scaling_rules::RuleFit| match f.rule {
+        Rule::FreeExponent => format!("a free exponent (k = {})", num(f.exponent, 2)),
+        r => r.name().to_string(),
+    };
+    let list = |v: Vec<String>| match v.len() {
+        0 => "none".to_string(),
+        1 => v[0].clone(),
+        _ => format!("{} and {}", v[..v.len() - 1].join(", "), v[v.len() - 1]),
+    };
+    let fixed = |f: &&crate::stats::scaling_rules::RuleFit| f.rule != Rule::FreeExponent;
+    let rejected: Vec<String> = l
+        .models
+        .iter()
+        .filter(fixed)
+        .filter(|f| f.rejected)
+        .map(|f| format!("{} (p = {})", name(f), p_value(f.p_value)))
+        .collect();
+    let kept: Vec<String> = l
+        .models
+        .iter()
+        .filter(fixed)
+        .filter(|f| !f.rejected)
+        .map(|f| format!("{} (p = {})", name(f), p_value(f.p_value)))
+        .collect();
+    let best = l
+        .models
+        .iter()
+        .filter(|f| f.loo_rmse.is_finite())
+        .min_by(|a, b| a.loo_rmse.total_cmp(&b.loo_rmse));
+    let held_out = best.map_or(String::new(), |f| {
+        format!(
+            "; the best held-out prediction of a left-out batch size's optimum is {}'s, off by \
+             {} decades on average",
+            name(f),
+            num(f.loo_rmse, 2)
+        )
+    });
+    let verdict = match (rejected.is_empty(), kept.is_empty()) {
+        (true, _) => format!("the data reject none of them at α = {}", num(alpha, 2)),
+        (false, true) => format!(
+            "the data reject every one of them at α = {}: {}",
+            num(alpha, 2),
+            list(rejected)
+        ),
+        (false, false) => format!(
+            "the data reject {} at α = {} and cannot reject {}",
+            list(rejected),
+            num(alpha, 2),
+            list(kept)
+        ),
+    };
+    format!(
+        " Of the scaling rules fitted to the {} optima (weighted by their bootstrap \
+         covariance), {verdict}{held_out}.",
+        l.optima.len()
+    )
+}
+
+/// " The gradient noise scale B_simple at each batch size's best learning rate: bs 32 → 740
+/// [610, 870]; …." — empty when it was not measured.
+fn noise_sentence(l: &LrScaling) -> String {
+    if l.noise.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = l
+        .noise
+        .iter()
+        .map(|n| {
+            format!(
+                "bs {} → {} [{}, {}]",
+                n.batch_size,
+                num(n.b_noise, 0),
+                num(n.ci_low, 0),
+                num(n.ci_high, 0)
+            )
+        })
+        .collect();
+    let curve = if l.models.is_empty() {
+        ""
+    } else {
+        "; McCandlish's curve lr_max / (1 + B_noise/B) is among the rules above"
+    };
+    format!(
+        " The gradient noise scale B_simple (tr Σ / |G|², over a quarter, half and all of \
+         training at each batch size's best learning rate; {} interval over seeds): {}{curve}.",
+        crate::format::level(l.level),
+        list.join("; ")
+    )
 }
 
 /// "The optimal learning rate scales as batch size^k with k = … [CI]: consistent with …".
@@ -140,18 +248,30 @@ fn scaling_sentence(l: &LrScaling) -> String {
     let censored: Vec<&str> = l
         .optima
         .iter()
-        .filter(|o| o.ci_low <= l.lr_min * (1.0 + 1e-9) || o.ci_high >= l.lr_max * (1.0 - 1e-9))
+        .filter(|o| {
+            let (lo, hi) = if o.tried.0.is_finite() {
+                o.tried
+            } else {
+                (l.lr_min, l.lr_max)
+            };
+            o.ci_low <= lo * (1.0 + 1e-9) || o.ci_high >= hi * (1.0 - 1e-9)
+        })
         .map(|o| o.batch_size.as_str())
         .collect();
     let note = if censored.is_empty() {
         String::new()
     } else {
         format!(
-            " The interval of the optimum reaches the edge of the grid for {}, so k's \
+            " The interval of the optimum reaches the end of the learning rates tried for {}, so k's \
              interval may be too narrow on that side.",
             batch_sizes(&censored)
         )
     };
+    if !l.models.is_empty() {
+        // The rules' own tests below give the verdict (they also test the shape, which k's
+        // interval alone does not).
+        return format!("The optimal learning rate scales as batch size^k with {k}.{note}");
+    }
     format!("The optimal learning rate scales as batch size^k with {k}: {verdict}.{note}")
 }
 
@@ -208,9 +328,16 @@ pub(super) fn best_lr_per_bs(s: &SweepReport) -> String {
             )
         })
         .collect();
+    let how = if l.searched {
+        "the learning rate searched per batch size; the vertex of a quadratic in log lr \
+         through its best point and the two neighbours, the interval widened by a quarter of \
+         their spacing for an asymmetric top"
+    } else {
+        "the vertex of a quadratic in log lr through the best grid learning rate and its two \
+         neighbours"
+    };
     format!(
-        " Optimal learning rate per batch size ({} bootstrap CI; the vertex of a quadratic \
-         in log lr through the best grid learning rate and its two neighbours): {}.",
+        " Optimal learning rate per batch size ({} bootstrap CI; {how}): {}.",
         crate::format::level(l.level),
         list.join("; ")
     )
@@ -230,6 +357,7 @@ mod tests {
             best_grid_lr: "3e-3".into(),
             at_edge,
             edge_share: 0.0,
+            tried: (f64::NAN, f64::NAN),
         }
     }
 

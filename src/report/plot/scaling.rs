@@ -84,10 +84,24 @@ fn draw<DB: DrawingBackend>(
         }
     }
     for (i, l) in s.lines.iter().enumerate() {
+        let style = line_colour(i).stroke_width(2);
+        if !l.curve.is_empty() {
+            // A curve: its points in log coordinates, inside the plotted y range.
+            let mut pts: Vec<(f64, f64)> = l
+                .curve
+                .iter()
+                .map(|&(u, v)| (u.log10(), v.log10()))
+                .filter(|(u, v)| u.is_finite() && v.is_finite() && *v >= y0 && *v <= y1)
+                .collect();
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            chart
+                .draw_series(DashedLineSeries::new(pts, 4, 4, style))
+                .map_err(fail)?;
+            continue;
+        }
         let Some(ends) = clip(l, x, (y0, y1)) else {
             continue;
         };
-        let style = line_colour(i).stroke_width(2);
         if l.dashed {
             chart
                 .draw_series(DashedLineSeries::new(ends, 10, 6, style))
@@ -267,12 +281,14 @@ mod tests {
                 label: "linear rule (k = 1)".into(),
                 slope: 1.0,
                 through: (128.0, 1e-3),
+                curve: Vec::new(),
                 dashed: true,
             },
             RefLine {
                 label: "square-root rule (k = 0.5)".into(),
                 slope: 0.5,
                 through: (128.0, 1e-3),
+                curve: Vec::new(),
                 dashed: true,
             },
         ];
