@@ -15,3 +15,11 @@ pub(crate) fn read_if_exists<T: DeserializeOwned>(path: &Path) -> Result<Option<
         Err(e) => Err(Error::io(format!("could not read '{}'", path.display()), e)),
     }
 }
+
+/// Writes `path` via a temporary file and a rename, so readers never see half a file.
+pub fn write_replace(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| Error::io(format!("could not write '{}'", path.display()), e))
+}

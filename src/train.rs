@@ -630,6 +630,30 @@ pub fn train(
     )
 }
 
+/// The number of distinct optimiser settings (learning rate and Adam parameters) among
+/// `replicas`: the configurations a group mixes.
+fn distinct_settings(replicas: &[Replica]) -> usize {
+    let mut settings: Vec<(u64, AdamConfig)> = Vec::new();
+    for r in replicas {
+        if !settings.contains(&(r.lr.to_bits(), r.adam)) {
+            settings.push((r.lr.to_bits(), r.adam));
+        }
+    }
+    settings.len()
+}
+
+/// A finite loss that blew up and never came back below the bound is divergence too: marks
+/// such replicas diverged at their last recorded epoch.
+fn mark_late_divergence(records: &[Vec<EpochRecord>], diverged: &mut [Option<usize>]) {
+    for (r, epochs) in records.iter().enumerate() {
+        if let (None, Some(last)) = (diverged[r], epochs.last())
+            && diverged_loss(last.train_loss)
+        {
+            diverged[r] = Some(last.epoch);
+        }
+    }
+}
+
 /// Trains `replicas` (of `config`'s model, batch size, epochs and schedule; each with its own
 /// seed and optimiser settings) together as one replica group, on data already on the device,
 /// with `engine`. Returns one outcome per replica, in order.
@@ -702,23 +726,10 @@ pub fn train_group(
         }
         measure(&trainer, epoch + 1, &mut noise);
     }
-    // A finite loss that blew up and never came back below the bound is divergence too.
-    for (r, epochs) in records.iter().enumerate() {
-        if let (None, Some(last)) = (diverged[r], epochs.last())
-            && diverged_loss(last.train_loss)
-        {
-            diverged[r] = Some(last.epoch);
-        }
-    }
+    mark_late_divergence(&records, &mut diverged);
     let test = evaluate(trainer.net(), &data.test);
     let total_seconds = started.elapsed().as_secs_f64();
-    let mut settings: Vec<(u64, AdamConfig)> = Vec::new();
-    for r in replicas {
-        if !settings.contains(&(r.lr.to_bits(), r.adam)) {
-            settings.push((r.lr.to_bits(), r.adam));
-        }
-    }
-    let configs = settings.len();
+    let configs = distinct_settings(replicas);
     Ok(replicas
         .iter()
         .enumerate()

@@ -353,14 +353,35 @@ fn searched(
     level: f64,
     target: f64,
 ) -> (Option<Interaction>, Option<LrScaling>) {
-    use crate::study::lr_search::{Cell, Point, estimate, lattice_index, lattice_value};
     let bi = view.params.iter().position(|p| p == "batch_size");
     let li = view.params.iter().position(|p| p == "lr");
     let (Some(bi), Some(li)) = (bi, li) else {
         return (None, None);
     };
-    // The interaction: stage 1's grid, without the seeds stage 3 added.
-    let grid: Vec<f64> = axis.grid().into_iter().map(lattice_value).collect();
+    let interaction = stage_one_interaction(view, axis, li, records, target);
+    let cells = search_cells(view, bi, li, records, target);
+    if cells.is_empty() {
+        return (interaction, None);
+    }
+    let trials = by_config(records);
+    let scaling = searched_scaling(&cells, view, bi, li, &trials, level);
+    (interaction, Some(scaling))
+}
+
+/// The interaction on a searched sweep's stage-1 grid (every batch size has those points),
+/// without the seeds stage 3 added.
+fn stage_one_interaction(
+    view: &SweepView,
+    axis: &crate::study::lr_search::LrSearch,
+    li: usize,
+    records: &[TrialRecord],
+    target: f64,
+) -> Option<Interaction> {
+    let grid: Vec<f64> = axis
+        .grid()
+        .into_iter()
+        .map(crate::study::lr_search::lattice_value)
+        .collect();
     let on_grid = |c: &ConfigView| {
         c.values[li]
             .parse::<f64>()
@@ -381,13 +402,24 @@ fn searched(
         .filter(|r| r.stage != Some(3))
         .cloned()
         .collect();
-    let interaction = Table::build(&stage1_view, &base, target)
+    Table::build(&stage1_view, &base, target)
         .filter(|t| t.seeds > 0 && !t.lrs.is_empty())
-        .map(|t| interaction(&t));
-    // The optima: each batch size's points, every seed.
+        .map(|t| interaction(&t))
+}
+
+/// A searched sweep's cells, ascending in batch size, each with its points ascending in
+/// learning rate and every seed's [`METRIC`] (`None`: diverged); points without a value left
+/// out.
+fn search_cells(
+    view: &SweepView,
+    bi: usize,
+    li: usize,
+    records: &[TrialRecord],
+    target: f64,
+) -> Vec<crate::study::lr_search::Cell> {
+    use crate::study::lr_search::{Cell, Point, lattice_index};
     let trials = by_config(records);
-    let mut bss: Vec<(String, f64)> = Vec::new();
-    let mut cells: Vec<Cell> = Vec::new();
+    let mut cells: Vec<(f64, Cell)> = Vec::new();
     for c in &view.configs {
         let (Ok(bs), Ok(lr)) = (c.values[bi].parse::<f64>(), c.values[li].parse::<f64>()) else {
             continue;
@@ -409,30 +441,40 @@ fn searched(
             j: lattice_index(lr),
             values,
         };
-        match bss.iter().position(|(t, _)| *t == c.values[bi]) {
-            Some(i) => cells[i].points.push(point),
-            None => {
-                bss.push((c.values[bi].clone(), bs));
-                cells.push(Cell {
+        match cells.iter_mut().find(|(_, cell)| cell.name == c.values[bi]) {
+            Some((_, cell)) => cell.points.push(point),
+            None => cells.push((
+                bs,
+                Cell {
                     name: c.values[bi].clone(),
                     covariate: bs.log10(),
                     points: vec![point],
-                });
-            }
+                },
+            )),
         }
     }
-    let mut order: Vec<usize> = (0..cells.len()).collect();
-    order.sort_by(|&a, &b| bss[a].1.total_cmp(&bss[b].1));
-    let mut cells: Vec<Cell> = order.iter().map(|&i| cells[i].clone()).collect();
+    cells.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut cells: Vec<Cell> = cells.into_iter().map(|(_, c)| c).collect();
     for cell in &mut cells {
         cell.points.sort_by_key(|p| p.j);
         cell.points.retain(|p| p.values.iter().any(Option::is_some));
     }
     cells.retain(|c| !c.points.is_empty());
-    if cells.is_empty() {
-        return (interaction, None);
-    }
-    let (fit, reps) = estimate(&cells, level);
+    cells
+}
+
+/// The optima, the exponent, the scaling rules and the noise scale of a searched sweep's
+/// `cells`.
+fn searched_scaling(
+    cells: &[crate::study::lr_search::Cell],
+    view: &SweepView,
+    bi: usize,
+    li: usize,
+    trials: &std::collections::HashMap<&str, Vec<&TrialRecord>>,
+    level: f64,
+) -> LrScaling {
+    use crate::study::lr_search::{estimate, lattice_value};
+    let (fit, reps) = estimate(cells, level);
     let lr = |x: f64| 10f64.powf(x);
     let optima: Vec<LrOptimum> = cells
         .iter()
@@ -455,11 +497,11 @@ fn searched(
             ),
         })
         .collect();
-    let noise = cell_noise(&cells, &fit.peaks, &view.configs, bi, li, &trials, level);
+    let noise = cell_noise(cells, &fit.peaks, &view.configs, bi, li, trials, level);
     let offsets: Option<Vec<f64>> = (noise.len() == cells.len()).then(|| {
         noise
             .iter()
-            .zip(&cells)
+            .zip(cells)
             .map(|(n, c)| (1.0 + n.b_noise / 10f64.powf(c.covariate)).log10())
             .collect()
     });
@@ -487,7 +529,7 @@ fn searched(
         .iter()
         .flat_map(|c| c.points.iter().map(|p| lattice_value(p.j)))
         .collect();
-    let scaling = LrScaling {
+    LrScaling {
         metric: METRIC,
         method: format!(
             "learning rate searched per batch size (docs/studies.md); per batch size, the vertex \
@@ -514,8 +556,7 @@ fn searched(
         searched: true,
         models,
         noise,
-    };
-    (interaction, Some(scaling))
+    }
 }
 
 /// The noise scale of each cell from the probes of the trials at its best point (see

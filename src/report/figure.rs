@@ -546,6 +546,49 @@ fn lr_opt_vs_bs(si: usize, sweep: &SweepReport, level: f64) -> Option<Figure> {
             })
         })
         .collect();
+    let lines = scaling_lines(l, &points);
+    let guides: Vec<f64> = sweep
+        .interaction
+        .iter()
+        .flat_map(|i| i.lrs.iter().filter_map(|v| v.parse().ok()))
+        .collect();
+    Some(Figure {
+        sweep: si,
+        stem: format!("lr_opt_vs_bs_{}", suffix(&sweep.view.name)),
+        title: format!(
+            "optimal learning rate vs batch size — sweep {} ({} bootstrap CI over seeds)",
+            sweep.view.name,
+            crate::format::level(level)
+        ),
+        x: Axis {
+            log: true,
+            ..axis("batch size", Unit::Plain)
+        },
+        y: Axis {
+            log: true,
+            ..axis("optimal learning rate", Unit::Plain)
+        },
+        body: Body::Scaling(Scaling {
+            points,
+            lines,
+            guides,
+            points_label: format!(
+                "optimum of test accuracy ({} CI)",
+                crate::format::level(level)
+            ),
+            note: if l.models.is_empty() {
+                "grey lines: learning rates tried; rules drawn through the middle batch size".into()
+            } else {
+                "grey lines: learning rates tried; rules as fitted to the optima".into()
+            },
+        }),
+    })
+}
+
+/// The reference lines of `lr_opt_vs_bs`: with rule fits, each rule as fitted (the free
+/// exponent solid, the others dashed, the noise-scale curve through its fitted optima);
+/// without, the fitted exponent and the two rules drawn through the middle batch size.
+fn scaling_lines(l: &crate::report::bs_lr::LrScaling, points: &[ScalingPoint]) -> Vec<RefLine> {
     let mut lines = Vec::new();
     if !l.models.is_empty() {
         // The rules as fitted (weighted least squares): each through its fitted optima.
@@ -623,42 +666,7 @@ fn lr_opt_vs_bs(si: usize, sweep: &SweepReport, level: f64) -> Option<Figure> {
             });
         }
     }
-    let guides: Vec<f64> = sweep
-        .interaction
-        .iter()
-        .flat_map(|i| i.lrs.iter().filter_map(|v| v.parse().ok()))
-        .collect();
-    Some(Figure {
-        sweep: si,
-        stem: format!("lr_opt_vs_bs_{}", suffix(&sweep.view.name)),
-        title: format!(
-            "optimal learning rate vs batch size — sweep {} ({} bootstrap CI over seeds)",
-            sweep.view.name,
-            crate::format::level(level)
-        ),
-        x: Axis {
-            log: true,
-            ..axis("batch size", Unit::Plain)
-        },
-        y: Axis {
-            log: true,
-            ..axis("optimal learning rate", Unit::Plain)
-        },
-        body: Body::Scaling(Scaling {
-            points,
-            lines,
-            guides,
-            points_label: format!(
-                "optimum of test accuracy ({} CI)",
-                crate::format::level(level)
-            ),
-            note: if l.models.is_empty() {
-                "grey lines: learning rates tried; rules drawn through the middle batch size".into()
-            } else {
-                "grey lines: learning rates tried; rules as fitted to the optima".into()
-            },
-        }),
-    })
+    lines
 }
 
 #[cfg(test)]

@@ -335,6 +335,39 @@ pub struct Replicates {
     pub slopes: Vec<f64>,
 }
 
+/// The members of each stratum, in subject order: `strata[s]` is subject `s`'s stratum
+/// (missing entries are stratum 0).
+fn stratum_members(strata: &[usize], n: usize) -> Vec<Vec<usize>> {
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for s in 0..n {
+        let k = strata.get(s).copied().unwrap_or(0);
+        if members.len() <= k {
+            members.resize(k + 1, Vec::new());
+        }
+        members[k].push(s);
+    }
+    members
+}
+
+/// A ragged cell's curve over the subjects `pick` (repeats count again): the mean at each point
+/// of the finite values of the picked subjects measured there, NaN where none is.
+fn ragged_means(cell: &RaggedCell, pick: &[usize]) -> Vec<f64> {
+    (0..cell.xs.len())
+        .map(|j| {
+            let (mut sum, mut k) = (0.0, 0usize);
+            for &s in pick {
+                if let Some(v) = cell.values.get(s).map(|row| row[j])
+                    && v.is_finite()
+                {
+                    sum += v;
+                    k += 1;
+                }
+            }
+            if k == 0 { f64::NAN } else { sum / k as f64 }
+        })
+        .collect()
+}
+
 /// [`peak_scaling`] for a design where each level of A has its own points along B and a point
 /// may have more subjects than another (an adaptive search: points chosen per level, more seeds
 /// where the peak is least certain). A cell's curve is the mean at each point over the subjects
@@ -353,36 +386,12 @@ pub fn peak_scaling_ragged(
     options: &PeakOptions,
 ) -> (PeakScaling, Replicates) {
     let n = cells.iter().map(|c| c.values.len()).max().unwrap_or(0);
-    // The members of each stratum, in subject order.
-    let mut members: Vec<Vec<usize>> = Vec::new();
-    for s in 0..n {
-        let k = strata.get(s).copied().unwrap_or(0);
-        if members.len() <= k {
-            members.resize(k + 1, Vec::new());
-        }
-        members[k].push(s);
-    }
+    let members = stratum_members(strata, n);
     let covariate: Vec<f64> = cells.iter().map(|c| c.covariate).collect();
-    let means = |cell: &RaggedCell, pick: &[usize]| -> Vec<f64> {
-        (0..cell.xs.len())
-            .map(|j| {
-                let (mut sum, mut k) = (0.0, 0usize);
-                for &s in pick {
-                    if let Some(v) = cell.values.get(s).map(|row| row[j])
-                        && v.is_finite()
-                    {
-                        sum += v;
-                        k += 1;
-                    }
-                }
-                if k == 0 { f64::NAN } else { sum / k as f64 }
-            })
-            .collect()
-    };
     let peaks_for = |pick: &[usize]| -> Vec<Option<Peak>> {
         cells
             .iter()
-            .map(|c| quadratic_peak(&c.xs, &means(c, pick), options.neighbours))
+            .map(|c| quadratic_peak(&c.xs, &ragged_means(c, pick), options.neighbours))
             .collect()
     };
     let xs_of = |p: &[Option<Peak>]| -> Vec<f64> {

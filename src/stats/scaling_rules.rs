@@ -195,6 +195,26 @@ fn inverse(cov: &[Vec<f64>], keep: &[usize]) -> Option<Vec<Vec<f64>>> {
     )
 }
 
+/// Leave-one-out prediction error of a GLS fit: each optimum predicted from the others' fit
+/// (their own covariance block inverted), the root mean square of the misses; NaN when no
+/// subset fits.
+fn loo_rmse(design: &[Vec<f64>], x: &[f64], o: &[f64], cov: &[Vec<f64>]) -> f64 {
+    let m = x.len();
+    let mut errs = Vec::with_capacity(m);
+    for left in 0..m {
+        let keep: Vec<usize> = (0..m).filter(|&i| i != left).collect();
+        if let Some(b) = inverse(cov, &keep).and_then(|wk| gls(design, x, o, &wk, &keep)) {
+            let pred = o[left] + design[left].iter().zip(&b).map(|(d, b)| d * b).sum::<f64>();
+            errs.push(x[left] - pred);
+        }
+    }
+    if errs.is_empty() {
+        f64::NAN
+    } else {
+        (errs.iter().map(|e| e * e).sum::<f64>() / errs.len() as f64).sqrt()
+    }
+}
+
 /// Fits every rule to the optima `x` (log10 learning rates) at `c` (log10 batch sizes), with
 /// `replicates` of `x` from the bootstrap (one vector per replicate) for the covariance and the
 /// intervals, the noise-scale offsets `log10(1 + B_noise/B)` per batch size when measured, at
@@ -261,21 +281,7 @@ pub fn fit_rules(
             let p = design[0].len();
             let df = m - p;
             let p_value = ChiSquared::new(df as f64).map_or(f64::NAN, |d| d.sf(chi2));
-            let mut errs = Vec::with_capacity(m);
-            for left in 0..m {
-                let keep: Vec<usize> = (0..m).filter(|&i| i != left).collect();
-                if let Some(b) = inverse(&cov, &keep).and_then(|wk| gls(&design, x, &o, &wk, &keep))
-                {
-                    let pred =
-                        o[left] + design[left].iter().zip(&b).map(|(d, b)| d * b).sum::<f64>();
-                    errs.push(x[left] - pred);
-                }
-            }
-            let loo_rmse = if errs.is_empty() {
-                f64::NAN
-            } else {
-                (errs.iter().map(|e| e * e).sum::<f64>() / errs.len() as f64).sqrt()
-            };
+            let loo_rmse = loo_rmse(&design, x, &o, &cov);
             let which = if free { 1 } else { 0 };
             let mut refits: Vec<f64> = ok_reps
                 .iter()

@@ -17,6 +17,7 @@ pub mod merge;
 pub mod plan;
 pub mod run_data;
 pub mod rundir;
+pub mod search_rounds;
 pub mod seeds;
 pub mod session;
 pub mod shard;

@@ -205,10 +205,4 @@ impl RunDir {
     }
 }
 
-/// Writes `path` via a temporary file and a rename, so readers never see half a file.
-pub fn write_replace(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| Error::io(format!("could not write '{}'", path.display()), e))
-}
+pub use crate::jsonfile::write_replace;

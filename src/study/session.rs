@@ -114,7 +114,7 @@ impl Session {
                     ))
                 })?;
                 plan.apply_search(&study, &state);
-                let added = super::lr_search::round_selection(&study, &plan, &state, *round);
+                let added = super::search_rounds::round_selection(&study, &plan, &state, *round);
                 search_stage = state
                     .sweeps
                     .values()
@@ -210,7 +210,7 @@ impl Session {
         let records = self.dir.read_log()?.records;
         let scope = RunScope::new(&self.plan, experiment);
         let mine: Vec<&TrialRecord> = records.iter().filter(|r| scope.contains(r)).collect();
-        super::lr_search::take_step(
+        super::search_rounds::take_step(
             &self.study,
             &mut self.plan,
             state,
@@ -759,7 +759,8 @@ impl Ready {
         stop: &AtomicBool,
         mut on_event: impl FnMut(Event),
     ) -> Result<RunSummary> {
-        use super::lr_search::{SearchState, Step, round_selection, take_step};
+        use super::lr_search::{SearchState, Step};
+        use super::search_rounds::{round_selection, take_step};
         self.stage = Some(1);
         let mut summary = self.run_stage(stop, &mut on_event)?;
         if summary.stopped {
