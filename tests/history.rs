@@ -44,6 +44,18 @@ fn have_git() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// A temp folder holding the repository of [`repo`], with the sha of its last commit; `None`
+/// (the test is skipped) without git.
+fn repo_fixture() -> Option<(tempfile::TempDir, String)> {
+    if !have_git() {
+        eprintln!("skipped: no git");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sha = repo(dir.path());
+    Some((dir, sha))
+}
+
 fn bench(mean: f64) -> BenchTiming {
     let e = Estimate {
         estimate: mean,
@@ -113,12 +125,9 @@ fn trainbench(args: &[&str], dir: &Path) -> Output {
 
 #[test]
 fn a_step_is_found_with_the_commit_that_introduced_it() {
-    if !have_git() {
-        eprintln!("skipped: no git");
+    let Some((dir, sha)) = repo_fixture() else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let sha = repo(dir.path());
+    };
 
     let h = read(dir.path(), &HistoryOptions::default()).unwrap();
     assert!(!h.shallow);
@@ -258,13 +267,10 @@ fn outside_a_git_repository_is_a_clear_error() {
 fn an_accepted_change_moves_the_ab_base_and_shows_in_the_history() {
     use trainbench::baseline::ab::LastAb;
     use trainbench::baseline::log::{Measured, MeasuredChange};
-    if !have_git() {
-        eprintln!("skipped: no git");
+    let Some((dir, _)) = repo_fixture() else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
+    };
     let root = dir.path();
-    repo(root);
     // A package (for cargo's target folder) and the change being accepted.
     std::fs::write(
         root.join("Cargo.toml"),
@@ -364,6 +370,9 @@ fn an_accepted_change_moves_the_ab_base_and_shows_in_the_history() {
     let out = trainbench(&["history", "--out", out_dir.to_str().unwrap()], root);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains(reason));
+    let html = std::fs::read_to_string(out_dir.join("history.html")).unwrap();
+    assert!(html.contains("id=\"accepted\""));
+    assert!(html.contains(&trainbench::report::html::page::escape(reason)));
 
     // Accepting HEAD again has nothing to accept; uncommitted code cannot be accepted.
     let again = accept("again");
@@ -379,4 +388,54 @@ fn an_accepted_change_moves_the_ab_base_and_shows_in_the_history() {
         stderr.contains("uncommitted changes to src/lib.rs"),
         "{stderr}"
     );
+}
+
+/// history.html for triage: one table of changes (steps first), coloured by direction
+/// (slower red, faster green, in the table and as the ring of a step in a chart), chart
+/// titles that name the series on one line and what happened on the next.
+#[test]
+fn the_history_page_colours_steps_by_direction_in_one_table() {
+    let Some((dir, _)) = repo_fixture() else {
+        return;
+    };
+    let file = dir.path().join("baselines/box/timing.json");
+    // A third version: `a` back 30% faster, `b` unchanged.
+    baseline(0.200, 0.1005).save(&file).unwrap();
+    git(dir.path(), &["commit", "-q", "-am", "a is fast again"]);
+    let h = read(dir.path(), &HistoryOptions::default()).unwrap();
+    let notable = h.notable(20);
+    assert!(notable.iter().take(2).all(|(_, c)| c.step));
+    let html = trainbench::report::html::history::render(&h, 20);
+    assert_eq!(
+        html.matches("<table class=\"sortable").count(),
+        2,
+        "changes + one versions table"
+    );
+    assert!(!html.contains("Largest changes"));
+    assert!(
+        html.contains("<span class=\"worse\">+30.0%</span>"),
+        "slower in red"
+    );
+    assert!(
+        html.contains("<span class=\"better\">-23.1%</span>"),
+        "faster in green"
+    );
+    assert!(html.contains("step, slower") && html.contains("step, faster"));
+    // Each step is ringed in its direction's colour: vermillion and green marks.
+    let marks: Vec<&str> = html
+        .split("<circle class=\"pt mark\"")
+        .skip(1)
+        .map(|rest| rest.split('>').next().unwrap())
+        .collect();
+    assert_eq!(marks.len(), 2, "{marks:?}");
+    assert!(marks.iter().any(|m| m.contains("fill=\"#D55E00\"")));
+    assert!(marks.iter().any(|m| m.contains("fill=\"#009E73\"")));
+    assert!(html.contains("svg .pt.mark[fill=\"#009E73\"]"));
+    // The title: the id, then on its own line what happened.
+    assert!(
+        html.contains("<figcaption>train_epoch/flex/a\n1 step slower · 1 step faster</figcaption>"),
+        "{}",
+        &html[html.find("<figcaption>").unwrap()..][..200]
+    );
+    assert!(html.contains("word-break: normal"));
 }
