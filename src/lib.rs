@@ -18,13 +18,15 @@
 //!   ([`report::figure`]) and the words and cells ([`report::text`]), built once; the
 //!   terminal table, Markdown, HTML and figure files only lay it out.
 //! - [`stats`] is pure statistics on `&[f64]`; [`baseline`] keeps timing and accuracy
-//!   baselines and runs the side-by-side comparison ([`baseline::ab`]).
+//!   baselines and runs the side-by-side comparison ([`baseline::ab`]); [`bench`] says what
+//!   `cargo bench --bench training` measures for a study file.
 //!
 //! The `trainbench` binary (`src/cli/`) only parses flags, prints and handles processes.
 
 pub mod backend;
 pub mod backprop;
 pub mod baseline;
+pub mod bench;
 pub mod config;
 pub mod data;
 pub mod error;

@@ -136,22 +136,23 @@ fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// `baseline save-timing` of the criterion folder `crit` as testbed `box`.
+fn save_timing(crit: &str) -> [&str; 6] {
+    [
+        "baseline",
+        "save-timing",
+        "--testbed",
+        "box",
+        "--criterion-dir",
+        crit,
+    ]
+}
+
 /// A temp dir with `crit/` (one run) saved as `baselines/box/timing.json`.
 fn saved() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write_criterion(&dir.path().join("crit"), 1, &[], 1.0, &[]);
-    let out = trainbench(
-        dir.path(),
-        &[
-            "baseline",
-            "save-timing",
-            "--testbed",
-            "box",
-            "--criterion-dir",
-            "crit",
-        ],
-    );
-    assert_code(&out, 0);
+    assert_code(&trainbench(dir.path(), &save_timing("crit")), 0);
     dir
 }
 
@@ -325,12 +326,22 @@ fn a_different_machine_is_invalid_unless_allowed() {
     );
 }
 
+/// A benchmark of the baseline that the run did not measure is listed as not measured (an
+/// invalid comparison only with `--require-all`); unreadable or empty inputs are invalid.
 #[test]
 fn a_missing_benchmark_or_unreadable_file_is_invalid() {
     let dir = saved();
     let gone = "train_epoch/flex/jsc-tiny/bs64";
     write_criterion(&dir.path().join("partial"), 2, &[], 1.0, &[gone]);
     let out = check(dir.path(), &["--criterion-dir", "partial"]);
+    assert_code(&out, 0);
+    let (stdout, stderr) = text(&out);
+    assert!(
+        stderr.contains("not measured by this run") && stderr.contains(gone),
+        "{stderr}"
+    );
+    assert_eq!(verdicts(&stdout).len(), 3, "{stdout}");
+    let out = check(dir.path(), &["--criterion-dir", "partial", "--require-all"]);
     assert_code(&out, 2);
     let (_, stderr) = text(&out);
     assert!(
@@ -364,6 +375,91 @@ fn a_missing_benchmark_or_unreadable_file_is_invalid() {
         assert_code(&out, 2);
         assert!(!text(&out).1.is_empty());
     }
+}
+
+/// The cores of this machine, as a bench run records its default threads.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Records in `crit/trainbench-bench.json` that the last bench run measured only `ids`, with
+/// this machine's cores as its threads.
+fn measured_only(crit: &Path, ids: &[&str]) {
+    let record = json!({"threads": cores(), "study": "studies/lab1.toml", "measured": ids});
+    std::fs::write(crit.join("trainbench-bench.json"), record.to_string()).unwrap();
+}
+
+/// A filtered bench run (`cargo bench -- FILTER`) over the results of an earlier full run:
+/// `check-timing` compares what the last run measured — the older result of a slowed
+/// benchmark it did not measure is not read — and lists the rest as not measured; exit 0.
+/// `save-timing --merge` updates only what ran; a plain save keeps only what ran.
+#[test]
+fn a_filtered_run_is_checked_and_merged_on_what_it_measured() {
+    let dir = saved();
+    let ran = "train_epoch/flex/jsc-tiny/bs64";
+    let stale = "train_epoch/flex/jsc-tiny/bs32";
+    let run = dir.path().join("run");
+    write_criterion(&run, 3, &[stale], 3.0, &[]);
+    measured_only(&run, &[ran]);
+    let out = check(dir.path(), &["--criterion-dir", "run"]);
+    assert_code(&out, 0);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(
+        verdicts(&stdout),
+        vec![(ran.to_string(), "no change".to_string())]
+    );
+    assert!(stderr.contains("3 of 4 baseline benchmarks"), "{stderr}");
+    for id in [stale, "eval/flex/jsc-tiny", "eval/flex/jsc-toy"] {
+        assert!(stderr.contains(&format!("  {id}\n")), "{stderr}");
+    }
+    assert!(stdout.contains("0 of 1 benchmarks regressed"), "{stdout}");
+    assert!(stdout.contains("3 not measured"), "{stdout}");
+    assert_code(
+        &check(dir.path(), &["--criterion-dir", "run", "--require-all"]),
+        2,
+    );
+    // A run that measured none of the baseline's benchmarks compares nothing: invalid.
+    measured_only(&run, &[]);
+    assert_code(&check(dir.path(), &["--criterion-dir", "run"]), 2);
+
+    // --merge: the measured benchmark replaced (3× slower now), the others kept as saved,
+    // with the sha they were measured at.
+    write_criterion(&run, 4, &[ran], 3.0, &[]);
+    measured_only(&run, &[ran]);
+    // As if the saved file had been measured at another commit.
+    let file = dir.path().join("baselines/box/timing.json");
+    let mut before = read_json(&file);
+    before["fingerprint"]["git_sha"] = json!("0123456789ab");
+    std::fs::write(&file, serde_json::to_string_pretty(&before).unwrap()).unwrap();
+    let save = save_timing("run");
+    let out = trainbench(dir.path(), &[&save[..], &["--merge"]].concat());
+    assert_code(&out, 0);
+    assert!(
+        text(&out).0.contains("1 updated, 0 added, 3 kept"),
+        "{}",
+        text(&out).0
+    );
+    let after = read_json(&dir.path().join("baselines/box/timing.json"));
+    let mean = |v: &Value, id: &str| v["benchmarks"][id]["mean_s"]["estimate"].as_f64().unwrap();
+    assert!((mean(&after, ran) / mean(&before, ran) - 3.0).abs() < 0.1);
+    assert_eq!(mean(&after, stale), mean(&before, stale));
+    assert_eq!(
+        after["benchmarks"][stale]["git_sha"], "0123456789ab",
+        "a kept benchmark names the sha it was measured at"
+    );
+    assert!(after["benchmarks"][ran].get("git_sha").is_none());
+    assert_ne!(after["fingerprint"]["git_sha"], "0123456789ab");
+    assert_eq!(
+        after["ab_base"], "0123456789ab",
+        "a merge does not move the base of `baseline ab`"
+    );
+    assert_eq!(after["benchmarks"].as_object().unwrap().len(), 4);
+    // Without --merge the file holds what the run measured, and says what it dropped.
+    let out = trainbench(dir.path(), &save);
+    assert_code(&out, 0);
+    assert!(text(&out).1.contains("3 benchmark(s)"), "{}", text(&out).1);
+    let only = read_json(&dir.path().join("baselines/box/timing.json"));
+    assert_eq!(only["benchmarks"].as_object().unwrap().len(), 1);
 }
 
 /// `baselines/box/timing.json` of `dir` with `edit` applied, written as `name`.
@@ -715,15 +811,7 @@ fn timing_threads_come_from_the_bench_run() {
         r#"{"threads":1}"#,
     )
     .unwrap();
-    let save = [
-        "baseline",
-        "save-timing",
-        "--testbed",
-        "box",
-        "--criterion-dir",
-        "crit",
-    ];
-    assert_code(&trainbench(dir.path(), &save), 0);
+    assert_code(&trainbench(dir.path(), &save_timing("crit")), 0);
     let saved = read_json(&dir.path().join("baselines/box/timing.json"));
     assert_eq!(saved["fingerprint"]["threads"], 1);
     write_criterion(&dir.path().join("two"), 2, &[], 1.0, &[]);

@@ -265,3 +265,68 @@ fn two_backends_reach_comparable_accuracy() {
         assert!((loss - loss0).abs() < 1e-3, "{kind} {loss} vs {k0} {loss0}");
     }
 }
+
+/// `cargo bench --bench training` with a study of the user's own: an `mlp:` model's
+/// (model, batch size) pairs become benchmarks, on the bench's fixed-size data of the
+/// study's source (50,000 training rows), and each is timed: one epoch alone, the study's
+/// seeds one after another and as one replica group, and inference — the same library calls
+/// as the bench.
+#[test]
+fn a_study_with_an_mlp_model_is_benched() {
+    use std::time::Duration;
+    use trainbench::bench::{self, BenchData, BenchPlan};
+    use trainbench::train::evaluate;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mine.toml");
+    std::fs::write(
+        &file,
+        r#"
+        name = "mine"
+        seeds = 2
+        [defaults]
+        model = "mlp:16-64-5"
+        lr = 1e-3
+        data = "synth:2000:9"
+        [[sweep]]
+        name = "width"
+        vary = { model = ["mlp:16-64-5", "mlp:16-32-32-5"], batch_size = [256, 512] }
+        "#,
+    )
+    .unwrap();
+    let plan = BenchPlan::load(&file).unwrap();
+    assert_eq!(plan.cases.len(), 4);
+    let ids = plan.ids("flex");
+    for id in [
+        "train_epoch/flex/mlp:16-64-5/bs256",
+        "train_epoch/flex/mlp:16-32-32-5/bs512",
+        "eval/flex/mlp:16-32-32-5",
+        "replicas/flex/mlp:16-64-5/bs512/replicas",
+    ] {
+        assert!(ids.iter().any(|i| i == id), "{id} in {ids:?}");
+    }
+    let data = BenchData::prepare(&plan.data).unwrap();
+    assert_eq!(data.splits.train.len(), bench::TRAIN_ROWS);
+    assert_eq!(data.splits.val.len(), bench::VAL_ROWS);
+    let device = BackendKind::Flex.device().unwrap();
+    let on_device = DeviceSplits::upload(&data.splits, &device);
+    let case = &plan.cases[0];
+    assert_eq!(case.model(), "mlp:16-64-5");
+    let alone = bench::time_epoch(&case.config, &[&[0]], &on_device, 0.0).unwrap();
+    let seeds: Vec<u64> = (0..plan.replica_seeds as u64).collect();
+    let sequential: Vec<&[u64]> = seeds.chunks(1).collect();
+    let one_by_one = bench::time_epoch(&case.config, &sequential, &on_device, 0.0).unwrap();
+    let together = bench::time_epoch(&case.config, &[&seeds], &on_device, 0.0).unwrap();
+    for t in [alone, one_by_one, together] {
+        assert!(t > Duration::ZERO && t < Duration::from_secs(60), "{t:?}");
+    }
+    // The calibration knob stretches an epoch by its fraction of the epoch's own time.
+    let slowed = bench::time_epoch(&case.config, &[&[0]], &on_device, 1.0).unwrap();
+    assert!(
+        slowed.as_secs_f64() > 1.2 * alone.as_secs_f64(),
+        "{slowed:?} vs {alone:?}"
+    );
+    let trainer = Trainer::new(&case.config, &[0], &on_device).unwrap();
+    let metrics = evaluate(trainer.net(), &on_device.val);
+    assert_eq!(metrics.len(), 1);
+    assert!(metrics[0].1 >= 0.0 && metrics[0].1 <= 1.0);
+}

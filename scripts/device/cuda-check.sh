@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The one command to run on a lent GPU machine (docs/performance.md, "LibTorch CUDA"): times
-# every training configuration of benches/training.rs on LibTorch CUDA, with the binaries that
+# every training configuration of a study with benches/training.rs (the same study-driven
+# benches as `cargo bench`) on LibTorch CUDA, with the binaries that
 # scripts/device/build-gpu.sh built here (no Rust or network needed there).
 #
 #   scripts/device/cuda-check.sh [--out DIR] [--dist DIR] [--budget SECONDS] [--steps LIST]
-#                                [--backend B] [--torch-lib DIR] [--testbed NAME] [--dry-run]
+#                                [--backend B] [--torch-lib DIR] [--testbed NAME]
+#                                [--study PATH] [--dry-run]
 #
 #   --out DIR        where the results go [default: $OUT (the device tool's), else
 #                    runs/cuda-check-<time>]: summary.md, steps.tsv, console.log, timing.json
@@ -18,6 +20,8 @@
 #   --torch-lib DIR  the LibTorch lib folder to load [default: python3's torch/lib, else
 #                    $LIBTORCH/lib]; the nvidia/*/lib folders beside torch/ are added too
 #   --testbed NAME   the baseline's testbed name [default: h200-cuda; dry-run-B with --dry-run]
+#   --study PATH     the study the benches time (TRAINBENCH_STUDY) [default:
+#                    studies/bench-grid.toml: the 4 Lab 1 models x batch 32..512, 10 seeds]
 #   --dry-run        every step, printed and run on the CPU instead: backend tch (LibTorch CPU)
 #                    unless --backend says otherwise, narrower bench filters, the smoke study
 #
@@ -26,8 +30,9 @@
 #   env             machine, GPU, the machine's torch version and git sha vs BUILD-INFO's
 #   ldd             every library of both binaries found (no "not found")
 #   train           trainbench train on a small synthetic set
-#   bench-epoch     criterion group train_epoch (4 models x batch 32..512), --quick
-#   bench-replicas  criterion group replicas for jsc-tiny (10 seeds: sequential vs replicas)
+#   bench-epoch     criterion group train_epoch (every (model, batch size) of the study), --quick
+#   bench-replicas  criterion group replicas for jsc-tiny (the study's seeds: sequential vs
+#                   replicas)
 #   study           trainbench run studies/lab1.toml --quick
 #   cpu-ref         replicas for jsc-tiny on this machine's CPU: flex and tch, 1 thread
 #   bench-replicas-10x  criterion group replicas for jsc-toy-10x
@@ -46,8 +51,9 @@ steps=all
 backend=""
 torch_lib=""
 testbed=""
+study_bench=studies/bench-grid.toml
 dry=0
-usage() { sed -n '2,34p' "$0"; }
+usage() { sed -n '2,38p' "$0"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift ;;
@@ -57,6 +63,7 @@ while [ $# -gt 0 ]; do
     --backend) backend=$2; shift ;;
     --torch-lib) torch_lib=$2; shift ;;
     --testbed) testbed=$2; shift ;;
+    --study) study_bench=$2; shift ;;
     --dry-run) dry=1 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "cuda-check: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -105,6 +112,8 @@ export LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export CRITERION_HOME="$work/criterion"
 export TRAINBENCH_THREADS="${TRAINBENCH_THREADS:-1}"
 export TRAINBENCH_BACKEND="$backend"  # the benches read it; cpu-ref sets its own
+[ -f "$study_bench" ] || { echo "cuda-check: no study file $study_bench (--study)" >&2; exit 2; }
+export TRAINBENCH_STUDY="$study_bench"  # what the benches time
 export DIST="$dist" WORK="$work" BACKEND="$backend" TORCH_LIB="$torch_lib" REPO="$repo"
 
 : >"$out/steps.tsv"
@@ -148,7 +157,7 @@ main() {
   echo "cuda-check: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname), backend $backend, budget ${budget}s$([ "$dry" = 1 ] && echo ', DRY RUN')"
   echo "dist=$dist  out=$out  work=$work"
   echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
-  echo "CRITERION_HOME=$CRITERION_HOME  TRAINBENCH_BACKEND=$TRAINBENCH_BACKEND  TRAINBENCH_THREADS=$TRAINBENCH_THREADS"
+  echo "CRITERION_HOME=$CRITERION_HOME  TRAINBENCH_BACKEND=$TRAINBENCH_BACKEND  TRAINBENCH_THREADS=$TRAINBENCH_THREADS  TRAINBENCH_STUDY=$TRAINBENCH_STUDY"
   [ -n "$torch_lib" ] || echo "cuda-check: no torch found (python3 torch, --torch-lib or \$LIBTORCH): the binaries will not load"
 
   local bench_epoch='^train_epoch/' bench_rep='^replicas/[^/]+/jsc-tiny/' \

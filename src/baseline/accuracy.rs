@@ -62,6 +62,9 @@ pub struct AccuracyBaseline {
     pub fingerprint: Fingerprint,
     /// Fingerprint of the prepared data.
     pub data_fingerprint: String,
+    /// Changes accepted with `baseline accept --accuracy`, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log: Vec<super::log::Accepted>,
     /// Per configuration id.
     pub configs: BTreeMap<String, ConfigAccuracy>,
 }
@@ -128,6 +131,7 @@ impl AccuracyBaseline {
             saved_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             fingerprint,
             data_fingerprint: first.data.fingerprint.clone(),
+            log: Vec::new(),
             configs,
         };
         baseline.validate()?;
@@ -578,6 +582,7 @@ mod tests {
             saved_at: String::new(),
             fingerprint: Fingerprint::collect(vec!["flex".into()]),
             data_fingerprint: "abc".into(),
+            log: Vec::new(),
             configs,
         }
     }

@@ -11,6 +11,9 @@ pub struct CheckOptions {
     pub rule: Rule,
     /// Compare even if the machine fingerprints differ.
     pub allow_different_machine: bool,
+    /// A baseline benchmark the new run did not measure makes the check invalid (else it is
+    /// listed in [`CheckResult::not_measured`]).
+    pub require_all: bool,
 }
 
 /// The result of a valid baseline check (timing or accuracy).
@@ -21,6 +24,8 @@ pub struct CheckResult {
     /// Things the reader should know (version changes, extra benchmarks, allowed
     /// machine differences), one sentence each.
     pub notes: Vec<String>,
+    /// Baseline items the new run did not measure (a filtered run), sorted; not compared.
+    pub not_measured: Vec<String>,
 }
 
 impl CheckResult {
@@ -38,9 +43,11 @@ impl CheckResult {
 ///
 /// The comparison is invalid — [`Error::Usage`], exit code 2 — when either side fails
 /// [`TimingBaseline::validate`] (no benchmarks, an implausible time), when the machine
-/// fingerprints differ (unless `allow_different_machine`), or when a benchmark of the
-/// baseline is missing from the new run. Benchmarks only in the new run are not compared
-/// and are listed in the notes.
+/// fingerprints differ (unless `allow_different_machine`), when the new run measured none of
+/// the baseline's benchmarks, or, with `require_all`, when it missed any. Otherwise a
+/// baseline benchmark the run did not measure (a filtered `cargo bench -- FILTER`) is listed
+/// in [`CheckResult::not_measured`], and benchmarks only in the new run are not compared and
+/// are listed in the notes.
 pub fn check_timing(
     old: &TimingBaseline,
     new: &TimingBaseline,
@@ -62,12 +69,17 @@ pub fn check_timing(
         .filter(|id| !new.benchmarks.contains_key(*id))
         .map(String::as_str)
         .collect();
-    if !missing.is_empty() {
+    if missing.len() == old.benchmarks.len() || (options.require_all && !missing.is_empty()) {
         return Err(Error::Usage(format!(
-            "{} of {} baseline benchmarks are missing from the new run: {} (run the full \
+            "{} of {} baseline benchmarks are missing from the new run{}: {} (run the full \
              bench, or save a new baseline)",
             missing.len(),
             old.benchmarks.len(),
+            if options.require_all {
+                " (--require-all)"
+            } else {
+                ""
+            },
             missing.join(", ")
         )));
     }
@@ -83,13 +95,14 @@ pub fn check_timing(
             extra.join(", ")
         ));
     }
-    let items = old.benchmarks.iter().map(|(id, o)| {
-        let n = &new.benchmarks[id];
-        (id.as_str(), o.samples_s.as_slice(), n.samples_s.as_slice())
+    let items = old.benchmarks.iter().filter_map(|(id, o)| {
+        let n = new.benchmarks.get(id)?;
+        Some((id.as_str(), o.samples_s.as_slice(), n.samples_s.as_slice()))
     });
     Ok(CheckResult {
         rows: compare(items, &options.rule),
         notes,
+        not_measured: missing.into_iter().map(str::to_string).collect(),
     })
 }
 
@@ -113,6 +126,7 @@ mod tests {
                 median_s: e,
                 throughput: None,
                 samples_s: samples.to_vec(),
+                git_sha: None,
             };
             benchmarks.insert("eval/flex/a".to_string(), b);
         }
@@ -121,6 +135,8 @@ mod tests {
             testbed: "box".into(),
             saved_at: String::new(),
             fingerprint: Fingerprint::collect(vec!["flex".into()]),
+            ab_base: None,
+            log: Vec::new(),
             benchmarks,
         }
     }
@@ -130,6 +146,7 @@ mod tests {
         let options = CheckOptions {
             rule: Rule::timing(5.0, 0.05),
             allow_different_machine: false,
+            require_all: false,
         };
         let good = baseline(&[0.1, 0.11, 0.09]);
         assert!(check_timing(&good, &good, &options).is_ok());

@@ -98,15 +98,22 @@ impl From<RawEstimate> for CriterionEstimate {
     }
 }
 
-/// Where criterion writes by default, as criterion itself decides: `$CRITERION_HOME`, else
-/// `$CARGO_TARGET_DIR/criterion`, else `target/criterion`.
 /// What a bench run records about itself next to criterion's results
 /// (`<criterion dir>/trainbench-bench.json`): the backend threads it ran with, so a baseline
-/// saved or checked later records the threads of the measurement, not of the shell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// saved or checked later records the threads of the measurement, not of the shell; and the
+/// benchmarks it measured, so that a filtered run (`cargo bench -- FILTER`) is read as what
+/// it measured, not with the older results criterion keeps of every other benchmark.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BenchSettings {
     /// Backend threads of the bench run.
     pub threads: usize,
+    /// The study file the benchmarks were derived from (absent: an older bench).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub study: Option<String>,
+    /// The benchmarks the run measured, in order (absent: an older bench, whose run is read
+    /// as every result in the folder).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured: Option<Vec<String>>,
 }
 
 /// The file name of [`BenchSettings`] in a criterion directory.
@@ -127,8 +134,40 @@ impl BenchSettings {
     pub fn read(dir: &Path) -> Result<Option<BenchSettings>> {
         crate::jsonfile::read_if_exists(&dir.join(BENCH_SETTINGS))
     }
+
+    /// Adds `id` to the measured benchmarks (once) and rewrites the file in `dir`, so that
+    /// the record stays true if the run stops early.
+    pub fn record(&mut self, id: &str, dir: &Path) -> Result<()> {
+        let measured = self.measured.get_or_insert_with(Vec::new);
+        if measured.iter().any(|m| m == id) {
+            return Ok(());
+        }
+        measured.push(id.to_string());
+        self.write(dir)
+    }
 }
 
+/// The results of the last bench run in `dir`: those of the benchmarks its
+/// [`BenchSettings`] lists as measured (every result when it lists none: an older bench),
+/// sorted by id, with the settings.
+pub fn read_run(dir: &Path) -> Result<(Vec<CriterionResult>, Option<BenchSettings>)> {
+    let settings = BenchSettings::read(dir)?;
+    let mut results = read_dir(dir)?;
+    if let Some(measured) = settings.as_ref().and_then(|s| s.measured.as_ref()) {
+        results.retain(|r| measured.contains(&r.id));
+        if results.is_empty() {
+            return Err(Error::Usage(format!(
+                "the last bench run in '{}' measured no benchmark (a filter that matched \
+                 nothing?): run `cargo bench` again",
+                dir.display()
+            )));
+        }
+    }
+    Ok((results, settings))
+}
+
+/// Where criterion writes by default, as criterion itself decides: `$CRITERION_HOME`, else
+/// `$CARGO_TARGET_DIR/criterion`, else `target/criterion`.
 pub fn default_criterion_dir() -> PathBuf {
     if let Some(home) = std::env::var_os("CRITERION_HOME") {
         PathBuf::from(home)

@@ -36,6 +36,7 @@
 
 use super::accuracy::{ACCURACY_FORMAT, AccuracyBaseline};
 use super::fingerprint::Fingerprint;
+use super::log::Accepted;
 use super::timing::{TIMING_FORMAT, TimingBaseline};
 use crate::format::{MISSING, change, pct, seconds_si, signed_points};
 use crate::{Error, Result};
@@ -211,6 +212,20 @@ pub struct Change {
     pub machine_changed: bool,
 }
 
+impl Change {
+    /// `slower` / `faster` (times) or `lower` / `higher` (accuracies), `same` when equal.
+    pub fn direction(&self, kind: Kind) -> &'static str {
+        let (a, b) = (self.before.estimate, self.after.estimate);
+        match (kind, b.partial_cmp(&a)) {
+            (_, Some(std::cmp::Ordering::Equal)) | (_, None) => "same",
+            (Kind::Timing, Some(std::cmp::Ordering::Greater)) => "slower",
+            (Kind::Timing, Some(std::cmp::Ordering::Less)) => "faster",
+            (Kind::Accuracy, Some(std::cmp::Ordering::Greater)) => "higher",
+            (Kind::Accuracy, Some(std::cmp::Ordering::Less)) => "lower",
+        }
+    }
+}
+
 /// One benchmark's (or configuration's) values over the versions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Series {
@@ -220,6 +235,17 @@ pub struct Series {
     pub points: Vec<Point>,
     /// Changes between consecutive points.
     pub changes: Vec<Change>,
+}
+
+/// A change accepted with `baseline accept`, as the file's log holds it, with the commit that
+/// first recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AcceptedChange {
+    /// The log entry.
+    pub entry: Accepted,
+    /// The first commit whose version of the file has the entry (`None`: not committed yet,
+    /// or the versions could not be read).
+    pub recorded_in: Option<Commit>,
 }
 
 /// The history of one baseline file.
@@ -235,6 +261,9 @@ pub struct FileHistory {
     pub versions: Vec<Version>,
     /// One series per benchmark or configuration, by id.
     pub series: Vec<Series>,
+    /// The changes accepted in the newest version's log, oldest first.
+    #[serde(default)]
+    pub accepted: Vec<AcceptedChange>,
 }
 
 /// The history of a repository's baselines.
@@ -282,6 +311,30 @@ impl History {
         let mut all: Vec<_> = self.changes().filter(|(_, c)| c.size.is_finite()).collect();
         all.sort_by(|(_, a), (_, b)| b.size.total_cmp(&a.size));
         all.truncate(n);
+        all
+    }
+
+    /// The changes to triage, in one list: every step, then the largest other changes until
+    /// there are `n` rows (or more when there are more steps), largest first.
+    pub fn notable(&self, n: usize) -> Vec<(&FileHistory, &Change)> {
+        let mut rows: Vec<_> = self
+            .changes()
+            .filter(|(_, c)| c.step || c.size.is_finite())
+            .collect();
+        rows.sort_by(|(_, a), (_, b)| b.step.cmp(&a.step).then(b.size.total_cmp(&a.size)));
+        let steps = rows.iter().filter(|(_, c)| c.step).count();
+        rows.truncate(n.max(steps));
+        rows
+    }
+
+    /// Every accepted change of every file, newest first.
+    pub fn accepted(&self) -> Vec<(&FileHistory, &AcceptedChange)> {
+        let mut all: Vec<_> = self
+            .files
+            .iter()
+            .flat_map(|f| f.accepted.iter().map(move |a| (f, a)))
+            .collect();
+        all.sort_by(|(_, a), (_, b)| b.entry.date.cmp(&a.entry.date));
         all
     }
 }
@@ -336,11 +389,12 @@ fn machine_of(f: &Fingerprint) -> String {
     )
 }
 
-/// A parsed version: its kind, header and per-series values.
+/// A parsed version: its kind, header, log of accepted changes and per-series values.
 struct Parsed {
     kind: Kind,
     saved_at: String,
     fingerprint: Fingerprint,
+    log: Vec<Accepted>,
     values: BTreeMap<String, (f64, f64, f64)>,
 }
 
@@ -353,6 +407,7 @@ fn parse_version(text: &str) -> std::result::Result<Parsed, String> {
                 kind: Kind::Timing,
                 saved_at: b.saved_at,
                 fingerprint: b.fingerprint,
+                log: b.log,
                 values: b
                     .benchmarks
                     .into_iter()
@@ -366,6 +421,7 @@ fn parse_version(text: &str) -> std::result::Result<Parsed, String> {
                 kind: Kind::Accuracy,
                 saved_at: b.saved_at,
                 fingerprint: b.fingerprint,
+                log: b.log,
                 values: b
                     .configs
                     .into_iter()
@@ -539,13 +595,34 @@ fn file_history(
         parsed: &read.parsed,
     };
     let series = ids.into_iter().map(|id| cx.series(id)).collect();
+    let accepted = accepted_changes(&read);
     Ok(Some(FileHistory {
         path: path.to_string(),
         testbed: testbed.to_string(),
         kind,
         versions: read.versions,
         series,
+        accepted,
     }))
+}
+
+/// The newest version's log, each entry with the first version that has it.
+fn accepted_changes(read: &ReadVersions) -> Vec<AcceptedChange> {
+    let Some(newest) = read.parsed.last() else {
+        return Vec::new();
+    };
+    newest
+        .log
+        .iter()
+        .map(|entry| AcceptedChange {
+            entry: entry.clone(),
+            recorded_in: read
+                .parsed
+                .iter()
+                .position(|p| p.log.contains(entry))
+                .map(|i| read.versions[i].commit.clone()),
+        })
+        .collect()
 }
 
 /// Reads the history of the baselines in the git repository containing `repo`.
@@ -643,8 +720,8 @@ pub fn read(repo: &Path, options: &HistoryOptions) -> Result<History> {
     })
 }
 
-/// The history as text for the terminal: per file its versions, then the steps and the
-/// largest changes.
+/// The history as text for the terminal: per file its versions, then one table of changes
+/// (every step, then the largest other changes) and the accepted changes with their reasons.
 pub fn render_text(h: &History, top: usize) -> String {
     use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
     let mut out = format!(
@@ -686,7 +763,7 @@ pub fn render_text(h: &History, top: usize) -> String {
                 f.kind.value(c.before.estimate),
                 f.kind.value(c.after.estimate)
             ),
-            c.text.clone(),
+            format!("{} ({})", c.text, c.direction(f.kind)),
             format!(
                 "{}{}",
                 if c.step { "step" } else { "" },
@@ -703,35 +780,60 @@ pub fn render_text(h: &History, top: usize) -> String {
             ),
         ]
     };
-    let header = [
-        "file",
-        "benchmark / config",
-        "estimate",
-        "change",
-        "step",
-        "commit",
-    ];
-    let steps = h.steps();
-    out.push_str(&format!("\nsteps ({}):\n", h.rule.describe()));
-    if steps.is_empty() {
-        out.push_str("  none\n");
+    let notable = h.notable(top);
+    let steps = notable.iter().filter(|(_, c)| c.step).count();
+    out.push_str(&format!(
+        "\nchanges: {steps} step{} and the largest other changes ({}):\n",
+        if steps == 1 { "" } else { "s" },
+        h.rule.describe()
+    ));
+    if notable.is_empty() {
+        out.push_str("  none: every file has a single version\n");
     } else {
         let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED).set_header(header);
-        for (f, c) in steps {
+        t.load_preset(UTF8_FULL_CONDENSED).set_header([
+            "file",
+            "benchmark / config",
+            "estimate",
+            "change",
+            "step",
+            "commit",
+        ]);
+        for (f, c) in notable {
             t.add_row(row(f, c));
         }
         out.push_str(&format!("{t}\n"));
     }
-    let largest = h.largest(top);
-    if !largest.is_empty() {
-        out.push_str(&format!("\nlargest changes (top {}):\n", largest.len()));
-        let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED).set_header(header);
-        for (f, c) in largest {
-            t.add_row(row(f, c));
+    out.push_str(&accepted_text(h));
+    out
+}
+
+/// The accepted changes for the terminal, newest first, each with its measured changes
+/// (nothing when there are none).
+fn accepted_text(h: &History) -> String {
+    let mut out = String::new();
+    let accepted = h.accepted();
+    if !accepted.is_empty() {
+        out.push_str(&format!("\naccepted changes ({}):\n", accepted.len()));
+        for (f, a) in accepted {
+            let e = &a.entry;
+            out.push_str(&format!(
+                "  {} {}: {} — “{}”{}\n",
+                e.date.chars().take(10).collect::<String>(),
+                f.path,
+                e.commit.chars().take(12).collect::<String>(),
+                e.reason,
+                a.recorded_in
+                    .as_ref()
+                    .map(|c| format!(" (recorded in {})", c.short))
+                    .unwrap_or_else(|| " (not committed yet)".into())
+            ));
+            if let Some(m) = &e.measured {
+                for c in &m.changes {
+                    out.push_str(&format!("      {}\n", m.line(c)));
+                }
+            }
         }
-        out.push_str(&format!("{t}\n"));
     }
     out
 }

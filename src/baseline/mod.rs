@@ -9,6 +9,7 @@
 //! the committed versions of a testbed's baselines back from git (`trainbench history`).
 
 pub mod ab;
+pub mod accept;
 pub mod accuracy;
 pub mod bench_build;
 pub mod check;
@@ -17,6 +18,7 @@ pub mod criterion;
 pub mod fingerprint;
 mod git;
 pub mod history;
+pub mod log;
 pub mod table;
 pub mod timing;
 

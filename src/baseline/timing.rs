@@ -1,16 +1,19 @@
 //! The timing baseline file, `baselines/<testbed>/timing.json`.
 //!
 //! Pretty-printed JSON with a fixed key order: the header (format, testbed, save time,
-//! [`Fingerprint`]) and then one object per benchmark, keyed and sorted by benchmark id, so
-//! a re-saved baseline diffs benchmark by benchmark. All times are seconds per iteration.
+//! [`Fingerprint`], the revision `baseline ab` compares against when it is not the
+//! fingerprint's, and the log of accepted changes) and then one object per benchmark, keyed
+//! and sorted by benchmark id, so a re-saved baseline diffs benchmark by benchmark. All times
+//! are seconds per iteration.
 
 use super::criterion::{CriterionEstimate, CriterionResult};
 use super::fingerprint::{Fingerprint, backends_in_ids};
+use super::log::Accepted;
 use crate::format::exact as show;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The `format` value of the files this version writes and reads.
 pub const TIMING_FORMAT: &str = "trainbench-timing-baseline/1";
@@ -30,6 +33,14 @@ pub struct TimingBaseline {
     pub saved_at: String,
     /// The machine and software the timings were measured with.
     pub fingerprint: Fingerprint,
+    /// The revision (full sha) `baseline ab` compares against, set by `baseline accept`;
+    /// absent: the fingerprint's `git_sha` (the code the timings were measured with).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ab_base: Option<String>,
+    /// Changes accepted with `baseline accept`, oldest first: why, when, and what `ab`
+    /// measured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log: Vec<Accepted>,
     /// Every benchmark, by id.
     pub benchmarks: BTreeMap<String, BenchTiming>,
 }
@@ -46,6 +57,10 @@ pub struct BenchTiming {
     pub throughput: Option<Throughput>,
     /// Per-iteration time of each criterion sample, in seconds, in sample order.
     pub samples_s: Vec<f64>,
+    /// The trainbench checkout this benchmark was measured with, when it is not the
+    /// fingerprint's (a benchmark kept by `save-timing --merge` from an older run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_sha: Option<String>,
 }
 
 /// A point estimate with its confidence interval.
@@ -95,6 +110,7 @@ impl From<CriterionResult> for BenchTiming {
             median_s: r.median.into(),
             throughput,
             samples_s: r.per_iteration_s,
+            git_sha: None,
         }
     }
 }
@@ -114,6 +130,8 @@ impl TimingBaseline {
             testbed: testbed.to_string(),
             saved_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             fingerprint: Fingerprint::collect_with(backends, threads),
+            ab_base: None,
+            log: Vec::new(),
             benchmarks: results
                 .into_iter()
                 .map(|r| (r.id.clone(), r.into()))
@@ -149,6 +167,56 @@ impl TimingBaseline {
             .find_map(|(id, b)| b.problem().map(|why| format!("benchmark '{id}': {why}")))
     }
 
+    /// The revision `baseline ab` compares against: [`TimingBaseline::ab_base`], else the
+    /// fingerprint's git sha (without a `-dirty` mark); `None` when neither is recorded.
+    pub fn base_revision(&self) -> Option<String> {
+        self.ab_base
+            .clone()
+            .or_else(|| {
+                let sha = self.fingerprint.git_sha.as_deref()?;
+                Some(sha.trim_end_matches("-dirty").to_string())
+            })
+            .filter(|s| !s.is_empty())
+    }
+
+    /// This baseline with the benchmarks of `new` (a run of some of them) put in: measured
+    /// ones replaced, new ones added, the others kept with the git sha they were measured
+    /// with. The fingerprint becomes `new`'s; the `ab` base and the log stay. Both must come
+    /// from the same machine settings ([`Fingerprint::comparable`]), else a usage error.
+    pub fn merge(mut self, new: TimingBaseline) -> Result<(TimingBaseline, MergeCounts)> {
+        let machine = self.fingerprint.machine_differences(&new.fingerprint);
+        if !machine.is_empty() {
+            return Err(Error::Usage(format!(
+                "cannot merge a run of another machine into baseline '{}' ({}): times of two \
+                 machines in one file compare with nothing",
+                self.testbed,
+                machine.join("; ")
+            )));
+        }
+        let old_sha = self.fingerprint.git_sha.clone();
+        self.ab_base = self.base_revision();
+        let mut counts = MergeCounts::default();
+        for b in self.benchmarks.values_mut() {
+            if b.git_sha.is_none() {
+                b.git_sha.clone_from(&old_sha);
+            }
+        }
+        for (id, b) in new.benchmarks {
+            match self.benchmarks.insert(id, b) {
+                Some(_) => counts.updated += 1,
+                None => counts.added += 1,
+            }
+        }
+        counts.kept = self.benchmarks.len() - counts.updated - counts.added;
+        let backends = backends_in_ids(self.benchmarks.keys().map(String::as_str));
+        self.fingerprint = Fingerprint {
+            backends,
+            ..new.fingerprint
+        };
+        self.saved_at = new.saved_at;
+        Ok((self, counts))
+    }
+
     /// Reads and validates a baseline file.
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
@@ -177,6 +245,28 @@ impl TimingBaseline {
         text
     }
 
+    /// Writes the baseline's header (the `ab` base, the log) over the file at `path`, which
+    /// must hold the same benchmarks: the benchmarks' text stays as it is, so that the diff
+    /// shows only what changed (re-serialising reformats floats written by another version).
+    /// A file whose benchmarks differ, or that is not laid out as [`TimingBaseline::to_json`]
+    /// lays it out, is written whole.
+    pub fn save_header(&self, path: &Path) -> Result<()> {
+        const MARK: &str = "\n  \"benchmarks\": {";
+        let new = self.to_json();
+        let kept = std::fs::read_to_string(path).ok().and_then(|old| {
+            let same: TimingBaseline = serde_json::from_str(&old).ok()?;
+            let at = old.find(MARK)?;
+            (same.benchmarks == self.benchmarks).then(|| old[at..].to_string())
+        });
+        match (kept, new.find(MARK)) {
+            (Some(benchmarks), Some(at)) => {
+                std::fs::write(path, format!("{}{benchmarks}", &new[..at]))
+                    .map_err(|e| Error::io(format!("could not write '{}'", path.display()), e))
+            }
+            _ => self.save(path),
+        }
+    }
+
     /// Writes the baseline to `path`, creating its folder.
     pub fn save(&self, path: &Path) -> Result<()> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -186,6 +276,17 @@ impl TimingBaseline {
         std::fs::write(path, self.to_json())
             .map_err(|e| Error::io(format!("could not write '{}'", path.display()), e))
     }
+}
+
+/// What [`TimingBaseline::merge`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MergeCounts {
+    /// Benchmarks replaced by the new run's.
+    pub updated: usize,
+    /// Benchmarks only the new run has.
+    pub added: usize,
+    /// Benchmarks the new run did not measure, kept.
+    pub kept: usize,
 }
 
 impl BenchTiming {
@@ -236,6 +337,35 @@ impl BenchTiming {
             _ => None,
         }
     }
+}
+
+/// The timing baseline of `testbed` under `baselines_dir`, or of the only testbed there with
+/// a `timing.json` when `testbed` is `None`.
+pub fn timing_file(baselines_dir: &Path, testbed: Option<&str>) -> Result<PathBuf> {
+    let testbed = match testbed {
+        Some(t) => t.to_string(),
+        None => {
+            let found: Vec<String> = std::fs::read_dir(baselines_dir)
+                .map(|d| {
+                    d.filter_map(|e| e.ok())
+                        .filter(|e| e.path().join("timing.json").is_file())
+                        .map(|e| e.file_name().to_string_lossy().to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            match found.as_slice() {
+                [one] => one.clone(),
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "{} testbeds with a timing.json under '{}': name one with --testbed",
+                        found.len(),
+                        baselines_dir.display()
+                    )));
+                }
+            }
+        }
+    };
+    Ok(baselines_dir.join(testbed).join("timing.json"))
 }
 
 /// Checks that a testbed name is usable as one folder name: letters, digits, `.`, `_`, `-`,
@@ -341,6 +471,33 @@ mod tests {
             e.to_string().starts_with(&path.display().to_string()),
             "{e}"
         );
+    }
+
+    /// A header-only save keeps the benchmarks' text byte for byte (however its floats were
+    /// written) and round-trips to the new header.
+    #[test]
+    fn a_header_save_keeps_the_benchmarks_text() {
+        let mut b =
+            TimingBaseline::from_results("box", vec![result("eval/flex/a", &[0.1, 0.2])], None)
+                .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("timing.json");
+        // Floats as another writer may have written them (more digits than needed).
+        let text = b.to_json().replace("0.19,", "0.190000000000000002,");
+        assert_ne!(text, b.to_json());
+        std::fs::write(&path, &text).unwrap();
+        b.ab_base = Some("0123".into());
+        b.save_header(&path).unwrap();
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(written.contains("0.190000000000000002,"));
+        assert!(written.contains("\"ab_base\": \"0123\""));
+        assert_eq!(TimingBaseline::load(&path).unwrap(), b);
+        // Other benchmarks: written whole.
+        let other =
+            TimingBaseline::from_results("box", vec![result("eval/flex/b", &[0.1, 0.2])], None)
+                .unwrap();
+        other.save_header(&path).unwrap();
+        assert_eq!(TimingBaseline::load(&path).unwrap(), other);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::gate::{GateArgs, finish};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use trainbench::Result;
-use trainbench::baseline::ab::{self, AB_FILTER, AbEvent, AbPlan};
+use trainbench::baseline::ab::{self, AB_FILTER, AbEvent, AbPlan, STUDY_FILTER};
 use trainbench::format::duration;
 
 #[derive(Args)]
@@ -19,9 +19,15 @@ pub struct AbArgs {
     /// The revision under test [default: the working tree, uncommitted changes included]
     #[arg(long, value_name = "REV")]
     head: Option<String>,
-    /// Criterion filter (a regex over benchmark ids) selecting what is measured
-    #[arg(long, default_value = AB_FILTER, value_name = "REGEX")]
-    filter: String,
+    /// Criterion filter (a regex over benchmark ids) selecting what is measured [default:
+    /// jsc-tiny at batch 32 and 512 and jsc-toy-10x at 128 (`train_epoch`); with --study,
+    /// every `train_epoch` of the study]
+    #[arg(long, value_name = "REGEX")]
+    filter: Option<String>,
+    /// Time the benchmarks of this study file on both sides (TRAINBENCH_STUDY of the bench)
+    /// [default: each side's studies/lab1.toml]
+    #[arg(long, value_name = "PATH")]
+    study: Option<PathBuf>,
     /// A/B rounds; each measures every benchmark in the order base, head, head, base
     #[arg(long, default_value_t = 10, value_name = "N")]
     rounds: usize,
@@ -57,7 +63,15 @@ impl AbArgs {
         AbPlan {
             base: self.base.clone(),
             head: self.head.clone(),
-            filter: self.filter.clone(),
+            filter: self.filter.clone().unwrap_or_else(|| {
+                if self.study.is_some() {
+                    STUDY_FILTER
+                } else {
+                    AB_FILTER
+                }
+                .to_string()
+            }),
+            study: self.study.clone(),
             rounds: self.rounds,
             threshold_pct: self.threshold,
             alpha: self.gate.alpha,
@@ -74,21 +88,63 @@ impl AbArgs {
 fn progress(plan: &AbPlan, event: AbEvent) {
     match event {
         AbEvent::DefaultBase { path, sha } => {
-            errln!("base: the sha of {} ({sha})", path.display())
+            errln!("base: the revision {} names ({sha})", path.display())
         }
-        AbEvent::Building(rev) => errln!("building the bench of {} …", rev.label()),
+        AbEvent::Building {
+            rev,
+            command,
+            target,
+        } => errln!(
+            "building the bench of {} … ({command} in {}, target {})",
+            rev.label(),
+            rev.source().display(),
+            target.display()
+        ),
+        AbEvent::StillBuilding(p) => {
+            let now = match p.compiling.as_slice() {
+                [] => String::new(),
+                [one] => format!(", compiling {one}"),
+                many => format!(
+                    ", compiling {} (and {} more)",
+                    many[many.len() - 1],
+                    many.len() - 1
+                ),
+            };
+            errln!(
+                "  building for {}: {} crate{} started{now}",
+                duration(p.elapsed),
+                p.started,
+                if p.started == 1 { "" } else { "s" },
+            )
+        }
         AbEvent::Built(secs) => errln!("  built in {}", duration(secs)),
         AbEvent::OneBuild => {
-            errln!("base and head are the same commit: one build measured on both sides")
+            errln!(
+                "base and head have the same code (they differ in the baselines at most): one \
+                 build measured on both sides"
+            )
         }
-        AbEvent::Measuring { benchmarks } => errln!(
-            "measuring {benchmarks} benchmarks × {} rounds (A B B A), {} thread(s){}",
-            plan.rounds,
-            plan.threads,
-            plan.inject_slowdown
-                .map(|p| format!(", head slowed down by {p}% (calibration)"))
-                .unwrap_or_default()
-        ),
+        AbEvent::Measuring {
+            benchmarks,
+            one_side: (base, head),
+        } => {
+            for (side, ids) in [("base", base), ("head", head)] {
+                if !ids.is_empty() {
+                    errln!(
+                        "note: only the {side} side has {} (not compared)",
+                        ids.join(", ")
+                    );
+                }
+            }
+            errln!(
+                "measuring {benchmarks} benchmarks × {} rounds (A B B A), {} thread(s){}",
+                plan.rounds,
+                plan.threads,
+                plan.inject_slowdown
+                    .map(|p| format!(", head slowed down by {p}% (calibration)"))
+                    .unwrap_or_default()
+            )
+        }
         AbEvent::Round(r, secs) => {
             let runs: Vec<String> = ab::ROUND_ORDER
                 .iter()

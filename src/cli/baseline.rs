@@ -1,10 +1,11 @@
-//! `trainbench baseline save-timing | check-timing | save-accuracy | check-accuracy | ab`.
+//! `trainbench baseline save-timing | check-timing | save-accuracy | check-accuracy | ab |
+//! accept`.
 
 use super::gate::{GateArgs, finish};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use trainbench::baseline::criterion::{
-    BENCH_SETTINGS, BenchSettings, default_criterion_dir, read_dir,
+    BENCH_SETTINGS, BenchSettings, CriterionResult, default_criterion_dir, read_run,
 };
 use trainbench::baseline::{
     AccuracyBaseline, AccuracyVerdict, Change, CheckOptions, Rule, TimingBaseline, check_accuracy,
@@ -29,8 +30,12 @@ pub enum BaselineCommand {
     CheckAccuracy(CheckAccuracyArgs),
     /// Measure two builds side by side on this machine (interleaved A B B A rounds) and
     /// compare their times. Exit 0: nothing regressed; 1: something regressed; 2: invalid
-    /// (unknown revision, a build failure, a benchmark missing on one side).
+    /// (unknown revision, a build failure, no benchmark in common).
     Ab(super::ab::AbArgs),
+    /// Accept the checked-out commit as what a baseline stands for: the timing baseline's
+    /// `ab` base moves to it (or, with --accuracy, the gate study is re-run and saved), and
+    /// the reason is logged in the file. Prints the `git commit` to make.
+    Accept(super::accept::AcceptArgs),
 }
 
 #[derive(Args)]
@@ -84,6 +89,10 @@ pub struct SaveTimingArgs {
     /// Where testbed folders live
     #[arg(long, default_value = "baselines", value_name = "DIR")]
     baselines_dir: PathBuf,
+    /// Update only the benchmarks the last bench run measured (a filtered `cargo bench --
+    /// FILTER`) in the existing timing.json, keeping the others
+    #[arg(long)]
+    merge: bool,
 }
 
 #[derive(Args)]
@@ -103,6 +112,10 @@ pub struct CheckTimingArgs {
     /// Compare even if the new run comes from a different machine
     #[arg(long)]
     allow_different_machine: bool,
+    /// Fail (exit 2) when the new run did not measure every benchmark of the baseline [default:
+    /// those not measured are listed and not compared]
+    #[arg(long)]
+    require_all: bool,
     #[command(flatten)]
     gate: GateArgs,
 }
@@ -114,6 +127,7 @@ pub fn run(cmd: BaselineCommand) -> Result<()> {
         BaselineCommand::SaveAccuracy(args) => save_accuracy(args),
         BaselineCommand::CheckAccuracy(args) => check_accuracy_cmd(args),
         BaselineCommand::Ab(args) => super::ab::run(args),
+        BaselineCommand::Accept(args) => super::accept::run(args),
     }
 }
 
@@ -122,14 +136,52 @@ fn save_timing(args: SaveTimingArgs) -> Result<()> {
         .testbed
         .unwrap_or_else(trainbench::provenance::hostname);
     let dir = args.criterion_dir.unwrap_or_else(default_criterion_dir);
-    let results = read_dir(&dir)?;
-    let threads = bench_threads(&dir)?;
-    let baseline = TimingBaseline::from_results(&testbed, results, threads)?;
+    let (results, threads) = last_run(&dir)?;
+    let measured = results.len();
+    let mut baseline = TimingBaseline::from_results(&testbed, results, threads)?;
     let path = args.baselines_dir.join(&testbed).join("timing.json");
+    let old = if path.is_file() {
+        Some(TimingBaseline::load(&path)?)
+    } else {
+        None
+    };
+    let what = match (old, args.merge) {
+        (Some(old), true) => {
+            let (merged, n) = old.merge(baseline)?;
+            baseline = merged;
+            format!(
+                "{} updated, {} added, {} kept from the saved file",
+                n.updated, n.added, n.kept
+            )
+        }
+        (None, true) => {
+            return Err(Error::Usage(format!(
+                "--merge: there is no '{}' to merge into (save without --merge first)",
+                path.display()
+            )));
+        }
+        (Some(old), false) => {
+            // A full re-save stands for the code measured; the log of accepted changes stays.
+            let dropped = old
+                .benchmarks
+                .keys()
+                .filter(|id| !baseline.benchmarks.contains_key(*id))
+                .count();
+            if dropped > 0 {
+                errln!(
+                    "note: {dropped} benchmark(s) of the saved file were not measured by this \
+                     run and are dropped (--merge keeps them)"
+                );
+            }
+            baseline.log = old.log;
+            format!("{measured} measured")
+        }
+        (None, false) => format!("{measured} measured"),
+    };
     baseline.save(&path)?;
     let fp = &baseline.fingerprint;
     outln!(
-        "wrote {}: {} benchmarks ({}) from {}, on {} ({} cores, {} threads)",
+        "wrote {}: {} benchmarks ({what}; {}) from {}, on {} ({} cores, {} threads)",
         path.display(),
         baseline.benchmarks.len(),
         fp.backends.join(", "),
@@ -141,17 +193,18 @@ fn save_timing(args: SaveTimingArgs) -> Result<()> {
     Ok(())
 }
 
-/// The backend threads the bench run recorded in `dir`, or a note that it did not.
-fn bench_threads(dir: &std::path::Path) -> Result<Option<usize>> {
-    let settings = BenchSettings::read(dir)?;
+/// The results of the last bench run in `dir` (only what it measured, for a run that
+/// records it) and the backend threads it recorded, or a note that it did not.
+fn last_run(dir: &std::path::Path) -> Result<(Vec<CriterionResult>, Option<usize>)> {
+    let (results, settings) = read_run(dir)?;
     if settings.is_none() {
         errln!(
             "note: {} has no {BENCH_SETTINGS} (a bench run of an older trainbench?): threads \
-             taken from TRAINBENCH_THREADS or the cores",
+             taken from TRAINBENCH_THREADS or the cores, and every result in it counts",
             dir.display()
         );
     }
-    Ok(settings.map(|s| s.threads))
+    Ok((results, settings.map(|s: BenchSettings| s.threads)))
 }
 
 fn check_timing_cmd(args: CheckTimingArgs) -> Result<()> {
@@ -164,14 +217,14 @@ fn check_timing_cmd(args: CheckTimingArgs) -> Result<()> {
                 .criterion_dir
                 .clone()
                 .unwrap_or_else(default_criterion_dir);
-            let results = read_dir(&dir).map_err(invalid)?;
-            let threads = bench_threads(&dir).map_err(invalid)?;
+            let (results, threads) = last_run(&dir).map_err(invalid)?;
             TimingBaseline::from_results(&old.testbed, results, threads)?
         }
     };
     let options = CheckOptions {
         rule: Rule::timing(args.threshold, args.gate.alpha),
         allow_different_machine: args.allow_different_machine,
+        require_all: args.require_all,
     };
     let result = check_timing(&old, &new, &options)?;
     let relative = |r: &Change, d: f64| change(d / r.old_mean);
@@ -188,14 +241,31 @@ fn check_timing_cmd(args: CheckTimingArgs) -> Result<()> {
     for note in &result.notes {
         errln!("note: {note}");
     }
+    let unmeasured = &result.not_measured;
+    if !unmeasured.is_empty() {
+        errln!(
+            "not measured by this run, not compared ({} of {} baseline benchmarks; \
+             --require-all makes this an error):",
+            unmeasured.len(),
+            unmeasured.len() + result.rows.len()
+        );
+        for id in unmeasured {
+            errln!("  {id}");
+        }
+    }
     let regressed = result.regressed();
     let summary = format!(
-        "{} of {} benchmarks regressed against '{}' (≥ {}% slower, Holm-adjusted p ≤ {})",
+        "{} of {} benchmarks regressed against '{}' (≥ {}% slower, Holm-adjusted p ≤ {}){}",
         regressed.len(),
         result.rows.len(),
         args.against.display(),
         args.threshold,
-        args.gate.alpha
+        args.gate.alpha,
+        if unmeasured.is_empty() {
+            String::new()
+        } else {
+            format!("; {} not measured", unmeasured.len())
+        }
     );
     finish(summary, &regressed, &args.gate, false)
 }

@@ -15,7 +15,7 @@ pub struct HistoryArgs {
     /// Write history.html and history.json into DIR
     #[arg(long, default_value = "target/history", value_name = "DIR")]
     out: PathBuf,
-    /// Output on stdout: table (versions, steps, largest changes; also `text`) or json
+    /// Output on stdout: table (versions, the changes, accepted changes; also `text`) or json
     /// (history.json)
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -31,7 +31,7 @@ pub struct HistoryArgs {
     /// A step changes an accuracy by at least this many points (and the CIs do not overlap)
     #[arg(long, default_value_t = 1.0, value_name = "POINTS")]
     accuracy_threshold: f64,
-    /// Rows of the largest-changes table
+    /// Rows of the changes table: every step, then the largest other changes up to N rows
     #[arg(long, default_value_t = 20, value_name = "N")]
     top: usize,
 }

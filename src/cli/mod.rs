@@ -27,6 +27,7 @@ macro_rules! errln {
 }
 
 mod ab;
+mod accept;
 mod baseline;
 mod data;
 mod gate;
@@ -75,7 +76,8 @@ enum Command {
     Report(report::ReportArgs),
     /// Union the trial logs of several run directories (e.g. shards) into one.
     Merge(merge::MergeArgs),
-    /// The committed baselines over git history: steps, largest changes, history.html.
+    /// The committed baselines over git history: steps and other changes, accepted changes,
+    /// history.html.
     History(history::HistoryArgs),
 }
 

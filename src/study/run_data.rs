@@ -59,7 +59,7 @@ pub fn load(spec: &DataSpec, quick: bool) -> Result<PlannedData> {
 }
 
 /// A seeded subset of at most `max` rows of `data`, in the original order.
-fn subsample(data: &Dataset, max: usize, seed: u64) -> Dataset {
+pub(crate) fn subsample(data: &Dataset, max: usize, seed: u64) -> Dataset {
     if data.len() <= max {
         return data.clone();
     }

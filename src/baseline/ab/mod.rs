@@ -1,14 +1,19 @@
 //! `trainbench baseline ab`: two builds (base and head) measured side by side on this
 //! machine, in interleaved rounds. [`AbPlan`] is what to compare, checked before anything is
 //! built ([`AbPlan::check`]); [`run`] resolves the revisions, builds both benches
-//! ([`super::bench_build`]), measures the rounds and analyses them ([`stats`]), returning an
-//! [`AbRun`] that the CLI prints or serialises.
+//! ([`super::bench_build`]) — one build when the two have the same code —, measures the
+//! benchmarks both sides have in rounds and analyses them ([`stats`]), returning an
+//! [`AbRun`] that the CLI prints or serialises, and keeps its ratios for `baseline accept`
+//! ([`LastAb`]).
 
+pub mod last;
 pub mod stats;
 
+pub use last::LastAb;
 pub use stats::{AbResult, AbRow, ROUND_ORDER, Round, RunTimes, Side, analyze, render};
 
-use super::bench_build::{self, BENCH, BenchExe, SLOWDOWN_ENV};
+use super::bench_build::{self, BENCH, BenchExe, BuildProgress, SLOWDOWN_ENV};
+use super::timing::timing_file;
 use super::{Rule, TimingBaseline, invalid};
 use crate::{Error, Result};
 use serde::Serialize;
@@ -18,9 +23,13 @@ use std::time::Instant;
 /// The most rounds a comparison may ask for (each round runs every benchmark four times).
 pub const MAX_ROUNDS: usize = 1000;
 
-/// The default `ab` filter: the training step of the smallest and the largest Lab 1 model at
-/// the smallest and the largest batch size (the CI gate's selection).
-pub const AB_FILTER: &str = r"^train_epoch/[^/]+/(jsc-tiny|jsc-toy-10x)/bs(32|512)$";
+/// The default `ab` filter: a training epoch of the smallest Lab 1 model at the smallest and
+/// the largest batch size, and of the largest model at the batch size Lab 1 trains it with
+/// (the CI gate's selection).
+pub const AB_FILTER: &str = r"^train_epoch/[^/]+/(jsc-tiny/bs(32|512)|jsc-toy-10x/bs128)$";
+
+/// The default filter with `--study`: every training epoch of the study.
+pub const STUDY_FILTER: &str = "^train_epoch/";
 
 /// What to compare and how.
 #[derive(Debug, Clone)]
@@ -31,6 +40,9 @@ pub struct AbPlan {
     pub head: Option<String>,
     /// Criterion filter (a regex over benchmark ids).
     pub filter: String,
+    /// The study both sides derive their benchmarks from (`TRAINBENCH_STUDY`); `None`: each
+    /// side's default, `studies/lab1.toml` of its own tree.
+    pub study: Option<PathBuf>,
     /// A/B rounds.
     pub rounds: usize,
     /// The practical threshold: a regression is at least this many percent slower.
@@ -86,7 +98,20 @@ impl AbPlan {
         {
             return Err(Error::Usage("--inject-slowdown must be ≥ 0 percent".into()));
         }
+        self.study_path()?;
         Ok(())
+    }
+
+    /// The `--study` file as an absolute path (both sides run in their own trees), checked
+    /// to be a study that yields benchmarks.
+    pub fn study_path(&self) -> Result<Option<PathBuf>> {
+        let Some(study) = &self.study else {
+            return Ok(None);
+        };
+        crate::bench::BenchPlan::load(study).map_err(|e| Error::Usage(format!("--study: {e}")))?;
+        std::path::absolute(study)
+            .map(Some)
+            .map_err(|e| Error::input(format!("--study '{}'", study.display()), e))
     }
 }
 
@@ -116,6 +141,12 @@ impl Rev {
         };
         format!("{} ({}{dirty})", self.rev, &self.sha[..12])
     }
+
+    /// The source tree it is built from (a worktree under the target folder, or the
+    /// checkout itself for the working tree).
+    pub fn source(&self) -> &Path {
+        &self.dir
+    }
 }
 
 /// A finished comparison: both sides, the settings, the result and every round's times
@@ -128,6 +159,12 @@ pub struct AbRun {
     pub head: Rev,
     /// The criterion filter.
     pub filter: String,
+    /// The study of `--study`, if given.
+    pub study: Option<PathBuf>,
+    /// Benchmarks matching the filter that only the base side has (not compared).
+    pub only_base: Vec<String>,
+    /// Benchmarks matching the filter that only the head side has (not compared).
+    pub only_head: Vec<String>,
     /// Rounds measured.
     pub rounds: usize,
     /// Backend threads of the bench runs.
@@ -154,16 +191,28 @@ pub enum AbEvent<'a> {
         /// Its sha.
         sha: &'a str,
     },
-    /// A side's bench starts building.
-    Building(&'a Rev),
+    /// A side's bench starts building: the revision, the cargo command, the target folder.
+    Building {
+        /// The side.
+        rev: &'a Rev,
+        /// What runs.
+        command: String,
+        /// Cargo's target folder (shared by both sides).
+        target: &'a Path,
+    },
+    /// The build is still going (every [`bench_build::HEARTBEAT_S`] seconds).
+    StillBuilding(&'a BuildProgress),
     /// It was built in this many seconds.
     Built(f64),
-    /// Base and head are the same code: one build serves both sides.
+    /// Base and head have the same code (they differ in the baselines at most): one build
+    /// serves both sides.
     OneBuild,
     /// Measuring starts.
     Measuring {
         /// Benchmarks compared.
         benchmarks: usize,
+        /// Matching benchmarks of one side only, not compared: (base's, head's).
+        one_side: (&'a [String], &'a [String]),
     },
     /// A round finished: its number (1-based) and each run's seconds, in round order.
     Round(usize, [f64; 4]),
@@ -175,19 +224,28 @@ pub fn run(plan: &AbPlan, dir: &Path, mut on: impl FnMut(AbEvent)) -> Result<AbR
     let started = Instant::now();
     let repo = bench_build::repo_root(dir)?;
     let target = bench_build::target_dir(&repo)?;
-    let [(mut base, base_exe), (mut head, head_exe)] = build_sides(plan, &repo, &target, &mut on)?;
-    let ids = common_benchmarks(&base_exe, &head_exe, &plan.filter)?;
+    let study = plan.study_path()?;
+    let [(mut base, mut base_exe), (mut head, mut head_exe)] =
+        build_sides(plan, &repo, &target, &mut on)?;
+    base_exe.study.clone_from(&study);
+    head_exe.study.clone_from(&study);
+    let common = common_benchmarks(&base_exe, &head_exe, &plan.filter)?;
     on(AbEvent::Measuring {
-        benchmarks: ids.len(),
+        benchmarks: common.ids.len(),
+        one_side: (&common.only_base, &common.only_head),
     });
-    let rounds = measure(plan, &target, [&base_exe, &head_exe], &mut on)?;
-    let result = analyze(&ids, &rounds, &plan.rule())?;
+    let exact = exact_filter(&common.ids);
+    let rounds = measure(plan, &exact, &target, [&base_exe, &head_exe], &mut on)?;
+    let result = analyze(&common.ids, &rounds, &plan.rule())?;
     base.build_s = base_exe.build_time.as_secs_f64();
     head.build_s = head_exe.build_time.as_secs_f64();
-    Ok(AbRun {
+    let run = AbRun {
         base,
         head,
         filter: plan.filter.clone(),
+        study,
+        only_base: common.only_base,
+        only_head: common.only_head,
         rounds: plan.rounds,
         threads: plan.threads,
         features: plan.features.clone(),
@@ -195,47 +253,35 @@ pub fn run(plan: &AbPlan, dir: &Path, mut on: impl FnMut(AbEvent)) -> Result<AbR
         wall_s: started.elapsed().as_secs_f64(),
         result,
         per_round: rounds,
-    })
+    };
+    LastAb::of(&run).save(&target)?;
+    Ok(run)
 }
 
-/// The default base: the sha recorded in the testbed's committed timing baseline.
+/// A criterion filter matching exactly `ids`.
+fn exact_filter(ids: &[String]) -> String {
+    let alternatives: Vec<String> = ids.iter().map(|id| regex::escape(id)).collect();
+    format!("^({})$", alternatives.join("|"))
+}
+
+/// The default base: the revision the testbed's committed timing baseline names
+/// ([`TimingBaseline::base_revision`]: the one `baseline accept` recorded, else the sha the
+/// timings were measured with).
 fn default_base(plan: &AbPlan, on: &mut impl FnMut(AbEvent)) -> Result<String> {
-    let testbed = match &plan.testbed {
-        Some(t) => t.clone(),
-        None => {
-            let found: Vec<String> = std::fs::read_dir(&plan.baselines_dir)
-                .map(|d| {
-                    d.filter_map(|e| e.ok())
-                        .filter(|e| e.path().join("timing.json").is_file())
-                        .map(|e| e.file_name().to_string_lossy().to_string())
-                        .collect()
-                })
-                .unwrap_or_default();
-            match found.as_slice() {
-                [one] => one.clone(),
-                _ => {
-                    return Err(Error::Usage(format!(
-                        "no --base given and {} testbeds with a timing.json under '{}': \
-                         name one with --testbed or give --base REV",
-                        found.len(),
-                        plan.baselines_dir.display()
-                    )));
-                }
-            }
-        }
-    };
-    let path = plan.baselines_dir.join(&testbed).join("timing.json");
+    let path = timing_file(&plan.baselines_dir, plan.testbed.as_deref())
+        .map_err(|e| Error::Usage(format!("no --base given and {e}, or give --base REV")))?;
     let baseline = TimingBaseline::load(&path).map_err(invalid)?;
-    let sha = baseline.fingerprint.git_sha.unwrap_or_default();
-    let sha = sha.trim_end_matches("-dirty");
-    if sha.is_empty() {
+    let Some(sha) = baseline.base_revision() else {
         return Err(Error::Usage(format!(
             "'{}' records no git sha: give --base REV",
             path.display()
         )));
-    }
-    on(AbEvent::DefaultBase { path: &path, sha });
-    Ok(sha.to_string())
+    };
+    on(AbEvent::DefaultBase {
+        path: &path,
+        sha: &sha,
+    });
+    Ok(sha)
 }
 
 /// A side's revision, resolved; a revision other than the working tree gets its worktree
@@ -277,12 +323,26 @@ fn build(
     if rev.dir.as_os_str().is_empty() {
         rev.dir = bench_build::worktree(repo, target, &rev.sha)?;
     }
-    on(AbEvent::Building(rev));
+    let command = format!(
+        "cargo bench --bench {BENCH} --no-run{}",
+        if features.is_empty() {
+            String::new()
+        } else {
+            format!(" --features {features}")
+        }
+    );
+    on(AbEvent::Building {
+        rev,
+        command,
+        target,
+    });
     let keep = target
         .join("trainbench-ab")
         .join("bin")
         .join(format!("{which}-{}-{BENCH}", &rev.sha[..12]));
-    let exe = bench_build::build(&rev.dir, target, features, &keep)?;
+    let exe = bench_build::build(&rev.dir, target, features, &keep, &mut |p| {
+        on(AbEvent::StillBuilding(p))
+    })?;
     on(AbEvent::Built(exe.build_time.as_secs_f64()));
     Ok(exe)
 }
@@ -301,7 +361,7 @@ fn build_sides(
     };
     let mut base = side(repo, Some(&base_rev))?;
     let mut head = side(repo, plan.head.as_deref())?;
-    let base_exe = if base.sha == head.sha && !head.dirty {
+    let base_exe = if same_code(repo, &base, &head, &plan.baselines_dir)? {
         None
     } else {
         Some(build(repo, target, &mut base, "base", &plan.features, on)?)
@@ -314,35 +374,63 @@ fn build_sides(
     Ok([(base, base_exe), (head, head_exe)])
 }
 
-/// The benchmark ids both sides have for `filter`; an error naming the difference.
-fn common_benchmarks(base: &BenchExe, head: &BenchExe, filter: &str) -> Result<Vec<String>> {
-    let ids = head.list(filter)?;
+/// Whether `base` and `head` have the same code: the same commit with a clean tree, or trees
+/// that differ only under the baselines folder — an accepted baseline committed on top of
+/// the code it names ([`bench_build::same_code`]).
+fn same_code(repo: &Path, base: &Rev, head: &Rev, baselines_dir: &Path) -> Result<bool> {
+    if base.sha == head.sha && !head.dirty {
+        return Ok(true);
+    }
+    let working_tree = !head.dir.as_os_str().is_empty();
+    let head_rev = (!working_tree).then_some(head.sha.as_str());
+    bench_build::same_code(repo, &base.sha, head_rev, baselines_dir)
+}
+
+/// The benchmarks both sides have for a filter, and those only one side has.
+struct Common {
+    ids: Vec<String>,
+    only_base: Vec<String>,
+    only_head: Vec<String>,
+}
+
+/// The benchmark ids both sides have for `filter` (a change may add or drop benchmarks, and
+/// a base older than study-driven benches times its own fixed list); an error when they
+/// have none in common.
+fn common_benchmarks(base: &BenchExe, head: &BenchExe, filter: &str) -> Result<Common> {
+    let head_ids = head.list(filter)?;
     let base_ids = base.list(filter)?;
-    if ids.is_empty() {
+    if head_ids.is_empty() {
         return Err(Error::Usage(format!(
             "--filter '{filter}' matches no benchmark of the head side"
         )));
     }
-    if ids != base_ids {
-        let only = |a: &[String], b: &[String]| {
-            a.iter()
-                .filter(|x| !b.contains(x))
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+    let only = |a: &[String], b: &[String]| -> Vec<String> {
+        a.iter().filter(|x| !b.contains(x)).cloned().collect()
+    };
+    let ids: Vec<String> = head_ids
+        .iter()
+        .filter(|x| base_ids.contains(x))
+        .cloned()
+        .collect();
+    if ids.is_empty() {
         return Err(Error::Usage(format!(
-            "the sides measure different benchmarks: only in base [{}], only in head [{}]",
-            only(&base_ids, &ids),
-            only(&ids, &base_ids)
+            "the sides have no benchmark in common for --filter '{filter}': base has [{}], \
+             head has [{}]",
+            base_ids.join(", "),
+            head_ids.join(", ")
         )));
     }
-    Ok(ids)
+    Ok(Common {
+        only_base: only(&base_ids, &ids),
+        only_head: only(&head_ids, &ids),
+        ids,
+    })
 }
 
-/// Measures the rounds, reporting each.
+/// Measures the rounds of the benchmarks matching `filter`, reporting each.
 fn measure(
     plan: &AbPlan,
+    filter: &str,
     target: &Path,
     [base, head]: [&BenchExe; 2],
     on: &mut impl FnMut(AbEvent),
@@ -357,7 +445,7 @@ fn measure(
     bench_build::run_rounds(
         base,
         head,
-        &plan.filter,
+        filter,
         plan.rounds,
         [&base_env, &head_env],
         &scratch,
@@ -381,6 +469,7 @@ mod tests {
             base: Some("HEAD".into()),
             head: None,
             filter: AB_FILTER.into(),
+            study: None,
             rounds: 10,
             threshold_pct: 5.0,
             alpha: 0.05,
@@ -398,7 +487,7 @@ mod tests {
     fn bad_plans_are_refused_before_any_build() {
         assert!(plan().check().is_ok());
         let cores = crate::backend::available_cores();
-        let cases: [(AbPlan, &str); 5] = [
+        let cases: [(AbPlan, &str); 6] = [
             (
                 AbPlan {
                     rounds: 1,
@@ -433,6 +522,13 @@ mod tests {
                     ..plan()
                 },
                 "--inject-slowdown",
+            ),
+            (
+                AbPlan {
+                    study: Some("no/such.toml".into()),
+                    ..plan()
+                },
+                "--study: could not read study file 'no/such.toml'",
             ),
         ];
         for (p, needle) in cases {

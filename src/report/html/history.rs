@@ -1,17 +1,20 @@
 //! `history.html`: the committed baselines over git history, one self-contained page.
 //!
-//! Top: the repository and HEAD, a banner for a shallow clone, the change-point rule; then
-//! the detected steps and the largest changes (sortable tables, each with the commit that
-//! saved the new value and how many commits lie between the two versions); then per
-//! baseline file its versions and one small chart per benchmark (or configuration): the
-//! estimate with its CI whisker at every version, a step drawn as a ringed point, and the
-//! commit's sha, date and subject on hover. Everything comes from a
-//! [`crate::baseline::history::History`]; nothing is recomputed here.
+//! Top: the repository and HEAD, a banner for a shallow clone; then one table of changes to
+//! triage — every step, then the largest other changes (sortable, each with the commit that
+//! saved the new value and how many commits lie between the two versions), coloured by
+//! direction: red for slower (or lower accuracy), green for faster (or higher); the changes
+//! accepted with `baseline accept`, with their reasons; then per baseline file one small chart
+//! per benchmark (or configuration) — the estimate with its CI whisker at every version, a
+//! step ringed in its direction's colour, the commit's sha, date and subject on hover — and
+//! its versions (folded). Everything comes from a [`crate::baseline::history::History`];
+//! nothing is recomputed here.
 
 use super::page::{Td, attr, escape, facts, shell, table};
 use super::svg::{self, Chart, Marks, Point, Series, XAxis, YAxis};
 use crate::baseline::history::{
-    Change, Commit, FileHistory, History, Kind, Point as HistoryPoint, Series as HistorySeries,
+    AcceptedChange, Change, Commit, FileHistory, History, Kind, Point as HistoryPoint,
+    Series as HistorySeries,
 };
 use crate::format::MISSING;
 use std::fmt::Write;
@@ -60,8 +63,138 @@ fn chart_id(fi: usize, si: usize) -> String {
     format!("h{fi}-{si}")
 }
 
+/// Palette index of the ring of a step for the worse (slower, lower accuracy): vermillion.
+const WORSE_STYLE: usize = 3;
+/// Palette index of the ring of a step for the better (faster, higher accuracy): green.
+const BETTER_STYLE: usize = 2;
+
+/// The CSS class of a change's direction: `worse` (slower, lower accuracy), `better`, or
+/// empty when the estimate did not move.
+fn direction_class(c: &Change) -> &'static str {
+    if c.before.estimate == c.after.estimate {
+        ""
+    } else if c.worse {
+        "worse"
+    } else {
+        "better"
+    }
+}
+
+/// This page's own style: direction colours, step rings by direction (a ring is red by
+/// default; green on a step for the better), chart titles that wrap between words on two
+/// lines (the id, then what happened to it), folded version tables, and a changes table of
+/// one line per change (the commit without its date, which the charts' hover and the
+/// versions give) that scrolls within a third of a screen, so the charts follow it.
+fn page_style() -> String {
+    let better = svg::style_of(BETTER_STYLE).0;
+    format!(
+        "<style>\n\
+         .worse {{ color: #b3261e; font-weight: 600; }}\n\
+         .better {{ color: #1a6b30; font-weight: 600; }}\n\
+         figure.small figcaption {{ word-break: normal; overflow-wrap: anywhere; white-space: pre-line; }}\n\
+         svg .pt.mark[fill=\"{better}\"] {{ stroke: #1a6b30; }}\n\
+         details.versions > summary {{ cursor: pointer; font-weight: 600; margin: 0.8rem 0 0.3rem; }}\n\
+         #changes .scroll {{ max-height: 24rem; overflow-y: auto; border-bottom: 1px solid var(--line); }}\n\
+         #changes thead th {{ position: sticky; top: 0; z-index: 1; }}\n\
+         #changes td {{ white-space: nowrap; }}\n\
+         #changes td .ci {{ display: inline; margin-left: 0.4em; }}\n\
+         #changes .clip {{ max-width: 16rem; overflow: hidden; text-overflow: ellipsis; }}\n\
+         #changes td:nth-child(5) .ci {{ display: none; }}\n\
+         </style>"
+    )
+}
+
+/// A text cell coloured by the change's direction.
+fn directed(text: &str, c: &Change, key: f64) -> Td {
+    let class = direction_class(c);
+    if class.is_empty() {
+        Td::num(text, key)
+    } else {
+        Td::html(
+            format!("<span class=\"{class}\">{}</span>", escape(text)),
+            key,
+        )
+        .with(" class=\"num\"".into())
+    }
+}
+
+/// One row of the changes table.
+fn change_row(h: &History, f: &FileHistory, c: &Change) -> Vec<Td> {
+    let fi = h.files.iter().position(|x| std::ptr::eq(x, f)).unwrap_or(0);
+    let si = f.series.iter().position(|s| s.id == c.series).unwrap_or(0);
+    let before = &f.versions[c.before.version];
+    let after = &f.versions[c.after.version];
+    // Sort key of the change: its size in thresholds, signed (times and accuracies sort on
+    // one scale).
+    let signed = (c.after.estimate - c.before.estimate).signum() * c.size;
+    let step = match (c.step, c.machine_changed) {
+        (true, true) => format!("step, {} (machine changed)", c.direction(f.kind)),
+        (true, false) => format!("step, {}", c.direction(f.kind)),
+        (false, true) => "machine changed".into(),
+        (false, false) => String::new(),
+    };
+    vec![
+        Td::html(
+            format!(
+                "<a href=\"#{}\">{}</a><span class=\"ci\" title=\"{}\">{}</span>",
+                chart_id(fi, si),
+                escape(&c.series),
+                attr(&f.path),
+                escape(f.path.rsplit('/').next().unwrap_or(&f.path))
+            ),
+            f64::NAN,
+        )
+        .with(" class=\"nowrap\"".into()),
+        Td::num(
+            &format!(
+                "{} → {}",
+                f.kind.value(c.before.estimate),
+                f.kind.value(c.after.estimate)
+            ),
+            c.after.estimate,
+        ),
+        directed(&c.text, c, signed),
+        if c.step {
+            directed(&step, c, 1.0)
+        } else {
+            Td::num(&step, 0.0)
+        },
+        commit_cell(&c.commit),
+        Td::html(
+            match after.commits_since_previous {
+                Some(n) => format!(
+                    "<span title=\"git log {}..{}\">{n}</span>",
+                    attr(&before.commit.short),
+                    attr(&after.commit.short)
+                ),
+                None => MISSING.into(),
+            },
+            after
+                .commits_since_previous
+                .map(|n| n as f64)
+                .unwrap_or(f64::NAN),
+        )
+        .with(" class=\"num\"".into()),
+        Td::html(
+            format!(
+                "<div class=\"clip\" title=\"{}\">{}</div>",
+                attr(&c.commit.subject),
+                escape(&c.commit.subject)
+            ),
+            f64::NAN,
+        ),
+    ]
+}
+
+/// A sortable table of class `class` with these column names and rows of cells.
+fn cells_table(class: &str, names: &[&str], rows: impl Iterator<Item = Vec<Td>>) -> String {
+    let headers: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    let body: Vec<(String, Vec<Td>)> = rows.map(|cells| (String::new(), cells)).collect();
+    table(class, &headers, &body)
+}
+
 fn changes_table(h: &History, rows: &[(&FileHistory, &Change)]) -> String {
-    let headers: Vec<String> = [
+    let names = [
         "benchmark / configuration",
         "before → after",
         "change",
@@ -69,87 +202,13 @@ fn changes_table(h: &History, rows: &[(&FileHistory, &Change)]) -> String {
         "commit",
         "commits in range",
         "subject",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let body: Vec<(String, Vec<Td>)> = rows
-        .iter()
-        .map(|(f, c)| {
-            let fi = h
-                .files
-                .iter()
-                .position(|x| std::ptr::eq(x, *f))
-                .unwrap_or(0);
-            let si = f.series.iter().position(|s| s.id == c.series).unwrap_or(0);
-            let before = &f.versions[c.before.version];
-            let after = &f.versions[c.after.version];
-            // Sort key of the change: its size in thresholds, signed (times and accuracies
-            // sort on one scale).
-            let signed = (c.after.estimate - c.before.estimate).signum() * c.size;
-            let step = match (c.step, c.machine_changed) {
-                (true, true) => "step (machine changed)",
-                (true, false) => "step",
-                (false, true) => "machine changed",
-                (false, false) => "",
-            };
-            (
-                String::new(),
-                vec![
-                    Td::html(
-                        format!(
-                            "<a href=\"#{}\">{}</a><span class=\"ci\" title=\"{}\">{}</span>",
-                            chart_id(fi, si),
-                            escape(&c.series),
-                            attr(&f.path),
-                            escape(&short_path(f))
-                        ),
-                        f64::NAN,
-                    )
-                    .with(" class=\"nowrap\"".into()),
-                    Td::num(
-                        &format!(
-                            "{} → {}",
-                            f.kind.value(c.before.estimate),
-                            f.kind.value(c.after.estimate)
-                        ),
-                        c.after.estimate,
-                    ),
-                    Td::num(&c.text, signed),
-                    Td::html(
-                        format!(
-                            "<span class=\"{}\">{}</span>",
-                            if c.step { "step-yes" } else { "" },
-                            step
-                        ),
-                        if c.step { 1.0 } else { 0.0 },
-                    ),
-                    commit_cell(&c.commit),
-                    Td::html(
-                        match after.commits_since_previous {
-                            Some(n) => format!(
-                                "{n}<span class=\"ci\">{}..{}</span>",
-                                escape(&before.commit.short),
-                                escape(&after.commit.short)
-                            ),
-                            None => MISSING.into(),
-                        },
-                        after
-                            .commits_since_previous
-                            .map(|n| n as f64)
-                            .unwrap_or(f64::NAN),
-                    )
-                    .with(" class=\"num\"".into()),
-                    subject(&c.commit.subject),
-                ],
-            )
-        })
-        .collect();
-    table("changes", &headers, &body)
+    ];
+    let cells = rows.iter().map(|(f, c)| change_row(h, f, c));
+    cells_table("changes", &names, cells)
 }
 
 fn versions_table(f: &FileHistory) -> String {
-    let headers: Vec<String> = [
+    let names = [
         "#",
         "commit",
         "subject",
@@ -157,49 +216,35 @@ fn versions_table(f: &FileHistory) -> String {
         "measured at",
         "machine",
         "commits since previous",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let rows: Vec<(String, Vec<Td>)> = f
-        .versions
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let machine = if v.machine_changes.is_empty() {
-                escape(&v.machine)
-            } else {
-                format!(
-                    "{} <span class=\"step-yes\">(changed: {})</span>",
-                    escape(&v.machine),
-                    escape(&v.machine_changes.join("; "))
-                )
-            };
-            (
-                String::new(),
-                vec![
-                    Td::num(&(i + 1).to_string(), i as f64),
-                    commit_cell(&v.commit),
-                    subject(&v.commit.subject),
-                    Td::text(&v.saved_at).with(" class=\"nowrap\"".into()),
-                    Td::text(v.measured_at.as_deref().unwrap_or(MISSING)),
-                    Td::html(machine, f64::NAN),
-                    Td::num(
-                        &v.commits_since_previous
-                            .map(|n| n.to_string())
-                            .unwrap_or_else(|| MISSING.into()),
-                        v.commits_since_previous
-                            .map(|n| n as f64)
-                            .unwrap_or(f64::NAN),
-                    ),
-                ],
+    ];
+    let rows = f.versions.iter().enumerate().map(|(i, v)| {
+        let machine = if v.machine_changes.is_empty() {
+            escape(&v.machine)
+        } else {
+            format!(
+                "{} <span class=\"step-yes\">(changed: {})</span>",
+                escape(&v.machine),
+                escape(&v.machine_changes.join("; "))
             )
-        })
-        .collect();
-    table("versions", &headers, &rows)
+        };
+        let since = v.commits_since_previous;
+        vec![
+            Td::num(&(i + 1).to_string(), i as f64),
+            commit_cell(&v.commit),
+            subject(&v.commit.subject),
+            Td::text(&v.saved_at).with(" class=\"nowrap\"".into()),
+            Td::text(v.measured_at.as_deref().unwrap_or(MISSING)),
+            Td::html(machine, f64::NAN),
+            Td::num(
+                &since.map_or_else(|| MISSING.into(), |n| n.to_string()),
+                since.map_or(f64::NAN, |n| n as f64),
+            ),
+        ]
+    });
+    cells_table("versions", &names, rows)
 }
 
-/// The chart point of one version's value: its whisker ends, hover text and step mark.
+/// The chart point of one version's value: its whisker ends and hover text.
 fn chart_point(f: &FileHistory, s: &HistorySeries, p: &HistoryPoint) -> Point {
     let v = &f.versions[p.version];
     let change = s.changes.iter().find(|c| c.after.version == p.version);
@@ -224,7 +269,11 @@ fn chart_point(f: &FileHistory, s: &HistorySeries, p: &HistoryPoint) -> Point {
             tip,
             "\n{} vs previous version{}",
             c.text,
-            if c.step { " — a step" } else { "" }
+            if c.step {
+                format!(" — a step, {}", c.direction(f.kind))
+            } else {
+                String::new()
+            }
         );
     }
     Point {
@@ -241,50 +290,105 @@ fn chart_point(f: &FileHistory, s: &HistorySeries, p: &HistoryPoint) -> Point {
             p.estimate
         },
         tip,
-        mark: change.is_some_and(|c| c.step),
+        mark: false,
     }
 }
 
-/// A series chart's title: its id, the version it first appears in, its number of steps.
-fn chart_title(f: &FileHistory, s: &HistorySeries, steps: usize) -> String {
-    let mut title = s.id.clone();
+/// The steps of one direction as a series of ringed points over `points` (the series' own
+/// chart points), separated by gaps so that no line joins them.
+fn step_series(
+    s: &HistorySeries,
+    points: &[Point],
+    worse: bool,
+    style: usize,
+    label: &str,
+) -> Option<Series> {
+    let mut marks: Vec<Point> = Vec::new();
+    for c in s.changes.iter().filter(|c| c.step && c.worse == worse) {
+        let Some(p) = points.iter().find(|p| p.x == c.after.version as f64) else {
+            continue;
+        };
+        if !marks.is_empty() {
+            marks.push(Point {
+                mean: f64::NAN,
+                tip: String::new(),
+                ..p.clone()
+            });
+        }
+        marks.push(Point {
+            lo: p.mean,
+            hi: p.mean,
+            mark: true,
+            ..p.clone()
+        });
+    }
+    (!marks.is_empty()).then(|| Series {
+        label: label.into(),
+        key: String::new(),
+        style,
+        points: marks,
+    })
+}
+
+/// A series chart's title: its id, then (second line) the version it first appears in and
+/// its steps by direction.
+fn chart_title(f: &FileHistory, s: &HistorySeries) -> String {
+    let mut facts = Vec::new();
     if let Some(first) = s.points.first().filter(|p| p.version > 0) {
-        let _ = write!(
-            title,
-            " — new in {}",
-            f.versions[first.version].commit.short
-        );
+        facts.push(format!("new in {}", f.versions[first.version].commit.short));
     }
-    if steps > 0 {
-        let _ = write!(
-            title,
-            " — {steps} step{}",
-            if steps == 1 { "" } else { "s" }
-        );
+    for worse in [true, false] {
+        let n = s
+            .changes
+            .iter()
+            .filter(|c| c.step && c.worse == worse)
+            .count();
+        if n > 0 {
+            let what = match (f.kind, worse) {
+                (Kind::Timing, true) => "slower",
+                (Kind::Timing, false) => "faster",
+                (Kind::Accuracy, true) => "lower",
+                (Kind::Accuracy, false) => "higher",
+            };
+            facts.push(format!("{n} step{} {what}", if n == 1 { "" } else { "s" }));
+        }
     }
-    title
+    if facts.is_empty() {
+        s.id.clone()
+    } else {
+        format!("{}\n{}", s.id, facts.join(" · "))
+    }
 }
 
 /// The small chart of one series over the file's versions.
 fn series_chart(f: &FileHistory, fi: usize, si: usize) -> String {
     let s = &f.series[si];
     let points: Vec<Point> = s.points.iter().map(|p| chart_point(f, s, p)).collect();
-    let series = [Series {
+    let (worse_label, better_label) = match f.kind {
+        Kind::Timing => ("steps slower", "steps faster"),
+        Kind::Accuracy => ("steps lower", "steps higher"),
+    };
+    let steps = [
+        step_series(s, &points, true, WORSE_STYLE, worse_label),
+        step_series(s, &points, false, BETTER_STYLE, better_label),
+    ];
+    let mut series = vec![Series {
         label: s.id.clone(),
         key: String::new(),
         style: 0,
         points,
     }];
+    series.extend(steps.into_iter().flatten());
     let ticks = f
         .versions
         .iter()
         .enumerate()
         .map(|(i, v)| (i as f64, v.commit.short.chars().take(7).collect()))
         .collect();
-    let steps = s.changes.iter().filter(|c| c.step).count();
+    let has_step = s.changes.iter().any(|c| c.step);
     svg::chart(&Chart {
         id: &chart_id(fi, si),
-        title: &chart_title(f, s, steps),
+        title: &chart_title(f, s),
         x: XAxis {
             label: "commit".into(),
             log: false,
@@ -309,7 +413,7 @@ fn series_chart(f: &FileHistory, fi: usize, si: usize) -> String {
             legend: false,
         },
         size: (360.0, 200.0),
-        class: if steps > 0 { "small has-step" } else { "small" },
+        class: if has_step { "small has-step" } else { "small" },
     })
 }
 
@@ -341,60 +445,108 @@ fn header(h: &History, testbeds: &[&str]) -> String {
     for n in &h.notes {
         let _ = write!(out, "<div class=\"banner\">{}</div>", escape(n));
     }
-    out.push_str(
-        "<nav class=\"toc\"><a href=\"#steps\">Steps</a><a href=\"#largest\">Largest changes</a>",
-    );
+    out.push_str("<nav class=\"toc\"><a href=\"#changes\">Changes</a>");
+    if !h.accepted().is_empty() {
+        out.push_str(" <a href=\"#accepted\">Accepted changes</a>");
+    }
     for (fi, f) in h.files.iter().enumerate() {
-        let _ = write!(out, "<a href=\"#file-{fi}\">{}</a>", escape(&f.path));
+        let _ = write!(out, " <a href=\"#file-{fi}\">{}</a>", escape(&f.path));
     }
     out.push_str("</nav></header>");
     out
 }
 
-/// The steps section: the rule and the table of detected steps.
-fn steps_section(h: &History) -> String {
-    let steps = h.steps();
+/// The changes section: one table of every step and the largest other changes.
+fn changes_section(h: &History, top: usize) -> String {
+    let rows = h.notable(top);
+    let steps = rows.iter().filter(|(_, c)| c.step).count();
     let mut out = String::new();
     let _ = write!(
         out,
-        "<section id=\"steps\"><h2>Steps</h2><p class=\"note\">Rule: {}. A step is attributed to the commit that saved the new value; the code change behind it lies in the commits since the previous version (“commits in range”).</p>",
+        "<section id=\"changes\"><h2>Changes</h2><p class=\"note\">{steps} step{}, then the largest other changes ({} rows, by size relative to the threshold). \
+         <span class=\"worse\">Red</span>: slower (or lower accuracy); <span class=\"better\">green</span>: faster (or higher) — here and as the ring of a step in the charts. \
+         A change belongs to the commit that saved the new value; its cause lies in the “commits in range”. Rule: {}.</p>",
+        if steps == 1 { "" } else { "s" },
+        rows.len(),
         escape(&h.rule.describe())
     );
-    if steps.is_empty() {
-        out.push_str("<p>No steps: no change between consecutive versions meets the rule.</p>");
-    } else {
-        out.push_str(&changes_table(h, &steps));
-    }
-    out.push_str("</section>");
-    out
-}
-
-/// The largest-changes section: the `top` largest changes, steps or not.
-fn largest_section(h: &History, top: usize) -> String {
-    let largest = h.largest(top);
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<section id=\"largest\"><h2>Largest changes</h2><p class=\"note\">The {} largest changes between consecutive versions, by size relative to the rule's threshold ({}% for times, {} accuracy point{} for accuracies), steps or not.</p>",
-        largest.len(),
-        h.rule.timing_pct,
-        h.rule.accuracy_points,
-        if h.rule.accuracy_points == 1.0 {
-            ""
-        } else {
-            "s"
-        }
-    );
-    if largest.is_empty() {
+    if rows.is_empty() {
         out.push_str("<p>No changes yet: every file has a single version.</p>");
     } else {
-        out.push_str(&changes_table(h, &largest));
+        out.push_str(&changes_table(h, &rows));
     }
     out.push_str("</section>");
     out
 }
 
-/// One baseline file's section: what it holds, its versions, a small chart per series.
+/// One accepted change as a table row.
+fn accepted_row(f: &FileHistory, a: &AcceptedChange) -> Vec<Td> {
+    let e = &a.entry;
+    let time = chrono::DateTime::parse_from_rfc3339(&e.date)
+        .map(|d| d.timestamp() as f64)
+        .unwrap_or(f64::NAN);
+    let measured = match &e.measured {
+        Some(m) => format!(
+            "{}<span class=\"ci\">{}</span>",
+            m.changes
+                .iter()
+                .map(|c| escape(&m.line(c)))
+                .collect::<Vec<_>>()
+                .join("<br>"),
+            escape(&m.by)
+        ),
+        None => "not measured".into(),
+    };
+    let short = |s: &str| s.chars().take(12).collect::<String>();
+    vec![
+        Td::num(&short_date(&e.date), time).with(" class=\"nowrap\"".into()),
+        Td::text(&short_path(f)).with(format!(" class=\"nowrap\" title=\"{}\"", attr(&f.path))),
+        Td::html(
+            format!(
+                "<code>{}</code><span class=\"ci\">was {}</span>",
+                escape(&short(&e.commit)),
+                escape(
+                    &e.previous
+                        .as_deref()
+                        .map(short)
+                        .unwrap_or_else(|| MISSING.into())
+                )
+            ),
+            f64::NAN,
+        )
+        .with(" class=\"nowrap\"".into()),
+        Td::text(&e.reason).with(" class=\"subject\"".into()),
+        Td::html(measured, f64::NAN),
+        match &a.recorded_in {
+            Some(c) => commit_cell(c),
+            None => Td::text("not committed yet"),
+        },
+    ]
+}
+
+/// The accepted-changes section (none: nothing).
+fn accepted_section(h: &History) -> String {
+    let accepted = h.accepted();
+    if accepted.is_empty() {
+        return String::new();
+    }
+    let names = [
+        "accepted",
+        "file",
+        "now stands for",
+        "reason",
+        "measured",
+        "recorded in",
+    ];
+    let rows = accepted.iter().map(|(f, a)| accepted_row(f, a));
+    format!(
+        "<section id=\"accepted\"><h2>Accepted changes</h2><p class=\"note\">Changes accepted with <code>trainbench baseline accept --reason …</code>: the baseline stands for the named commit from then on (the <code>baseline ab</code> gate compares against it), with the ratios (head / base time) or differences (new − old accuracy) measured when it was accepted.</p>{}</section>",
+        cells_table("accepted", &names, rows)
+    )
+}
+
+/// One baseline file's section: what it holds, a small chart per series, its versions
+/// (folded).
 fn file_section(fi: usize, f: &FileHistory) -> String {
     let mut out = String::new();
     let _ = write!(
@@ -419,26 +571,31 @@ fn file_section(fi: usize, f: &FileHistory) -> String {
         ("testbed", f.testbed.clone()),
         ("versions", f.versions.len().to_string()),
     ]));
-    out.push_str("<h3>Versions</h3>");
-    out.push_str(&versions_table(f));
     out.push_str("<div class=\"figs small\">");
     for si in 0..f.series.len() {
         out.push_str(&series_chart(f, fi, si));
     }
-    out.push_str("</div></section>");
+    out.push_str("</div>");
+    let _ = write!(
+        out,
+        "<details class=\"versions\"><summary>Versions ({})</summary>{}</details></section>",
+        f.versions.len(),
+        versions_table(f)
+    );
     out
 }
 
-/// The whole `history.html`; `top` is the length of the largest-changes table.
+/// The whole `history.html`; `top` is the least number of rows of the changes table.
 pub fn render(h: &History, top: usize) -> String {
     let testbeds: Vec<&str> = {
         let mut t: Vec<&str> = h.files.iter().map(|f| f.testbed.as_str()).collect();
         t.dedup();
         t
     };
-    let mut body = header(h, &testbeds);
-    body.push_str(&steps_section(h));
-    body.push_str(&largest_section(h, top));
+    let mut body = page_style();
+    body.push_str(&header(h, &testbeds));
+    body.push_str(&changes_section(h, top));
+    body.push_str(&accepted_section(h));
     for (fi, f) in h.files.iter().enumerate() {
         body.push_str(&file_section(fi, f));
     }
