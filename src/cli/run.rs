@@ -38,8 +38,9 @@ pub struct RunArgs {
     /// Run only this sweep (repeatable)
     #[arg(long = "sweep", value_name = "NAME")]
     pub(super) sweeps: Vec<String>,
-    /// A look in about 20 s (Lab 1, 2 cores): 3 seeds, at most ~100k rows, at most 5 epochs;
-    /// recorded as quick. The epochs cap merges an epochs sweep (said in the output)
+    /// A look in seconds: 3 seeds, at most ~100k rows, at most 5 epochs, one job per core
+    /// (unless --jobs says otherwise); recorded as quick. The epochs cap merges an epochs sweep
+    /// (said in the output)
     #[arg(long)]
     pub(super) quick: bool,
     /// Print the plan (configurations × seeds, estimated cost) and train nothing
@@ -66,9 +67,10 @@ pub struct RunArgs {
     pub(super) data: Option<String>,
     /// Processes training at once on this machine, each on its own slice of the plan with
     /// --threads threads (default: cores / jobs), merged at the end: N, or auto (one per
-    /// core). Tiny models keep about one core busy per job
-    #[arg(long, default_value = "1", value_name = "N|auto")]
-    jobs: String,
+    /// core). Tiny models keep about one core busy per job [default: 1; auto with --quick on
+    /// the CPU, unless --threads or --shard is given]
+    #[arg(long, value_name = "N|auto")]
+    jobs: Option<String>,
     /// Run into a directory that already holds another study's trials (normally refused)
     #[arg(long)]
     allow_mixed_studies: bool,
@@ -96,6 +98,27 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
+    /// `--jobs` when it is not given: one job per core for a `--quick` look on the CPU (a
+    /// quick run is over in seconds and one training process keeps about one core busy), else
+    /// 1. Not for a job of a `--jobs` run, a `--shard`, or an explicit `--threads`.
+    fn default_jobs(&self) -> usize {
+        let cuda = self
+            .backend
+            .backend
+            .as_deref()
+            .is_some_and(|b| b.starts_with("tch-cuda"));
+        if self.quick
+            && !self.job
+            && self.shard.is_none()
+            && self.backend.threads.is_none()
+            && !cuda
+        {
+            trainbench::backend::available_cores()
+        } else {
+            1
+        }
+    }
+
     /// The adaptive seeds of this run: `--seeds MIN..MAX`, else the study's
     /// `seeds = "MIN..MAX"` unless `--seeds N` or `--quick` overrides it.
     fn adaptive(&self, study: &trainbench::study::Study) -> Result<Option<AdaptiveSeeds>> {
@@ -204,7 +227,10 @@ impl RunArgs {
 }
 
 pub fn run(args: RunArgs) -> Result<i32> {
-    let jobs = jobs::parse(&args.jobs)?;
+    let jobs = match &args.jobs {
+        Some(jobs) => jobs::parse(jobs)?,
+        None => args.default_jobs(),
+    };
     if jobs > 1 && args.shard.is_some() {
         return Err(Error::Usage(
             "--jobs cannot be combined with --shard (each job is already a shard of this run; \
@@ -247,7 +273,8 @@ pub fn run(args: RunArgs) -> Result<i32> {
         ));
     }
     let (jobs, note) = session.bounded_jobs(jobs);
-    if let Some(note) = note {
+    // Bounding the default (--quick's one job per core) is not news.
+    if let Some(note) = note.filter(|_| args.jobs.is_some()) {
         errln!("note: {note}");
     }
     if args.dry_run {
@@ -728,5 +755,36 @@ mod tests {
         assert_eq!(child.shard.as_deref(), Some("2/3"));
         assert_eq!(child.backend.threads, Some(1));
         assert!(child.job && !child.dry_run);
+    }
+
+    /// `--quick` alone trains one job per core; without `--quick`, as a job of a `--jobs` run,
+    /// as a shard, with explicit threads or on CUDA it trains in one process.
+    #[test]
+    fn quick_defaults_to_one_job_per_core_on_the_cpu() {
+        let args = |extra: &[&str]| {
+            let mut argv = vec!["run", "s.toml"];
+            argv.extend_from_slice(extra);
+            let m = Wrapper::command().try_get_matches_from(argv).unwrap();
+            RunArgs::from_arg_matches(&m).unwrap()
+        };
+        let quick = args(&["--quick"]);
+        // TRAINBENCH_THREADS / TRAINBENCH_BACKEND in the environment count as given.
+        let cpu_default = quick.backend.threads.is_none()
+            && !quick
+                .backend
+                .backend
+                .as_deref()
+                .is_some_and(|b| b.starts_with("tch-cuda"));
+        let cores = trainbench::backend::available_cores();
+        assert_eq!(quick.default_jobs(), if cpu_default { cores } else { 1 });
+        for extra in [
+            &[][..],
+            &["--quick", "--threads", "1"],
+            &["--quick", "--shard", "1/2"],
+            &["--quick", "--job"],
+            &["--quick", "--backend", "tch-cuda:0"],
+        ] {
+            assert_eq!(args(extra).default_jobs(), 1, "{extra:?}");
+        }
     }
 }

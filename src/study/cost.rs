@@ -5,13 +5,16 @@
 //! model and replicas) matters more than the scale. Per epoch,
 //!
 //! ```text
-//! batches · (15 µs · layers)                      per-step overhead (operation dispatch)
-//! + train_rows · S · (0.08 µs + 0.16 ns · params) per-row work, each of S replicas
-//! + eval_rows · S · (0.033 µs + 0.1 ns · params)  validation pass (test once at the end)
+//! batches · (23 µs · layers)                         per-step overhead (operation dispatch)
+//! + train_rows · S · (0.088 µs + 0.169 ns · params)  per-row work, each of S replicas
+//! + eval_rows · S · (0.036 µs + 0.106 ns · params)   validation pass (test once at the end)
 //! ```
 //!
-//! fitted (least squares, within 6% per group) to the 27 groups of a full `studies/lab1.toml`
-//! run (jsc-tiny … jsc-toy-10x, batch sizes 32–512, 10 replicas, 2026-11-28).
+//! fitted (least squares on relative errors; median 5.4%, at most 20% per group, 1.2% in
+//! all) to the 28 replica groups of a full run of Lab 1's fixed learning-rate grid (jsc-tiny …
+//! jsc-toy-10x, batch sizes 32–512, groups of 8–40 replicas mixing up to 4 learning rates;
+//! the hand-derived backward; AMD EPYC, 2026-12-06). A replica group mixing configurations
+//! costs what one configuration's group of as many replicas costs.
 
 use crate::model::ModelSpec;
 use crate::train::TrainConfig;
@@ -57,9 +60,9 @@ pub fn estimate_seconds(config: &TrainConfig, replicas: usize, rows: RowEstimate
     let s = replicas.max(1) as f64;
     let p = params as f64;
     let batches = rows.train.div_ceil(config.batch_size.max(1)) as f64;
-    let step = batches * 15e-6 * layers as f64;
-    let train = rows.train as f64 * s * (0.08e-6 + 0.16e-9 * p);
-    let eval_row = s * (0.033e-6 + 0.1e-9 * p);
+    let step = batches * 23e-6 * layers as f64;
+    let train = rows.train as f64 * s * (0.088e-6 + 0.169e-9 * p);
+    let eval_row = s * (0.036e-6 + 0.106e-9 * p);
     let epoch = step + train + rows.val as f64 * eval_row;
     config.epochs as f64 * epoch + rows.test as f64 * eval_row
 }
