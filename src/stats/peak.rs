@@ -270,37 +270,13 @@ pub fn peak_scaling(
         slope_reps.push(line(covariate, &xs_of(&peaks)).0);
     }
     let alpha = expanded_alpha(options.level, n);
-    let interval = |mut reps: Vec<f64>| -> (f64, f64) {
-        if reps.is_empty() || reps.iter().any(|v| v.is_nan()) {
-            return (f64::NAN, f64::NAN);
-        }
-        reps.sort_by(f64::total_cmp);
-        (
-            quantile_sorted(&reps, alpha / 2.0),
-            quantile_sorted(&reps, 1.0 - alpha / 2.0),
-        )
-    };
     let peaks = point
         .iter()
         .zip(peak_reps)
         .zip(edges)
-        .map(|((p, reps), e)| {
-            let (ci_low, ci_high) = interval(reps);
-            PeakEstimate {
-                x: p.map_or(f64::NAN, |p| p.x),
-                ci_low,
-                ci_high,
-                best: p.map_or(usize::MAX, |p| p.best),
-                at_edge: p.is_none_or(|p| p.at_edge),
-                edge_share: if replicates > 0 {
-                    e as f64 / replicates as f64
-                } else {
-                    f64::NAN
-                },
-            }
-        })
+        .map(|((p, reps), e)| peak_estimate(*p, percentile_interval(reps, alpha), e, replicates))
         .collect();
-    let (slope_ci_low, slope_ci_high) = interval(slope_reps);
+    let (slope_ci_low, slope_ci_high) = percentile_interval(slope_reps, alpha);
     Ok(PeakScaling {
         subjects: n,
         dropped_subjects: dropped,
@@ -333,6 +309,41 @@ pub struct Replicates {
     pub peaks: Vec<Vec<f64>>,
     /// `slopes[r]`.
     pub slopes: Vec<f64>,
+}
+
+/// The central `1 − alpha` percentile interval of `reps`; NaN bounds when there are none or any
+/// is NaN (a replicate without a peak).
+fn percentile_interval(mut reps: Vec<f64>, alpha: f64) -> (f64, f64) {
+    if reps.is_empty() || reps.iter().any(|v| v.is_nan()) {
+        return (f64::NAN, f64::NAN);
+    }
+    reps.sort_by(f64::total_cmp);
+    (
+        quantile_sorted(&reps, alpha / 2.0),
+        quantile_sorted(&reps, 1.0 - alpha / 2.0),
+    )
+}
+
+/// A cell's estimate: its point peak, the interval, and the share of the `replicates` whose
+/// peak sat at an edge (`edges` of them).
+fn peak_estimate(
+    point: Option<Peak>,
+    (ci_low, ci_high): (f64, f64),
+    edges: usize,
+    replicates: usize,
+) -> PeakEstimate {
+    PeakEstimate {
+        x: point.map_or(f64::NAN, |p| p.x),
+        ci_low,
+        ci_high,
+        best: point.map_or(usize::MAX, |p| p.best),
+        at_edge: point.is_none_or(|p| p.at_edge),
+        edge_share: if replicates > 0 {
+            edges as f64 / replicates as f64
+        } else {
+            f64::NAN
+        },
+    }
 }
 
 /// The members of each stratum, in subject order: `strata[s]` is subject `s`'s stratum
@@ -426,36 +437,15 @@ pub fn peak_scaling_ragged(
         reps.peaks.push(xs);
     }
     let alpha = expanded_alpha(options.level, alpha_n);
-    let interval = |mut v: Vec<f64>| -> (f64, f64) {
-        if v.is_empty() || v.iter().any(|v| v.is_nan()) {
-            return (f64::NAN, f64::NAN);
-        }
-        v.sort_by(f64::total_cmp);
-        (
-            quantile_sorted(&v, alpha / 2.0),
-            quantile_sorted(&v, 1.0 - alpha / 2.0),
-        )
-    };
     let peaks = point
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let (ci_low, ci_high) = interval(reps.peaks.iter().map(|r| r[i]).collect());
-            PeakEstimate {
-                x: p.map_or(f64::NAN, |p| p.x),
-                ci_low,
-                ci_high,
-                best: p.map_or(usize::MAX, |p| p.best),
-                at_edge: p.is_none_or(|p| p.at_edge),
-                edge_share: if replicates > 0 {
-                    edges[i] as f64 / replicates as f64
-                } else {
-                    f64::NAN
-                },
-            }
+            let ci = percentile_interval(reps.peaks.iter().map(|r| r[i]).collect(), alpha);
+            peak_estimate(*p, ci, edges[i], replicates)
         })
         .collect();
-    let (slope_ci_low, slope_ci_high) = interval(reps.slopes.clone());
+    let (slope_ci_low, slope_ci_high) = percentile_interval(reps.slopes.clone(), alpha);
     let scaling = PeakScaling {
         subjects: n,
         dropped_subjects: 0,
