@@ -498,11 +498,14 @@ fn searched_scaling(
         })
         .collect();
     let noise = cell_noise(cells, &fit.peaks, &view.configs, bi, li, trials, level);
+    // McCandlish et al.'s B_noise is one number for a model and task; each batch size's value
+    // is measured in its own training state (at its own best learning rate), so the curve
+    // uses their geometric mean.
     let offsets: Option<Vec<f64>> = (noise.len() == cells.len()).then(|| {
-        noise
+        let b_noise = noise_scale_of_task(&noise);
+        cells
             .iter()
-            .zip(cells)
-            .map(|(n, c)| (1.0 + n.b_noise / 10f64.powf(c.covariate)).log10())
+            .map(|c| (1.0 + b_noise / 10f64.powf(c.covariate)).log10())
             .collect()
     });
     let cs: Vec<f64> = cells.iter().map(|c| c.covariate).collect();
@@ -557,6 +560,15 @@ fn searched_scaling(
         models,
         noise,
     }
+}
+
+/// The one noise scale of McCandlish's curve: the geometric mean of the batch sizes'
+/// measured `B_noise` (NaN when any is not positive).
+pub(crate) fn noise_scale_of_task(noise: &[CellNoise]) -> f64 {
+    if noise.is_empty() || noise.iter().any(|n| !(n.b_noise > 0.0)) {
+        return f64::NAN;
+    }
+    (noise.iter().map(|n| n.b_noise.ln()).sum::<f64>() / noise.len() as f64).exp()
 }
 
 /// The noise scale of each cell from the probes of the trials at its best point (see

@@ -585,9 +585,31 @@ fn lr_opt_vs_bs(si: usize, sweep: &SweepReport, level: f64) -> Option<Figure> {
     })
 }
 
-/// The reference lines of `lr_opt_vs_bs`: with rule fits, each rule as fitted (the free
-/// exponent solid, the others dashed, the noise-scale curve through its fitted optima);
-/// without, the fitted exponent and the two rules drawn through the middle batch size.
+/// The fitted exponent's line, `fit: k = … [CI]` (least squares over the optima, bootstrap
+/// interval: the k Q3b states), through (mean log batch size, its fitted log optimum); none
+/// when k is not finite or there are no points.
+fn k_line(l: &crate::report::bs_lr::LrScaling, points: &[ScalingPoint]) -> Option<RefLine> {
+    if !l.k.is_finite() || points.is_empty() {
+        return None;
+    }
+    let x = 10f64.powf(points.iter().map(|p| p.x.log10()).sum::<f64>() / points.len() as f64);
+    Some(RefLine {
+        label: format!(
+            "fit: k = {} [{}, {}]",
+            num(l.k, 2),
+            num(l.k_ci_low, 2),
+            num(l.k_ci_high, 2)
+        ),
+        slope: l.k,
+        through: (x, 10f64.powf(l.log10_intercept + l.k * x.log10())),
+        dashed: false,
+        curve: Vec::new(),
+    })
+}
+
+/// The reference lines of `lr_opt_vs_bs`: the fitted exponent (solid, [`k_line`]); with rule
+/// fits, the other rules as fitted (dashed; the noise-scale curve through its fitted optima);
+/// without, the two rules drawn through the middle batch size.
 fn scaling_lines(l: &crate::report::bs_lr::LrScaling, points: &[ScalingPoint]) -> Vec<RefLine> {
     let mut lines = Vec::new();
     if !l.models.is_empty() {
@@ -595,24 +617,22 @@ fn scaling_lines(l: &crate::report::bs_lr::LrScaling, points: &[ScalingPoint]) -
         use crate::stats::scaling_rules::Rule;
         let xs: Vec<f64> = points.iter().map(|p| p.x).collect();
         for f in &l.models {
+            if f.rule == Rule::FreeExponent {
+                // The exponent Q3b states (least squares over the optima, bootstrap interval),
+                // so that the figure and the text give one k.
+                lines.extend(k_line(l, points));
+                continue;
+            }
             let verdict = if f.rejected {
                 "rejected"
             } else {
                 "not rejected"
             };
-            let label = match f.rule {
-                Rule::FreeExponent => format!(
-                    "fit: k = {} [{}, {}]",
-                    num(f.exponent, 2),
-                    num(l.k_ci_low, 2),
-                    num(l.k_ci_high, 2)
-                ),
-                r => format!(
-                    "{} ({verdict}, p = {})",
-                    r.name(),
-                    crate::format::p_value(f.p_value)
-                ),
-            };
+            let label = format!(
+                "{} ({verdict}, p = {})",
+                f.rule.name(),
+                crate::format::p_value(f.p_value)
+            );
             let (Some(&x0), Some(&y0)) = (xs.first(), f.fitted.first()) else {
                 continue;
             };
@@ -624,7 +644,7 @@ fn scaling_lines(l: &crate::report::bs_lr::LrScaling, points: &[ScalingPoint]) -
                     0.0
                 },
                 through: (x0, 10f64.powf(y0)),
-                dashed: f.rule != Rule::FreeExponent,
+                dashed: true,
                 curve: if f.rule == Rule::NoiseScale {
                     xs.iter()
                         .zip(&f.fitted)
@@ -636,23 +656,7 @@ fn scaling_lines(l: &crate::report::bs_lr::LrScaling, points: &[ScalingPoint]) -
             });
         }
     } else if let Some(mid) = points.get(points.len() / 2).filter(|p| p.y.is_finite()) {
-        if l.k.is_finite() {
-            // The fitted line passes through (mean log bs, mean log lr_opt).
-            let x =
-                10f64.powf(points.iter().map(|p| p.x.log10()).sum::<f64>() / points.len() as f64);
-            lines.push(RefLine {
-                label: format!(
-                    "fit: k = {} [{}, {}]",
-                    num(l.k, 2),
-                    num(l.k_ci_low, 2),
-                    num(l.k_ci_high, 2)
-                ),
-                slope: l.k,
-                through: (x, 10f64.powf(l.log10_intercept + l.k * x.log10())),
-                dashed: false,
-                curve: Vec::new(),
-            });
-        }
+        lines.extend(k_line(l, points));
         for (label, slope) in [
             ("linear rule (k = 1)", 1.0),
             ("square-root rule (k = 0.5)", 0.5),

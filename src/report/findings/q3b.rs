@@ -163,10 +163,15 @@ fn noise_sentence(l: &LrScaling) -> String {
             )
         })
         .collect();
-    let curve = if l.models.is_empty() {
-        ""
+    let task = crate::report::bs_lr::noise_scale_of_task(&l.noise);
+    let curve = if l.models.is_empty() || !task.is_finite() {
+        String::new()
     } else {
-        "; McCandlish's curve lr_max / (1 + B_noise/B) is among the rules above"
+        format!(
+            "; McCandlish's curve lr_max / (1 + B_noise/B), with one B_noise for the task \
+             (their geometric mean, {}), is among the rules above",
+            num(task, 0)
+        )
     };
     format!(
         " The gradient noise scale B_simple (tr Σ / |G|², over a quarter, half and all of \
@@ -403,6 +408,51 @@ mod tests {
         // A CI reaching the top of the grid is called out.
         let s = scaling_sentence(&scaling(0.7, 1.3, vec![optimum("512", 8e-2, false)]));
         assert!(s.contains("linear rule (k = 1) and not") && s.contains("batch size 512"));
+    }
+
+    /// McCandlish's curve uses one noise scale for the task, the geometric mean of the batch
+    /// sizes' measurements, and the sentence names it; without rule fits there is no curve.
+    #[test]
+    fn the_noise_sentence_names_the_task_s_one_noise_scale() {
+        use crate::report::bs_lr::{CellNoise, noise_scale_of_task};
+        use crate::stats::scaling_rules::{Rule, RuleFit};
+        let noise = |bs: &str, b: f64| CellNoise {
+            batch_size: bs.into(),
+            lr: 1e-2,
+            seeds: 5,
+            b_noise: b,
+            ci_low: b / 2.0,
+            ci_high: b * 2.0,
+            by_fraction: Vec::new(),
+        };
+        let optima = vec![optimum("32", 1e-3, false), optimum("512", 4e-3, false)];
+        let mut l = scaling(0.4, 0.8, optima);
+        l.noise = vec![noise("32", 100.0), noise("512", 10_000.0)];
+        assert!((noise_scale_of_task(&l.noise) - 1000.0).abs() < 1e-9);
+        let s = noise_sentence(&l);
+        assert!(s.contains("bs 32 → 100 [50, 200]"), "{s}");
+        assert!(!s.contains("McCandlish"), "{s}");
+        l.models = vec![RuleFit {
+            rule: Rule::NoiseScale,
+            params: 1,
+            intercept: -1.0,
+            exponent: f64::NAN,
+            ci_low: -1.2,
+            ci_high: -0.8,
+            chi2: 1.0,
+            df: 1,
+            p_value: 0.3,
+            rejected: false,
+            loo_rmse: 0.1,
+            fitted: vec![-3.0, -2.0],
+        }];
+        assert!(
+            noise_sentence(&l).contains("one B_noise for the task (their geometric mean, 1000)"),
+            "{}",
+            noise_sentence(&l)
+        );
+        l.noise[0].b_noise = 0.0;
+        assert!(noise_scale_of_task(&l.noise).is_nan());
     }
 
     #[test]
