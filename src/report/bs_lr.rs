@@ -565,7 +565,7 @@ fn searched_scaling(
 /// The one noise scale of McCandlish's curve: the geometric mean of the batch sizes'
 /// measured `B_noise` (NaN when any is not positive).
 pub(crate) fn noise_scale_of_task(noise: &[CellNoise]) -> f64 {
-    if noise.is_empty() || noise.iter().any(|n| !(n.b_noise > 0.0)) {
+    if noise.is_empty() || noise.iter().any(|n| n.b_noise.is_nan() || n.b_noise <= 0.0) {
         return f64::NAN;
     }
     (noise.iter().map(|n| n.b_noise.ln()).sum::<f64>() / noise.len() as f64).exp()
