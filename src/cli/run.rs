@@ -67,8 +67,8 @@ pub struct RunArgs {
     pub(super) data: Option<String>,
     /// Processes training at once on this machine, each on its own slice of the plan with
     /// --threads threads (default: cores / jobs), merged at the end: N, or auto (one per
-    /// core). Tiny models keep about one core busy per job [default: 1; auto with --quick on
-    /// the CPU, unless --threads or --shard is given]
+    /// core). Tiny models keep about one core busy per job [default: 1; with --quick on the
+    /// CPU one per core, at most 4, unless --threads or --shard is given]
     #[arg(long, value_name = "N|auto")]
     jobs: Option<String>,
     /// Run into a directory that already holds another study's trials (normally refused)
@@ -98,9 +98,10 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
-    /// `--jobs` when it is not given: one job per core for a `--quick` look on the CPU (a
-    /// quick run is over in seconds and one training process keeps about one core busy), else
-    /// 1. Not for a job of a `--jobs` run, a `--shard`, or an explicit `--threads`.
+    /// `--jobs` when it is not given: one job per core, at most [`QUICK_JOBS`], for a `--quick`
+    /// look on the CPU (a quick run is over in seconds and one training process keeps about
+    /// one core busy), else 1. Not for a job of a `--jobs` run, a `--shard`, or an explicit
+    /// `--threads`.
     fn default_jobs(&self) -> usize {
         let cuda = self
             .backend
@@ -113,7 +114,7 @@ impl RunArgs {
             && self.backend.threads.is_none()
             && !cuda
         {
-            trainbench::backend::available_cores()
+            trainbench::backend::available_cores().min(QUICK_JOBS)
         } else {
             1
         }
@@ -225,6 +226,11 @@ impl RunArgs {
         a
     }
 }
+
+/// The most jobs `--quick` starts by itself: Lab 1's quick plan has about 20 replica groups,
+/// and more jobs would cut them into thinner, slower groups, each job preparing the data again
+/// (measured on 2 cores only: 2 jobs take Lab 1 --quick from 15 s to 10 s).
+const QUICK_JOBS: usize = 4;
 
 pub fn run(args: RunArgs) -> Result<i32> {
     let jobs = match &args.jobs {
@@ -775,7 +781,7 @@ mod tests {
                 .backend
                 .as_deref()
                 .is_some_and(|b| b.starts_with("tch-cuda"));
-        let cores = trainbench::backend::available_cores();
+        let cores = trainbench::backend::available_cores().min(QUICK_JOBS);
         assert_eq!(quick.default_jobs(), if cpu_default { cores } else { 1 });
         for extra in [
             &[][..],
