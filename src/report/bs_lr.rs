@@ -200,14 +200,14 @@ pub struct LrScaling {
     pub noise: Vec<CellNoise>,
 }
 
-/// The gradient noise scale measured at one batch size: `B_simple` of the seeds trained at its
-/// best learning rate, averaged over the probes after initialisation (a quarter, a half and
-/// all of training).
+/// The gradient noise scale measured at one batch size: `B_simple` of the seeds trained at the
+/// sweep's reference learning rate ([`reference_point`]: the same for every batch size),
+/// averaged over the probes after initialisation (a quarter, a half and all of training).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CellNoise {
     /// The batch size, as written in the study.
     pub batch_size: String,
-    /// The learning rate whose trials were probed (the batch size's best point).
+    /// The learning rate whose trials were probed (the reference learning rate).
     #[serde(with = "crate::jsonfloat")]
     pub lr: f64,
     /// Seeds with a finite estimate.
@@ -497,10 +497,12 @@ fn searched_scaling(
             ),
         })
         .collect();
-    let noise = cell_noise(cells, &fit.peaks, &view.configs, bi, li, trials, level);
-    // McCandlish et al.'s B_noise is one number for a model and task; each batch size's value
-    // is measured in its own training state (at its own best learning rate), so the curve
-    // uses their geometric mean.
+    let noise = reference_point(cells)
+        .map(|j| cell_noise(cells, j, &view.configs, bi, li, trials, level))
+        .unwrap_or_default();
+    // McCandlish et al.'s B_noise is one number for a model and task; the batch sizes' values
+    // (at one learning rate, in their own training states) differ, so the curve uses their
+    // geometric mean.
     let offsets: Option<Vec<f64>> = (noise.len() == cells.len()).then(|| {
         let b_noise = noise_scale_of_task(&noise);
         cells
@@ -571,11 +573,40 @@ pub(crate) fn noise_scale_of_task(noise: &[CellNoise]) -> f64 {
     (noise.iter().map(|n| n.b_noise.ln()).sum::<f64>() / noise.len() as f64).exp()
 }
 
-/// The noise scale of each cell from the probes of the trials at its best point (see
+/// The reference learning rate of the noise scale (a lattice point): of the points every batch
+/// size tried, the one with the best mean over the batch sizes of their mean metric. One
+/// learning rate for all, so that the batch sizes' noise scales differ by batch size, not by
+/// how far each was from its own optimum. None when no point was tried everywhere.
+fn reference_point(cells: &[crate::study::lr_search::Cell]) -> Option<i32> {
+    let first = cells.first()?;
+    first
+        .points
+        .iter()
+        .map(|p| p.j)
+        .filter_map(|j| {
+            let means: Vec<f64> = cells
+                .iter()
+                .map(|c| {
+                    c.points
+                        .iter()
+                        .find(|p| p.j == j)
+                        .map_or(f64::NAN, |p| p.mean())
+                })
+                .collect();
+            means
+                .iter()
+                .all(|m| m.is_finite())
+                .then(|| (j, means.iter().sum::<f64>() / means.len() as f64))
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(j, _)| j)
+}
+
+/// The noise scale of each cell from the probes of the trials at the reference point `j` (see
 /// [`CellNoise`]); empty when any cell has none.
 fn cell_noise(
     cells: &[crate::study::lr_search::Cell],
-    peaks: &[crate::stats::PeakEstimate],
+    j: i32,
     configs: &[ConfigView],
     bi: usize,
     li: usize,
@@ -584,11 +615,8 @@ fn cell_noise(
 ) -> Vec<CellNoise> {
     use crate::stats::mean;
     let mut out = Vec::new();
-    for (cell, peak) in cells.iter().zip(peaks) {
-        let Some(point) = cell.points.get(peak.best) else {
-            return Vec::new();
-        };
-        let lr = crate::study::lr_search::lattice_value(point.j);
+    for cell in cells {
+        let lr = crate::study::lr_search::lattice_value(j);
         let Some(config) = configs.iter().find(|c| {
             c.values[bi] == cell.name
                 && c.values[li]
@@ -761,6 +789,32 @@ fn scaling(t: &Table, level: f64) -> LrScaling {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The noise scale's reference learning rate is tried at every batch size and has the
+    /// best mean over them, although another point is one batch size's best.
+    #[test]
+    fn the_reference_point_is_common_to_every_batch_size_and_best_on_average() {
+        use crate::study::lr_search::{Cell, Point};
+        let cell = |name: &str, points: &[(i32, f64)]| Cell {
+            name: name.into(),
+            covariate: name.parse::<f64>().unwrap().log10(),
+            points: points
+                .iter()
+                .map(|&(j, v)| Point {
+                    j,
+                    values: vec![Some(v), Some(v + 0.2)],
+                })
+                .collect(),
+        };
+        let cells = [
+            // 8 is 32's best, but 512 never tried it; 4 is the best on average.
+            cell("32", &[(0, 60.0), (4, 69.0), (6, 70.0), (8, 71.0)]),
+            cell("512", &[(0, 55.0), (4, 70.0), (6, 68.0), (12, 72.0)]),
+        ];
+        assert_eq!(reference_point(&cells), Some(4));
+        let disjoint = [cell("32", &[(0, 60.0)]), cell("512", &[(4, 70.0)])];
+        assert_eq!(reference_point(&disjoint), None);
+    }
     use crate::report::analysis::tests::record;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;

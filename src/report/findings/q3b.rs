@@ -144,7 +144,7 @@ fn rules_sentence(l: &LrScaling, alpha: f64) -> String {
     )
 }
 
-/// " The gradient noise scale B_simple at each batch size's best learning rate: bs 32 → 740
+/// " The gradient noise scale B_simple … at the reference learning rate 1e-2 …: bs 32 → 740
 /// [610, 870]; …." — empty when it was not measured.
 fn noise_sentence(l: &LrScaling) -> String {
     if l.noise.is_empty() {
@@ -173,9 +173,11 @@ fn noise_sentence(l: &LrScaling) -> String {
             num(task, 0)
         )
     };
+    let lr = l.noise.first().map_or(String::new(), |n| sci(n.lr));
     format!(
         " The gradient noise scale B_simple (tr Σ / |G|², over a quarter, half and all of \
-         training at each batch size's best learning rate; {} interval over seeds): {}{curve}.",
+         training at the reference learning rate {lr}, the one tried at every batch size with the \
+         best mean over them; {} interval over seeds): {}{curve}.",
         crate::format::level(l.level),
         list.join("; ")
     )
