@@ -86,14 +86,15 @@ fn a_search_trains_its_stages_resumes_and_runs_the_same_under_jobs() {
     assert!(plan.contains("up to 12 trials"), "{plan}");
 
     let one = tmp.path().join("one");
-    let err = ok(&[
+    let run_one = [
         "run",
         study,
         "--out",
         one.to_str().unwrap(),
         "--threads",
         "1",
-    ]);
+    ];
+    let err = ok(&run_one);
     assert!(
         err.contains("(stage 2, decided from the trials so far"),
         "{err}"
@@ -136,14 +137,7 @@ fn a_search_trains_its_stages_resumes_and_runs_the_same_under_jobs() {
     );
 
     // A rerun replays the decisions and trains nothing.
-    let again = ok(&[
-        "run",
-        study,
-        "--out",
-        one.to_str().unwrap(),
-        "--threads",
-        "1",
-    ]);
+    let again = ok(&run_one);
     assert!(!again.contains("  done "), "{again}");
     assert_eq!(trials(&one), got);
     let status = String::from_utf8_lossy(&trainbench(&["status", one.to_str().unwrap()]).stdout)
