@@ -25,44 +25,9 @@ use crate::model::Layer;
 use crate::net::{BN_EPS, Net};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
-use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
-/// How a training step computes its gradients.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Engine {
-    /// The backward pass derived by hand ([this module](self)): the same bits as
-    /// [`Engine::Autodiff`], with fewer operations.
-    #[default]
-    Manual,
-    /// burn's autodiff over [`Net::forward_train`]: the reference the manual pass is checked
-    /// against.
-    Autodiff,
-}
-
-impl fmt::Display for Engine {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Engine::Manual => "manual",
-            Engine::Autodiff => "autodiff",
-        })
-    }
-}
-
-impl FromStr for Engine {
-    type Err = crate::Error;
-    fn from_str(s: &str) -> crate::Result<Self> {
-        match s {
-            "manual" => Ok(Engine::Manual),
-            "autodiff" => Ok(Engine::Autodiff),
-            other => Err(crate::Error::Usage(format!(
-                "unknown engine '{other}' (manual or autodiff)"
-            ))),
-        }
-    }
-}
+/// How a training step computes its gradients (defined with the configuration that names it).
+pub use crate::config::Engine;
 
 /// What the backward pass needs of one layer's forward pass. (A handful per step, so the
 /// variants' sizes do not matter; boxing them would cost an allocation per layer and step.)

@@ -31,6 +31,7 @@ pub mod config;
 pub mod data;
 pub mod error;
 pub mod format;
+pub mod fused;
 mod jsonfile;
 pub mod jsonfloat;
 pub mod model;

@@ -9,6 +9,7 @@
 
 use crate::backprop::{self, Engine};
 use crate::data::Splits;
+use crate::fused::FusedGroup;
 use crate::net::Net;
 use crate::optim::{Adam, AdamConfig};
 use crate::seeding::{Purpose, rng_for, shuffle};
@@ -16,6 +17,8 @@ use crate::{Error, Result};
 use burn::prelude::*;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use std::cell::OnceCell;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The configuration the trainer takes (defined below both the trainer and the study code,
@@ -106,11 +109,9 @@ pub struct NoiseProbe {
     pub noise: crate::noise_scale::NoiseScale,
 }
 
-/// How a replica group trains.
+/// How a replica group trains, beyond its configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct GroupOptions {
-    /// How gradients are computed.
-    pub engine: Engine,
     /// Rows of the training split (its first rows, a random sample: the split is shuffled)
     /// over which the gradient noise scale is measured at initialisation and after a quarter,
     /// a half and all of the epochs; 0: not measured.
@@ -163,6 +164,67 @@ pub struct DeviceSplit {
     table: Tensor<2>,
     features: usize,
     len: usize,
+    /// The same rows on the host, for [`Engine::Fused`].
+    host: Arc<HostSplit>,
+}
+
+/// A split's rows on the host: what [`Engine::Fused`] trains and evaluates on.
+pub struct HostSplit {
+    features: Vec<f32>,
+    labels: Vec<u8>,
+    width: usize,
+}
+
+impl HostSplit {
+    /// Rows in the split.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// True when the split has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// Features per row.
+    pub fn features(&self) -> usize {
+        self.width
+    }
+
+    /// Rows `rows` as feature-major features `x: [features][rows]` and their labels. Rows
+    /// are read in random order from a table larger than the caches, so each is prefetched a
+    /// few rows ahead of its use.
+    pub fn gather(&self, rows: &[u32], x: &mut Vec<f32>, labels: &mut Vec<u8>) {
+        const AHEAD: usize = 16;
+        let (f, b) = (self.width, rows.len());
+        x.resize(f * b, 0.0);
+        labels.resize(b, 0);
+        for (k, &i) in rows.iter().enumerate() {
+            if let Some(&next) = rows.get(k + AHEAD) {
+                prefetch(&self.features[next as usize * f..]);
+            }
+            let i = i as usize;
+            let row = &self.features[i * f..(i + 1) * f];
+            for (column, &v) in x.chunks_exact_mut(b).zip(row) {
+                column[k] = v;
+            }
+            labels[k] = self.labels[i];
+        }
+    }
+}
+
+/// Asks the CPU to bring the cache line of `data`'s start into the cache (a hint; no effect
+/// on results, and none on other architectures).
+#[inline(always)]
+fn prefetch(data: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch reads nothing and cannot fault; the pointer is into a live slice.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>(data.as_ptr().cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = data;
 }
 
 impl DeviceSplit {
@@ -182,6 +244,11 @@ impl DeviceSplit {
             table,
             features: f,
             len: n,
+            host: Arc::new(HostSplit {
+                features: data.features.clone(),
+                labels: data.labels.clone(),
+                width: f,
+            }),
         }
     }
 
@@ -213,6 +280,11 @@ impl DeviceSplit {
     /// True when the split has no rows.
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// The same rows on the host.
+    pub fn host(&self) -> &HostSplit {
+        &self.host
     }
 }
 
@@ -400,25 +472,42 @@ impl Replica {
 pub struct Trainer<'a> {
     config: TrainConfig,
     replicas: Vec<Replica>,
-    engine: Engine,
     data: &'a DeviceSplits,
-    net: Net,
-    adam: Adam,
+    state: State,
     /// The distinct seeds, in order of first appearance: each draws the batch order of every
     /// replica with that seed.
     seeds: Vec<u64>,
-    /// For each replica, the index of its seed in `seeds`, when some seed serves several
-    /// replicas (batches are gathered once per seed, then copied to its replicas).
-    expand: Option<Tensor<1, Int>>,
+    /// For each replica, the index of its seed in `seeds`.
+    seed_of: Vec<usize>,
     shufflers: Vec<ChaCha8Rng>,
     perms: Vec<Vec<u32>>,
 }
 
+/// The network and optimiser of a [`Trainer`], as its engine keeps them.
+#[allow(clippy::large_enum_variant)]
+enum State {
+    /// burn tensors on the device ([`Engine::Manual`], [`Engine::Autodiff`]).
+    Tensor {
+        engine: Engine,
+        net: Net,
+        adam: Adam,
+        /// `seed_of` on the device, when some seed serves several replicas (batches are
+        /// gathered once per seed, then copied to its replicas).
+        expand: Option<Tensor<1, Int>>,
+    },
+    /// Host buffers ([`Engine::Fused`]), and the network as burn tensors when asked for
+    /// ([`Trainer::net`]; cleared by every epoch).
+    Fused {
+        group: FusedGroup,
+        net: OnceCell<Net>,
+    },
+}
+
 impl<'a> Trainer<'a> {
     /// Initialises one replica per seed of `config` (initial weights from each seed, see
-    /// [`crate::net`]), trained by the default [`Engine`].
+    /// [`crate::net`]), trained by `config`'s [`Engine`].
     pub fn new(config: &TrainConfig, seeds: &[u64], data: &'a DeviceSplits) -> Result<Self> {
-        Self::group(config, &Replica::of(config, seeds), data, Engine::default())
+        Self::group(config, &Replica::of(config, seeds), data, config.engine)
     }
 
     /// Initialises `replicas` of `config`'s model, batch size, epochs and schedule, each with
@@ -453,34 +542,69 @@ impl<'a> Trainer<'a> {
                 }
             })
             .collect();
-        let expand = (seeds.len() < replicas.len()).then(|| {
-            let idx: Vec<i64> = seed_of.iter().map(|&i| i as i64).collect();
-            Tensor::<1, Int>::from_data(TensorData::new(idx, [replicas.len()]), &data.device)
-        });
         let replica_seeds: Vec<u64> = replicas.iter().map(|r| r.seed).collect();
-        let net = Net::init(&spec, &replica_seeds, &data.device);
         let adams: Vec<AdamConfig> = replicas.iter().map(|r| r.adam).collect();
-        let adam = Adam::new(&adams, net.param_count(), &data.device);
+        let state = match engine {
+            Engine::Fused => {
+                if !crate::fused::supports(&spec.layers) {
+                    return Err(Error::Usage(format!(
+                        "the fused engine cannot train {} (it starts with a ReLU)",
+                        spec.name
+                    )));
+                }
+                State::Fused {
+                    group: FusedGroup::new(&spec.layers, &replica_seeds, &adams),
+                    net: OnceCell::new(),
+                }
+            }
+            Engine::Manual | Engine::Autodiff => {
+                let expand = (seeds.len() < replicas.len()).then(|| {
+                    let idx: Vec<i64> = seed_of.iter().map(|&i| i as i64).collect();
+                    Tensor::<1, Int>::from_data(
+                        TensorData::new(idx, [replicas.len()]),
+                        &data.device,
+                    )
+                });
+                let net = Net::init(&spec, &replica_seeds, &data.device);
+                let adam = Adam::new(&adams, net.param_count(), &data.device);
+                State::Tensor {
+                    engine,
+                    net,
+                    adam,
+                    expand,
+                }
+            }
+        };
         Ok(Trainer {
             config: config.clone(),
             replicas: replicas.to_vec(),
-            engine,
             data,
-            adam,
-            net,
+            state,
             shufflers: seeds
                 .iter()
                 .map(|&s| rng_for(s, Purpose::Shuffle))
                 .collect(),
             perms: vec![(0..n as u32).collect(); seeds.len()],
             seeds,
-            expand,
+            seed_of,
         })
     }
 
-    /// The network as it stands.
+    /// The network as it stands (for [`Engine::Fused`], copied to burn tensors once per
+    /// epoch when asked for).
     pub fn net(&self) -> &Net {
-        &self.net
+        match &self.state {
+            State::Tensor { net, .. } => net,
+            State::Fused { group, net } => net.get_or_init(|| group.to_net(&self.data.device)),
+        }
+    }
+
+    /// Evaluates every replica on `split` in eval mode: (mean loss, accuracy) per replica.
+    pub fn evaluate(&mut self, split: &DeviceSplit) -> Vec<(f64, f64)> {
+        match &mut self.state {
+            State::Tensor { net, .. } => evaluate(net, split),
+            State::Fused { group, .. } => group.evaluate(split.host()),
+        }
     }
 
     /// Training batches per epoch. A final batch of one row cannot be batch-normalised
@@ -494,15 +618,12 @@ impl<'a> Trainer<'a> {
     /// (`[batch][seed][row]`), so that a batch's indices for every seed are one contiguous
     /// slice. PyTorch's RandomSampler draws a fresh permutation every epoch; each seed
     /// continues its own stream.
-    fn epoch_order(&mut self) -> Tensor<1, Int> {
+    fn epoch_order(&self) -> Tensor<1, Int> {
         let (u, n, bs) = (
             self.seeds.len(),
             self.data.train.len,
             self.config.batch_size,
         );
-        for (perm, rng) in self.perms.iter_mut().zip(self.shufflers.iter_mut()) {
-            shuffle(perm, rng);
-        }
         let mut flat = Vec::with_capacity(u * n);
         for start in (0..n).step_by(bs) {
             let end = (start + bs).min(n);
@@ -520,19 +641,79 @@ impl<'a> Trainer<'a> {
         epoch: usize,
         progress: &mut impl FnMut(Progress),
     ) -> Vec<(f64, f64)> {
-        let (s, u, n) = (self.replicas.len(), self.seeds.len(), self.data.train.len);
-        let (device, train) = (&self.data.device, &self.data.train);
-        let width = train.table.dims()[1];
-        let bs = self.config.batch_size;
-        let batches = self.batches();
+        for (perm, rng) in self.perms.iter_mut().zip(self.shufflers.iter_mut()) {
+            shuffle(perm, rng);
+        }
         let (scheduler, epochs) = (self.config.scheduler, self.config.epochs);
         let lrs: Vec<f64> = self
             .replicas
             .iter()
             .map(|r| scheduler.lr(r.lr, epoch, epochs))
             .collect();
-        let factors = self.adam.epoch_factors(&lrs, batches);
+        match self.state {
+            State::Tensor { .. } => self.tensor_epoch(epoch, &lrs, progress),
+            State::Fused { .. } => self.fused_epoch(epoch, &lrs, progress),
+        }
+    }
+
+    /// [`Trainer::train_epoch`] by [`Engine::Fused`], on the host.
+    fn fused_epoch(
+        &mut self,
+        epoch: usize,
+        lrs: &[f64],
+        progress: &mut impl FnMut(Progress),
+    ) -> Vec<(f64, f64)> {
+        let (n, bs, batches) = (self.data.train.len, self.config.batch_size, self.batches());
+        let State::Fused { group, net } = &mut self.state else {
+            unreachable!("called for the fused engine")
+        };
+        *net = OnceCell::new();
+        let host = self.data.train.host();
+        let mut totals = vec![(0f64, 0u64); self.replicas.len()];
+        let mut seen = 0usize;
+        let mut rows: Vec<&[u32]> = Vec::with_capacity(self.perms.len());
+        for batch in 0..batches {
+            let start = batch * bs;
+            let end = (start + bs).min(n);
+            seen += end - start;
+            rows.clear();
+            rows.extend(self.perms.iter().map(|p| &p[start..end]));
+            group.step(host, &rows, &self.seed_of, lrs, &mut totals);
+            progress(Progress::Batch {
+                epoch: epoch + 1,
+                done: batch + 1,
+                total: batches,
+            });
+        }
+        totals
+            .into_iter()
+            .map(|(loss, correct)| (loss / seen as f64, correct as f64 / seen as f64))
+            .collect()
+    }
+
+    /// [`Trainer::train_epoch`] by the tensor engines.
+    fn tensor_epoch(
+        &mut self,
+        epoch: usize,
+        lrs: &[f64],
+        progress: &mut impl FnMut(Progress),
+    ) -> Vec<(f64, f64)> {
+        let (s, u, n) = (self.replicas.len(), self.seeds.len(), self.data.train.len);
+        let (device, train) = (&self.data.device, &self.data.train);
+        let width = train.table.dims()[1];
+        let bs = self.config.batch_size;
+        let batches = self.batches();
         let order = self.epoch_order();
+        let State::Tensor {
+            engine,
+            net,
+            adam,
+            expand,
+        } = &mut self.state
+        else {
+            unreachable!("called for a tensor engine")
+        };
+        let factors = adam.epoch_factors(lrs, batches);
         let mut totals = Totals::new(s, device);
         let mut seen = 0usize;
         for batch in 0..batches {
@@ -543,15 +724,20 @@ impl<'a> Trainer<'a> {
             // One gather of features and targets per distinct seed.
             let rows = train.table.clone().select(0, idx).reshape([u, b, width]);
             let (x, mut one_hot, mut label) = train.columns(rows);
-            if let Some(expand) = &self.expand {
+            if let Some(expand) = &expand {
                 one_hot = one_hot.select(0, expand.clone());
                 label = label.select(0, expand.clone());
             }
-            let (grads, stats) = self.step(x, one_hot, label, &mut totals);
-            let grads = self.net.flatten(grads);
-            self.net
-                .update_flat(|flat| self.adam.step(flat, grads, &factors));
-            self.net.update_running(stats, b);
+            let (grads, stats) = tensor_step(
+                *engine,
+                net,
+                expand.as_ref(),
+                (x, one_hot, label),
+                &mut totals,
+            );
+            let grads = net.flatten(grads);
+            net.update_flat(|flat| adam.step(flat, grads, &factors));
+            net.update_running(stats, b);
             progress(Progress::Batch {
                 epoch: epoch + 1,
                 done: batch + 1,
@@ -560,55 +746,54 @@ impl<'a> Trainer<'a> {
         }
         totals.read(seen)
     }
+}
 
-    /// The forward and backward pass of one batch (features `x: [U, f, b]`, one batch per
-    /// distinct seed; targets `[S, b, 5]` and `[S, b, 1]`, one per replica): every parameter's
-    /// gradient (in [`Net::params`] order) and each BatchNorm layer's batch statistics; the
-    /// batch's losses and hits go to `totals`.
-    fn step(
-        &self,
-        x: Tensor<3>,
-        one_hot: Tensor<3>,
-        label: Tensor<3>,
-        totals: &mut Totals,
-    ) -> (Vec<Tensor<3>>, Vec<(Tensor<3>, Tensor<3>)>) {
-        let params = self.net.params();
-        // The gradient of the batch-mean loss with respect to the logits `[S, out, b]`, from
-        // logits `[S, out, b]` (plain values): the loss in closed form.
-        let mut loss_grad = |logits: Tensor<3>| {
-            let loss = Loss::new(contiguous(logits.swap_dims(1, 2)), one_hot.clone());
-            totals.add(loss.sum.clone(), loss.shifted.clone(), label.clone());
-            contiguous(loss.grad(one_hot.clone()).swap_dims(1, 2))
-        };
-        match self.engine {
-            Engine::Manual => {
-                let (logits, stats, tape) =
-                    backprop::forward(&self.net, &params, x, self.expand.as_ref());
-                let d_logits = loss_grad(logits);
-                (backprop::backward(&params, tape, d_logits), stats)
-            }
-            Engine::Autodiff => {
-                let params: Vec<Tensor<3>> = params
-                    .into_iter()
-                    .map(|p| p.autodiff().require_grad())
-                    .collect();
-                // The batch itself stays outside autodiff: operations on it alone (the input
-                // BatchNorm's statistics) are not recorded.
-                let x = match &self.expand {
-                    Some(expand) => x.select(0, expand.clone()),
-                    None => x,
-                };
-                let (logits, stats) = self.net.forward_train(&params, x);
-                let d_logits = loss_grad(logits.clone().inner());
-                // Σ logits·G has gradient G with respect to the logits, so this backward pass
-                // gives every parameter the gradient of its own replica's batch-mean loss.
-                let grads = (logits * d_logits).sum().backward();
-                let grads = params
-                    .iter()
-                    .map(|p| p.grad(&grads).expect("every parameter is used"))
-                    .collect();
-                (grads, stats)
-            }
+/// The forward and backward pass of one batch by a tensor engine (features `x: [U, f, b]`,
+/// one batch per distinct seed; targets `[S, b, 5]` and `[S, b, 1]`, one per replica): every
+/// parameter's gradient (in [`Net::params`] order) and each BatchNorm layer's batch
+/// statistics; the batch's losses and hits go to `totals`.
+fn tensor_step(
+    engine: Engine,
+    net: &Net,
+    expand: Option<&Tensor<1, Int>>,
+    (x, one_hot, label): (Tensor<3>, Tensor<3>, Tensor<3>),
+    totals: &mut Totals,
+) -> (Vec<Tensor<3>>, Vec<(Tensor<3>, Tensor<3>)>) {
+    let params = net.params();
+    // The gradient of the batch-mean loss with respect to the logits `[S, out, b]`, from
+    // logits `[S, out, b]` (plain values): the loss in closed form.
+    let mut loss_grad = |logits: Tensor<3>| {
+        let loss = Loss::new(contiguous(logits.swap_dims(1, 2)), one_hot.clone());
+        totals.add(loss.sum.clone(), loss.shifted.clone(), label.clone());
+        contiguous(loss.grad(one_hot.clone()).swap_dims(1, 2))
+    };
+    match engine {
+        Engine::Autodiff => {
+            let params: Vec<Tensor<3>> = params
+                .into_iter()
+                .map(|p| p.autodiff().require_grad())
+                .collect();
+            // The batch itself stays outside autodiff: operations on it alone (the input
+            // BatchNorm's statistics) are not recorded.
+            let x = match expand {
+                Some(expand) => x.select(0, expand.clone()),
+                None => x,
+            };
+            let (logits, stats) = net.forward_train(&params, x);
+            let d_logits = loss_grad(logits.clone().inner());
+            // Σ logits·G has gradient G with respect to the logits, so this backward pass
+            // gives every parameter the gradient of its own replica's batch-mean loss.
+            let grads = (logits * d_logits).sum().backward();
+            let grads = params
+                .iter()
+                .map(|p| p.grad(&grads).expect("every parameter is used"))
+                .collect();
+            (grads, stats)
+        }
+        _ => {
+            let (logits, stats, tape) = backprop::forward(net, &params, x, expand);
+            let d_logits = loss_grad(logits);
+            (backprop::backward(&params, tape, d_logits), stats)
         }
     }
 }
@@ -656,7 +841,7 @@ fn mark_late_divergence(records: &[Vec<EpochRecord>], diverged: &mut [Option<usi
 
 /// Trains `replicas` (of `config`'s model, batch size, epochs and schedule; each with its own
 /// seed and optimiser settings) together as one replica group, on data already on the device,
-/// with `engine`. Returns one outcome per replica, in order.
+/// with `config`'s engine. Returns one outcome per replica, in order.
 ///
 /// A replica whose training loss becomes NaN/inf is recorded as diverged at that epoch and
 /// its later epochs are not recorded; the others go on. A replica's outcome does not depend on
@@ -670,7 +855,7 @@ pub fn train_group(
     mut progress: impl FnMut(Progress),
 ) -> Result<Vec<TrainOutcome>> {
     let started = Instant::now();
-    let mut trainer = Trainer::group(config, replicas, data, options.engine)?;
+    let mut trainer = Trainer::group(config, replicas, data, config.engine)?;
     let s = replicas.len();
     let mut records: Vec<Vec<EpochRecord>> = vec![Vec::new(); s];
     let mut diverged: Vec<Option<usize>> = vec![None; s];
@@ -698,7 +883,7 @@ pub fn train_group(
         let train_metrics = trainer.train_epoch(epoch, &mut progress);
         let train_seconds = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
-        let val = evaluate(trainer.net(), &data.val);
+        let val = trainer.evaluate(&data.val);
         let eval_seconds = t1.elapsed().as_secs_f64();
         for (r, replica) in replicas.iter().enumerate() {
             if diverged[r].is_some() {
@@ -727,7 +912,7 @@ pub fn train_group(
         measure(&trainer, epoch + 1, &mut noise);
     }
     mark_late_divergence(&records, &mut diverged);
-    let test = evaluate(trainer.net(), &data.test);
+    let test = trainer.evaluate(&data.test);
     let total_seconds = started.elapsed().as_secs_f64();
     let configs = distinct_settings(replicas);
     Ok(replicas

@@ -35,6 +35,10 @@ pub struct TrainArgs {
     /// Learning-rate schedule: cosine (to 1e-6, MASE) or constant
     #[arg(long, default_value = "cosine")]
     scheduler: String,
+    /// How steps compute gradients: manual (default), autodiff, or fused (plain Rust on the
+    /// CPU, other roundings)
+    #[arg(long, default_value = "manual")]
+    engine: String,
     #[command(flatten)]
     backend: BackendArgs,
     #[command(flatten)]
@@ -55,6 +59,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
             ..AdamConfig::default()
         },
         scheduler: args.scheduler.parse::<Scheduler>()?,
+        engine: args.engine.parse()?,
     };
     config.validate()?;
     let spec = args.data.spec()?;

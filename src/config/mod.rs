@@ -9,6 +9,8 @@ use crate::model::ModelSpec;
 use crate::optim::{AdamConfig, Scheduler};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
 
 /// Everything that defines a training run except the seed and the data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,6 +27,9 @@ pub struct TrainConfig {
     pub adam: AdamConfig,
     /// Learning-rate schedule.
     pub scheduler: Scheduler,
+    /// How each step computes its gradients (left out of records when it is the default).
+    #[serde(default, skip_serializing_if = "Engine::is_default")]
+    pub engine: Engine,
 }
 
 impl Default for TrainConfig {
@@ -37,6 +42,7 @@ impl Default for TrainConfig {
             epochs: 20,
             adam: AdamConfig::default(),
             scheduler: Scheduler::Cosine,
+            engine: Engine::default(),
         }
     }
 }
@@ -63,5 +69,54 @@ impl TrainConfig {
             )));
         }
         Ok(spec)
+    }
+}
+
+/// How a training step computes its gradients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Engine {
+    /// The backward pass derived by hand ([`crate::backprop`]): the same bits as
+    /// [`Engine::Autodiff`], with fewer operations.
+    #[default]
+    Manual,
+    /// burn's autodiff over [`Net::forward_train`](crate::net::Net::forward_train): the
+    /// reference the manual pass is checked against.
+    Autodiff,
+    /// The whole step in plain Rust over host buffers, one pass per layer per replica
+    /// ([`crate::fused`]): the same mathematics in another summation order, so its results
+    /// differ from the others' in the last bits (within the tolerance `tests/training.rs`
+    /// states); CPU only.
+    Fused,
+}
+
+impl Engine {
+    /// True for the default engine (which config ids and records leave unsaid).
+    pub fn is_default(&self) -> bool {
+        *self == Engine::default()
+    }
+}
+
+impl fmt::Display for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Engine::Manual => "manual",
+            Engine::Autodiff => "autodiff",
+            Engine::Fused => "fused",
+        })
+    }
+}
+
+impl FromStr for Engine {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        match s {
+            "manual" => Ok(Engine::Manual),
+            "autodiff" => Ok(Engine::Autodiff),
+            "fused" => Ok(Engine::Fused),
+            other => Err(crate::Error::Usage(format!(
+                "unknown engine '{other}' (manual, autodiff or fused)"
+            ))),
+        }
     }
 }

@@ -216,6 +216,20 @@ pub const PARAMS: &[Param] = &[
         },
         file_errors_name_it: false,
     },
+    Param {
+        name: "engine",
+        label: "engine",
+        id_name: "engine",
+        in_id: InId::UnlessDefault,
+        kind: Kind::Name {
+            get: |c| c.engine.to_string(),
+            set: |c, name| {
+                c.engine = name.parse()?;
+                Ok(())
+            },
+        },
+        file_errors_name_it: false,
+    },
 ];
 
 /// The parameter whose study-file key is `name`.
@@ -364,6 +378,7 @@ mod tests {
             "epochs" => Value::Integer(3),
             "model" => Value::String("jsc-toy".into()),
             "scheduler" => Value::String("constant".into()),
+            "engine" => Value::String("fused".into()),
             _ => Value::Float(0.5),
         }
     }

@@ -19,7 +19,6 @@ use super::run_data::{self, PlannedData};
 use super::rundir::{RunDir, RunMeta};
 use super::shard::{self, Shard};
 use crate::backend::BackendKind;
-use crate::backprop::Engine;
 use crate::data::{DataSource, DataSpec};
 use crate::provenance::Provenance;
 use crate::record::{DataInfo, TrialRecord};
@@ -912,7 +911,6 @@ impl Ready {
                 .any(|s| searched.contains(s))
         });
         let options = GroupOptions {
-            engine: Engine::default(),
             noise_probe: if probed { NOISE_PROBE_ROWS } else { 0 },
         };
         let outcomes = train_group(shared, &replicas, &self.data, &options, |p| {
