@@ -10,7 +10,8 @@
 //! `SIZES` (default 1,2,4,8,16) lists the group sizes; `LRS` (default 1e-3) gives each seed
 //! one replica per learning rate (a group mixing configurations); `ENGINE=autodiff` times
 //! burn's autodiff instead of the hand-derived backward, `ENGINE=fused` the fused engine
-//! (src/fused/). docs/performance.md has the table behind `--replicas auto`'s cap of 4,096 rows a step.
+//! (src/fused/). docs/performance.md has the table behind `--replicas auto`'s cap of 4,096
+//! rows a step.
 
 use std::time::Instant;
 use trainbench::backend::BackendKind;
