@@ -4,6 +4,7 @@
 //! The pipeline, one module per concept: [`data`] (load, split, standardise) → [`model`]
 //! (layer lists) → [`net`] (tensors on a device, S replicas) → [`train`] (the MASE loop,
 //! with [`optim`]) → results with [`provenance`] ([`record`]). [`backend`] picks the device.
+//! [`trial`] is one configuration and seed outside a study (`trainbench train`).
 //!
 //! Where things happen:
 //! - **A study run** — plan, shard, prepare the data, train what the trial log lacks (an
@@ -46,5 +47,6 @@ pub mod seeding;
 pub mod stats;
 pub mod study;
 pub mod train;
+pub mod trial;
 
 pub use error::{Error, Result};
