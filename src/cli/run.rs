@@ -113,14 +113,9 @@ impl RunArgs {
 
     /// The checked options of the study session.
     fn session_options(&self) -> Result<SessionOptions> {
-        let shard = match self.shard.as_deref() {
-            None => None,
-            Some("auto") => Some(Shard::from_env(
-                |k| std::env::var(k).ok(),
-                self.shard_count,
-            )?),
-            Some(s) => Some(s.parse()?),
-        };
+        let shard = (self.shard.as_deref())
+            .map(|s| Shard::from_flag(s, self.shard_count))
+            .transpose()?;
         Ok(SessionOptions {
             plan: PlanOptions {
                 seeds: self.seeds.map(Seeds::max),
@@ -299,18 +294,12 @@ fn print_search_round(round: usize, additions: &[(String, String, Addition)]) {
     };
     errln!("round {round} (stage {stage}, decided from the trials so far; {SEARCH_FILE}):");
     for (sweep, cell, a) in additions {
-        let lrs: Vec<String> = a.lrs.iter().map(|l| format!("{l:e}")).collect();
         let at = if cell.is_empty() {
             String::new()
         } else {
             format!(" at {cell}")
         };
-        let what = if a.stage == 3 {
-            format!("{} seeds at lr {}", a.seeds, lrs.join(", "))
-        } else {
-            format!("lr {}", lrs.join(", "))
-        };
-        errln!("  {sweep}{at}: {what} — {}", a.reason);
+        errln!("  {sweep}{at}: {} — {}", a.describe(), a.reason);
     }
 }
 

@@ -31,16 +31,9 @@ pub struct StatusArgs {
 
 pub fn run(args: StatusArgs) -> Result<()> {
     let dir = RunDir::new(&args.dir);
+    let quick = (args.quick || args.full).then_some(args.quick);
     let (_, plan) = dir.load_plan(args.study.as_deref(), |options| {
-        if args.seeds.is_some() {
-            options.seeds = args.seeds;
-        }
-        if !args.sweeps.is_empty() {
-            options.sweeps = args.sweeps.clone();
-        }
-        if args.quick || args.full {
-            options.quick = args.quick;
-        }
+        options.override_with(args.seeds, &args.sweeps, quick)
     })?;
     let log = dir.log();
     let contents = dir.read_all_if_any()?;

@@ -74,6 +74,11 @@ pub struct Report {
 }
 
 impl Report {
+    /// The report as pretty JSON, without a final newline: report.json and `--format json`.
+    pub fn to_json(&self) -> crate::Result<String> {
+        serde_json::to_string_pretty(self).map_err(|e| crate::Error::Other(e.to_string()))
+    }
+
     /// Analyses `records` over the given sweeps (no quick-mode caveats, no adaptive decision).
     pub fn build(
         study: &str,
@@ -245,10 +250,8 @@ pub fn write_dir(report: &Report, dir: &std::path::Path) -> crate::Result<Vec<st
     let figures = plot::write_all(report, dir)?;
     markdown::write(report, dir)?;
     html::study::write(report, dir)?;
-    let json =
-        serde_json::to_string_pretty(report).map_err(|e| crate::Error::Other(e.to_string()))?;
     let path = dir.join("report.json");
-    std::fs::write(&path, json + "\n")
+    std::fs::write(&path, report.to_json()? + "\n")
         .map_err(|e| crate::Error::io(format!("could not write '{}'", path.display()), e))?;
     Ok(figures)
 }
