@@ -2,12 +2,9 @@
 
 use super::{BackendArgs, DataArgs};
 use clap::Args;
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::cell::OnceCell;
-use trainbench::format::{num, pct};
 use trainbench::optim::{AdamConfig, Scheduler};
-use trainbench::record::TrialRecord;
 use trainbench::train::{Progress, TrainConfig};
 use trainbench::trial::{self, TrialEvent};
 use trainbench::{Error, Result};
@@ -108,57 +105,6 @@ pub fn run(args: TrainArgs) -> Result<()> {
         outln!("{json}");
         return Ok(());
     }
-    print_epochs(&record);
-    print_summary(&record);
+    out!("{}", trainbench::report::trial::render(&record));
     Ok(())
-}
-
-fn print_epochs(record: &TrialRecord) {
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_header([
-        "epoch",
-        "lr",
-        "train loss",
-        "train acc",
-        "val loss",
-        "val acc",
-        "train s",
-        "eval s",
-    ]);
-    for e in &record.outcome.epochs {
-        table.add_row(vec![
-            e.epoch.to_string(),
-            format!("{:.3e}", e.lr),
-            num(e.train_loss, 4),
-            pct(e.train_acc),
-            num(e.val_loss, 4),
-            pct(e.val_acc),
-            format!("{:.3}", e.train_seconds),
-            format!("{:.3}", e.eval_seconds),
-        ]);
-    }
-    outln!("{table}");
-}
-
-fn print_summary(record: &TrialRecord) {
-    let o = &record.outcome;
-    let c = &record.config;
-    let head = format!(
-        "{} bs={} lr={:e} epochs={} seed={} on {}",
-        c.model, c.batch_size, c.lr, c.epochs, o.seed, record.provenance.backend
-    );
-    match o.diverged_at {
-        Some(epoch) => outln!("{head}: DIVERGED at epoch {epoch} (loss became NaN/inf)"),
-        None => {
-            let train_s: f64 = o.epochs.iter().map(|e| e.train_seconds).sum();
-            outln!(
-                "{head}: test acc {} (loss {}), {:.3} s/epoch training, {:.1} s total",
-                pct(o.test_acc),
-                num(o.test_loss, 4),
-                train_s / o.epochs.len().max(1) as f64,
-                o.total_seconds
-            );
-        }
-    }
 }

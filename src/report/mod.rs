@@ -5,7 +5,10 @@
 //! cells, verdict words, units, conclusions, the Lab 1 answers of [`findings`]). Thin
 //! renderers lay the model out: terminal tables ([`table`]), Markdown ([`markdown`]), a
 //! self-contained HTML page ([`html`], which also renders the baseline history page), and
-//! the figure files ([`plot`]); the figures share one [`style`].
+//! the figure files ([`plot`]); the figures share one [`style`]. Besides the report, the
+//! terminal text of the other commands' results: a run's [`plan`] (`run --dry-run`), a run
+//! directory's [`status`], the prepared data's [`splits`] (`data info`), one [`trial`]
+//! (`train`).
 
 pub mod analysis;
 pub mod bs_lr;
@@ -17,12 +20,15 @@ pub mod markdown;
 pub mod metric;
 pub mod plan;
 pub mod plot;
+pub mod splits;
+pub mod status;
 pub mod style;
 pub mod sweep;
 pub mod table;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod text;
+pub mod trial;
 
 use crate::config::params::value_of;
 use crate::record::TrialRecord;

@@ -83,7 +83,14 @@ pub fn render(session: &Session, jobs: usize, adaptive: Option<AdaptiveSeeds>) -
             duration(session.estimate_parallel(jobs))
         );
     }
-    for s in plan.searched(&session.study) {
+    stages(&mut out, session, adaptive);
+    out
+}
+
+/// What each searched sweep's later stages and the stages of `adaptive` seeds will do, one
+/// line each.
+fn stages(out: &mut String, session: &Session, adaptive: Option<AdaptiveSeeds>) {
+    for s in session.plan.searched(&session.study) {
         let mut axis = s.axis;
         if let Some(b) = session.budget {
             axis.budget = b;
@@ -105,5 +112,4 @@ pub fn render(session: &Session, jobs: usize, adaptive: Option<AdaptiveSeeds>) -
             range.min, range.max, range.max
         );
     }
-    out
 }
