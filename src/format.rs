@@ -1,5 +1,5 @@
-//! How numbers are written for people: durations, seed lists, p-values, percentages and
-//! confidence intervals. Every table, report and message formats through here, so a value
+//! How numbers are written for people: durations, counts, seed lists, p-values, percentages
+//! and confidence intervals. Every table, report and message formats through here, so a value
 //! reads the same everywhere and a missing one is always [`MISSING`].
 
 use crate::stats::Summary;
@@ -7,6 +7,19 @@ use crate::stats::Summary;
 /// The one spelling of a missing or undefined value (no data, NaN, a test that could not be
 /// computed).
 pub const MISSING: &str = "—";
+
+/// A count with thousands separators: `5615` → `5,615`.
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
 
 /// `seconds` as a short human duration: `5.2s`, `42s`, `3m05s`, `2h07m`.
 pub fn duration(seconds: f64) -> String {

@@ -4,12 +4,14 @@
 //! The pipeline, one module per concept: [`data`] (load, split, standardise) → [`model`]
 //! (layer lists) → [`net`] (tensors on a device, S replicas) → [`train`] (the MASE loop,
 //! with [`optim`]) → results with [`provenance`] ([`record`]). [`backend`] picks the device.
+//! [`trial`] is one configuration and seed outside a study (`trainbench train`).
 //!
 //! Where things happen:
 //! - **A study run** — plan, shard, prepare the data, train what the trial log lacks (an
 //!   adaptive run's stages too), hand the trials to the report — is [`study::Session`]
 //!   (`study/session.rs`); which records belong to a run is [`study::RunScope`]; the paths of
 //!   a run directory are [`study::RunDir`]; the one cost model is [`study::Plan::estimate`].
+//!   The same run as `--jobs N` child processes, merged back, is [`study::jobs`].
 //! - **A training parameter** (its name, range, how a study file sets it, how a config id
 //!   prints it) is defined once, in the table [`config::params::PARAMS`].
 //! - **A number for people** (durations, p-values, percentages, CIs, a missing value) is
@@ -21,7 +23,8 @@
 //!   baselines and runs the side-by-side comparison ([`baseline::ab`]); [`bench`] says what
 //!   `cargo bench --bench training` measures for a study file.
 //!
-//! The `trainbench` binary (`src/cli/`) only parses flags, prints and handles processes.
+//! The `trainbench` binary (`src/cli/`) only parses flags, calls the library and prints (and
+//! turns Ctrl-C into the stop flag the library checks).
 
 pub mod backend;
 pub mod backprop;
@@ -45,5 +48,6 @@ pub mod seeding;
 pub mod stats;
 pub mod study;
 pub mod train;
+pub mod trial;
 
 pub use error::{Error, Result};

@@ -44,6 +44,31 @@ pub struct Outcome {
     pub commit_command: String,
 }
 
+impl Outcome {
+    /// What was accepted, for people, one line each: the file, the commit (12 characters),
+    /// its date and the commit before, the reason, and what was measured.
+    pub fn describe(&self) -> String {
+        let e = &self.entry;
+        let short = |s: &str| s.chars().take(12).collect::<String>();
+        let was = e.previous.as_deref().map(short);
+        let mut out = format!(
+            "{}: accepted {} ({}), was {}\n  reason: {}\n",
+            self.path.display(),
+            short(&e.commit),
+            e.date,
+            was.unwrap_or_else(|| "—".into()),
+            e.reason
+        );
+        if let Some(m) = &e.measured {
+            out.push_str(&format!("  measured: {}\n", m.by));
+            for c in &m.changes {
+                out.push_str(&format!("    {}\n", m.line(c)));
+            }
+        }
+        out
+    }
+}
+
 /// A shell word: as it is when plain, else single-quoted.
 fn shell_word(s: &str) -> String {
     let plain = !s.is_empty()

@@ -320,6 +320,49 @@ impl AccuracyCheck {
             .map(|r| r.id.clone())
             .collect()
     }
+
+    /// What this check of a run against the baseline file `against` means for a gate: the
+    /// regressed configurations fail it, and the inconclusive ones fail it when `strict`,
+    /// else are a note.
+    pub fn gate(&self, against: &Path, strict: bool) -> AccuracyGate {
+        let regressed = self.with(AccuracyVerdict::Regressed);
+        let inconclusive = self.with(AccuracyVerdict::Inconclusive);
+        let n = self.rows.len();
+        let mut gate = AccuracyGate::default();
+        if !regressed.is_empty() {
+            gate.failures.push(format!(
+                "{} of {n} configurations regressed against '{}' (CI below −{} points): {}",
+                regressed.len(),
+                against.display(),
+                self.margin,
+                regressed.join(", ")
+            ));
+        }
+        if !inconclusive.is_empty() {
+            let line = format!(
+                "{} of {n} configurations inconclusive (CI not decided against ±{} points; more \
+                 seeds decide it, see the table): {}",
+                inconclusive.len(),
+                self.margin,
+                inconclusive.join(", ")
+            );
+            if strict {
+                gate.failures.push(format!("{line} (--strict)"));
+            } else {
+                gate.notes.push(line);
+            }
+        }
+        gate
+    }
+}
+
+/// What an accuracy check means for a gate ([`AccuracyCheck::gate`]), one line each.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccuracyGate {
+    /// Why the gate fails (none: it passes).
+    pub failures: Vec<String>,
+    /// What the reader should know either way.
+    pub notes: Vec<String>,
 }
 
 /// Power used for the minimum detectable effect.

@@ -67,6 +67,18 @@ impl Default for StepRule {
 }
 
 impl StepRule {
+    /// A usage error unless both thresholds are positive (`trainbench history --threshold
+    /// --accuracy-threshold`).
+    pub fn check(&self) -> Result<()> {
+        let positive = |x: f64| x.is_finite() && x > 0.0;
+        if !positive(self.timing_pct) || !positive(self.accuracy_points) {
+            return Err(Error::Usage(
+                "--threshold and --accuracy-threshold must be positive".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// The rule in one sentence, for people.
     pub fn describe(&self) -> String {
         format!(
@@ -286,6 +298,11 @@ pub struct History {
 }
 
 impl History {
+    /// The history as pretty JSON, without a final newline: history.json and `--format json`.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string_pretty(self).map_err(|e| Error::Other(e.to_string()))
+    }
+
     /// Every change of every series.
     pub fn changes(&self) -> impl Iterator<Item = (&FileHistory, &Change)> {
         self.files.iter().flat_map(|f| {

@@ -267,6 +267,39 @@ impl TimingBaseline {
         }
     }
 
+    /// Saves this bench run at `path`: with `merge`, into the file saved there
+    /// ([`TimingBaseline::merge`]; a usage error when there is none), else over it, keeping
+    /// the log of accepted changes of a file saved there. Returns what was written and how.
+    pub fn save_run(self, path: &Path, merge: bool) -> Result<(TimingBaseline, Saved)> {
+        let old = if path.is_file() {
+            Some(TimingBaseline::load(path)?)
+        } else {
+            None
+        };
+        let (baseline, saved) = match (old, merge) {
+            (Some(old), true) => {
+                let (merged, counts) = old.merge(self)?;
+                (merged, Saved::Merged(counts))
+            }
+            (None, true) => {
+                return Err(Error::Usage(format!(
+                    "--merge: there is no '{}' to merge into (save without --merge first)",
+                    path.display()
+                )));
+            }
+            (Some(old), false) => {
+                let dropped = (old.benchmarks.keys())
+                    .filter(|id| !self.benchmarks.contains_key(*id))
+                    .count();
+                let log = old.log;
+                (TimingBaseline { log, ..self }, Saved::Whole { dropped })
+            }
+            (None, false) => (self, Saved::Whole { dropped: 0 }),
+        };
+        baseline.save(path)?;
+        Ok((baseline, saved))
+    }
+
     /// Writes the baseline to `path`, creating its folder.
     pub fn save(&self, path: &Path) -> Result<()> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -276,6 +309,19 @@ impl TimingBaseline {
         std::fs::write(path, self.to_json())
             .map_err(|e| Error::io(format!("could not write '{}'", path.display()), e))
     }
+}
+
+/// How [`TimingBaseline::save_run`] wrote a bench run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    /// Merged into the saved file.
+    Merged(MergeCounts),
+    /// Written whole: it stands for the code measured. `dropped` benchmarks of the file saved
+    /// before were not measured and are gone; its log of accepted changes stays.
+    Whole {
+        /// Benchmarks of the earlier file not in this run.
+        dropped: usize,
+    },
 }
 
 /// What [`TimingBaseline::merge`] did.

@@ -7,7 +7,7 @@ use super::gate::{GateArgs, finish};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use trainbench::Result;
-use trainbench::baseline::ab::{self, AB_FILTER, AbEvent, AbPlan, STUDY_FILTER};
+use trainbench::baseline::ab::{self, AbEvent, AbPlan};
 use trainbench::format::duration;
 
 #[derive(Args)]
@@ -63,14 +63,8 @@ impl AbArgs {
         AbPlan {
             base: self.base.clone(),
             head: self.head.clone(),
-            filter: self.filter.clone().unwrap_or_else(|| {
-                if self.study.is_some() {
-                    STUDY_FILTER
-                } else {
-                    AB_FILTER
-                }
-                .to_string()
-            }),
+            filter: (self.filter.clone())
+                .unwrap_or_else(|| ab::default_filter(self.study.is_some()).into()),
             study: self.study.clone(),
             rounds: self.rounds,
             threshold_pct: self.threshold,

@@ -55,26 +55,9 @@ pub fn run(args: AcceptArgs) -> Result<()> {
     Ok(())
 }
 
+/// What was accepted, its notes, and the `git commit` to make.
 fn print(o: &Outcome) {
-    let e = &o.entry;
-    let short = |s: &str| s.chars().take(12).collect::<String>();
-    outln!(
-        "{}: accepted {} ({}), was {}",
-        o.path.display(),
-        short(&e.commit),
-        e.date,
-        e.previous
-            .as_deref()
-            .map(short)
-            .unwrap_or_else(|| "—".into())
-    );
-    outln!("  reason: {}", e.reason);
-    if let Some(m) = &e.measured {
-        outln!("  measured: {}", m.by);
-        for c in &m.changes {
-            outln!("    {}", m.line(c));
-        }
-    }
+    out!("{}", o.describe());
     for note in &o.notes {
         errln!("note: {note}");
     }

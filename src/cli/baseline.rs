@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use trainbench::baseline::criterion::{
     BENCH_SETTINGS, BenchSettings, CriterionResult, default_criterion_dir, read_run,
 };
+use trainbench::baseline::timing::Saved;
 use trainbench::baseline::{
-    AccuracyBaseline, AccuracyVerdict, Change, CheckOptions, Rule, TimingBaseline, check_accuracy,
-    check_gate, check_timing, invalid, table,
+    AccuracyBaseline, Change, CheckOptions, Rule, TimingBaseline, check_accuracy, check_gate,
+    check_timing, invalid, table,
 };
 use trainbench::format::{change, seconds_si};
 use trainbench::report::input::{Experiment, read_runs};
@@ -138,47 +139,24 @@ fn save_timing(args: SaveTimingArgs) -> Result<()> {
     let dir = args.criterion_dir.unwrap_or_else(default_criterion_dir);
     let (results, threads) = last_run(&dir)?;
     let measured = results.len();
-    let mut baseline = TimingBaseline::from_results(&testbed, results, threads)?;
     let path = args.baselines_dir.join(&testbed).join("timing.json");
-    let old = if path.is_file() {
-        Some(TimingBaseline::load(&path)?)
-    } else {
-        None
-    };
-    let what = match (old, args.merge) {
-        (Some(old), true) => {
-            let (merged, n) = old.merge(baseline)?;
-            baseline = merged;
-            format!(
-                "{} updated, {} added, {} kept from the saved file",
-                n.updated, n.added, n.kept
-            )
-        }
-        (None, true) => {
-            return Err(Error::Usage(format!(
-                "--merge: there is no '{}' to merge into (save without --merge first)",
-                path.display()
-            )));
-        }
-        (Some(old), false) => {
-            // A full re-save stands for the code measured; the log of accepted changes stays.
-            let dropped = old
-                .benchmarks
-                .keys()
-                .filter(|id| !baseline.benchmarks.contains_key(*id))
-                .count();
+    let (baseline, saved) =
+        TimingBaseline::from_results(&testbed, results, threads)?.save_run(&path, args.merge)?;
+    let what = match saved {
+        Saved::Merged(n) => format!(
+            "{} updated, {} added, {} kept from the saved file",
+            n.updated, n.added, n.kept
+        ),
+        Saved::Whole { dropped } => {
             if dropped > 0 {
                 errln!(
                     "note: {dropped} benchmark(s) of the saved file were not measured by this \
                      run and are dropped (--merge keeps them)"
                 );
             }
-            baseline.log = old.log;
             format!("{measured} measured")
         }
-        (None, false) => format!("{measured} measured"),
     };
-    baseline.save(&path)?;
     let fp = &baseline.fingerprint;
     outln!(
         "wrote {}: {} benchmarks ({what}; {}) from {}, on {} ({} cores, {} threads)",
@@ -315,33 +293,11 @@ fn check_accuracy_cmd(args: CheckAccuracyArgs) -> Result<()> {
     for note in &result.notes {
         errln!("note: {note}");
     }
-    let regressed = result.with(AccuracyVerdict::Regressed);
-    let inconclusive = result.with(AccuracyVerdict::Inconclusive);
-    let n = result.rows.len();
-    let mut failures = Vec::new();
-    if !regressed.is_empty() {
-        failures.push(format!(
-            "{} of {n} configurations regressed against '{}' (CI below −{} points): {}",
-            regressed.len(),
-            args.against.display(),
-            args.threshold,
-            regressed.join(", ")
-        ));
+    let gate = result.gate(&args.against, args.strict);
+    for note in &gate.notes {
+        errln!("note: {note}");
     }
-    if !inconclusive.is_empty() {
-        let line = format!(
-            "{} of {n} configurations inconclusive (CI not decided against ±{} points; more \
-             seeds decide it, see the table): {}",
-            inconclusive.len(),
-            args.threshold,
-            inconclusive.join(", ")
-        );
-        if args.strict {
-            failures.push(format!("{line} (--strict)"));
-        } else {
-            errln!("note: {line}");
-        }
-    }
+    let (failures, n) = (gate.failures, result.rows.len());
     if failures.is_empty() {
         outln!(
             "0 of {n} configurations regressed against '{}' (margin ±{} points, family-wise \

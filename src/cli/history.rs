@@ -3,9 +3,9 @@
 use super::Format;
 use clap::Args;
 use std::path::PathBuf;
+use trainbench::Result;
 use trainbench::baseline::history::{HistoryOptions, StepRule, read, render_text};
 use trainbench::report::html::history::write;
-use trainbench::{Error, Result};
 
 #[derive(Args)]
 pub struct HistoryArgs {
@@ -40,12 +40,6 @@ pub fn run(args: HistoryArgs) -> Result<()> {
     let format = args
         .format
         .check("history", &[Format::Table, Format::Json])?;
-    let positive = |x: f64| x.is_finite() && x > 0.0;
-    if !positive(args.threshold) || !positive(args.accuracy_threshold) {
-        return Err(Error::Usage(
-            "--threshold and --accuracy-threshold must be positive".into(),
-        ));
-    }
     let options = HistoryOptions {
         testbed: args.testbed,
         baselines_dir: args.baselines_dir,
@@ -54,15 +48,14 @@ pub fn run(args: HistoryArgs) -> Result<()> {
             accuracy_points: args.accuracy_threshold,
         },
     };
+    options.rule.check()?;
     let history = read(&args.repo, &options)?;
     for n in &history.notes {
         errln!("note: {n}");
     }
     let page = write(&history, args.top, &args.out)?;
     if format == Format::Json {
-        let json =
-            serde_json::to_string_pretty(&history).map_err(|e| Error::Other(e.to_string()))?;
-        outln!("{json}");
+        outln!("{}", history.to_json()?);
     } else {
         out!("{}", render_text(&history, args.top));
     }

@@ -10,11 +10,6 @@ use trainbench::{Error, Result};
 pub static STOP: AtomicBool = AtomicBool::new(false);
 static FIRST_INTERRUPT: OnceLock<Instant> = OnceLock::new();
 
-/// True once an interrupt has arrived.
-pub fn stopped() -> bool {
-    STOP.load(Ordering::SeqCst)
-}
-
 /// First Ctrl-C: finish the current group, then stop. Second: exit now (every line already
 /// in the log was written whole and fsynced). A repeat within a second of the first is the
 /// same signal delivered twice (e.g. `timeout` signals the process and its group), not a

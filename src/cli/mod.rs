@@ -33,7 +33,6 @@ mod data;
 mod gate;
 mod history;
 mod interrupt;
-mod jobs;
 mod merge;
 mod models;
 mod output;

@@ -2,6 +2,7 @@
 
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use trainbench::Result;
+use trainbench::format::thousands;
 use trainbench::model::{MODEL_NAMES, ModelSpec};
 
 pub fn run() -> Result<()> {
@@ -18,17 +19,4 @@ pub fn run() -> Result<()> {
     }
     outln!("{table}");
     Ok(())
-}
-
-/// `5615` → `5,615`.
-pub fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }

@@ -3,9 +3,8 @@
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use trainbench::format::duration;
-use trainbench::record::TrialRecord;
-use trainbench::stats::{mean, sample_variance};
-use trainbench::study::{Event, Group, Plan, group_title, member_labels};
+use trainbench::report::text::group_accuracy;
+use trainbench::study::{Event, Plan, group_title};
 use trainbench::train::Progress;
 use trainbench::{Error, Result};
 
@@ -84,7 +83,7 @@ impl Bars {
                 self.line(format!(
                     "  done {}: {} in {} ({}/{} trials, ETA {eta})",
                     group_title(plan, group),
-                    accuracy(plan, group, records),
+                    group_accuracy(plan, group, records),
                     duration(seconds),
                     self.overall.position(),
                     self.overall.length().unwrap_or(0),
@@ -98,53 +97,4 @@ impl Bars {
         self.group.finish_and_clear();
         self.overall.finish_and_clear();
     }
-}
-
-/// `test acc 71.20% ± 0.31 (sd, n=10), 1 diverged` — per configuration for a group of
-/// several, named by what differs (`lr=1e-1 69.10% ± 0.52 (sd, n=10); lr=3e-2 …`).
-fn accuracy(plan: &Plan, group: &Group, records: &[TrialRecord]) -> String {
-    if group.members.len() == 1 {
-        return config_accuracy(records);
-    }
-    group
-        .members
-        .iter()
-        .zip(member_labels(plan, group))
-        .map(|(m, label)| {
-            let id = &plan.configs[m.config].id;
-            let mine: Vec<TrialRecord> = records
-                .iter()
-                .filter(|r| r.config_id.as_deref() == Some(id))
-                .cloned()
-                .collect();
-            format!(
-                "{label} {}",
-                config_accuracy(&mine).trim_start_matches("test acc ")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-/// `test acc 71.20% ± 0.31 (sd, n=10), 1 diverged`.
-fn config_accuracy(records: &[TrialRecord]) -> String {
-    let accs: Vec<f64> = records
-        .iter()
-        .filter(|r| !r.diverged)
-        .map(|r| 100.0 * r.outcome.test_acc)
-        .collect();
-    let diverged = records.len() - accs.len();
-    let mut s = match accs.len() {
-        0 => "all diverged".to_string(),
-        1 => format!("test acc {:.2}%", accs[0]),
-        n => format!(
-            "test acc {:.2}% ± {:.2} (sd, n={n})",
-            mean(&accs),
-            sample_variance(&accs).sqrt()
-        ),
-    };
-    if diverged > 0 && !accs.is_empty() {
-        s.push_str(&format!(", {diverged} diverged"));
-    }
-    s
 }

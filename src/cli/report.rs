@@ -3,10 +3,10 @@
 use super::Format;
 use clap::Args;
 use std::path::{Path, PathBuf};
+use trainbench::Result;
 use trainbench::report::analysis::AnalysisOptions;
 use trainbench::report::input::{Experiment, RunInput, read_runs};
 use trainbench::report::{Report, markdown, table, write_dir};
-use trainbench::{Error, Result};
 
 #[derive(Args)]
 pub struct ReportArgs {
@@ -50,11 +50,7 @@ fn print_and_write(report: &Report, format: Format, out: Option<&Path>) -> Resul
     match format {
         Format::Table => out!("{}", table::render(report)),
         Format::Markdown => out!("{}", markdown::render(report, written.is_some())),
-        Format::Json => {
-            let json =
-                serde_json::to_string_pretty(report).map_err(|e| Error::Other(e.to_string()))?;
-            outln!("{json}");
-        }
+        Format::Json => outln!("{}", report.to_json()?),
     }
     if let (Some(dir), Some(figures), Format::Table) = (out, &written, format) {
         errln!(
@@ -82,28 +78,13 @@ fn print_warnings(input: &RunInput) {
     }
 }
 
-/// The highest confidence level `--level` accepts.
-const MAX_LEVEL: f64 = 0.999;
-
 pub fn run(args: ReportArgs) -> Result<()> {
-    let in_01 = |x: f64| x > 0.0 && x < 1.0;
-    if !in_01(args.level) || !in_01(args.alpha) || !in_01(args.target) {
-        return Err(Error::Usage(
-            "--level, --alpha and --target must lie strictly between 0 and 1".into(),
-        ));
-    }
-    if args.level > MAX_LEVEL {
-        return Err(Error::Usage(format!(
-            "--level {} is above {MAX_LEVEL}: with a few seeds such an interval spans most of \
-             the metric's range and says nothing (the t quantile grows without bound)",
-            args.level
-        )));
-    }
     let options = AnalysisOptions {
         level: args.level,
         alpha: args.alpha,
         target: args.target,
     };
+    options.check()?;
     let experiment = Experiment {
         backend: args.backend.clone(),
         fingerprint: args.data_fingerprint.clone(),

@@ -3,16 +3,17 @@
 
 use super::BackendArgs;
 use super::interrupt::{STOP, install_ctrl_c};
-use super::jobs::{self, Job};
 use super::progress::Bars;
 use clap::Args;
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use trainbench::data::DataSource;
 use trainbench::format::duration;
 use trainbench::report::analysis::AnalysisOptions;
-use trainbench::report::input::RunInput;
-use trainbench::study::adaptive::{DECISION_FILE, DEFAULT_TARGET_MDE, Decision};
+use trainbench::report::input::read_runs;
+use trainbench::report::plan;
+use trainbench::study::adaptive::{DECISION_FILE, Decision};
+use trainbench::study::jobs::{self, JobCommand, JobEvent, Jobs, JobsDefault, JobsEnd, Role};
+use trainbench::study::lr_search::{Addition, SEARCH_FILE};
 use trainbench::study::{
     AdaptiveSeeds, Event, GroupBy, Grouping, Plan, PlanOptions, Ready, Replicas, RunSummary, Seeds,
     Session, SessionOptions, Shard,
@@ -98,69 +99,23 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
-    /// `--jobs` when it is not given: one job per core, at most [`QUICK_JOBS`], for a `--quick`
-    /// look on the CPU (a quick run is over in seconds and one training process keeps about
-    /// one core busy), else 1. Not for a job of a `--jobs` run, a `--shard`, or an explicit
-    /// `--threads`.
+    /// `--jobs` when it is not given ([`JobsDefault::jobs`]).
     fn default_jobs(&self) -> usize {
-        let cuda = self
-            .backend
-            .backend
-            .as_deref()
-            .is_some_and(|b| b.starts_with("tch-cuda"));
-        if self.quick
-            && !self.job
-            && self.shard.is_none()
-            && self.backend.threads.is_none()
-            && !cuda
-        {
-            trainbench::backend::available_cores().min(QUICK_JOBS)
-        } else {
-            1
+        JobsDefault {
+            quick: self.quick,
+            job: self.job,
+            shard: self.shard.is_some(),
+            threads: self.backend.threads.is_some(),
+            backend: self.backend.backend.as_deref(),
         }
-    }
-
-    /// The adaptive seeds of this run: `--seeds MIN..MAX`, else the study's
-    /// `seeds = "MIN..MAX"` unless `--seeds N` or `--quick` overrides it.
-    fn adaptive(&self, study: &trainbench::study::Study) -> Result<Option<AdaptiveSeeds>> {
-        let range = match self.seeds {
-            Some(s) => s.range(),
-            None if !self.quick => study.seed_range,
-            None => None,
-        };
-        let target = self
-            .target_mde
-            .or(study.target_mde)
-            .unwrap_or(DEFAULT_TARGET_MDE);
-        if !(target > 0.0 && target.is_finite()) {
-            return Err(Error::Usage(
-                "--target-mde must be > 0 accuracy points".into(),
-            ));
-        }
-        if range.is_none() && self.target_mde.is_some() {
-            return Err(Error::Usage(
-                "--target-mde needs adaptive seeds (--seeds MIN..MAX, or seeds = \"MIN..MAX\" in \
-                 the study)"
-                    .into(),
-            ));
-        }
-        Ok(range.map(|range| AdaptiveSeeds {
-            range,
-            target_mde: target,
-            alpha: AnalysisOptions::default().alpha,
-        }))
+        .jobs()
     }
 
     /// The checked options of the study session.
     fn session_options(&self) -> Result<SessionOptions> {
-        let shard = match self.shard.as_deref() {
-            None => None,
-            Some("auto") => Some(Shard::from_env(
-                |k| std::env::var(k).ok(),
-                self.shard_count,
-            )?),
-            Some(s) => Some(s.parse()?),
-        };
+        let shard = (self.shard.as_deref())
+            .map(|s| Shard::from_flag(s, self.shard_count))
+            .transpose()?;
         Ok(SessionOptions {
             plan: PlanOptions {
                 seeds: self.seeds.map(Seeds::max),
@@ -186,55 +141,27 @@ impl RunArgs {
         })
     }
 
-    /// The command line (after the program name) of job `index` of `count` of a `--jobs`
-    /// run, training into `dir` with `threads` threads. Every flag of [`RunArgs`] is either passed
-    /// on as given, set per job, or acted on by the parent only; the test module's
-    /// `FORWARDING` table says which, and a test checks it against the flag list.
-    pub(super) fn child_args(
-        &self,
-        dir: &Path,
-        index: usize,
-        count: usize,
-        threads: usize,
-    ) -> Vec<OsString> {
-        let mut a: Vec<OsString> = vec!["run".into(), self.study.clone().into()];
-        let mut flag = |name: &str, value: OsString| {
-            a.push(format!("--{name}").into());
-            a.push(value);
-        };
-        flag("out", dir.into());
-        flag("shard", format!("{index}/{count}").into());
-        flag("replicas", self.replicas.clone().into());
-        flag("group-by", self.group_by.clone().into());
-        flag("threads", threads.to_string().into());
-        if let Some(n) = &self.seeds {
-            flag("seeds", n.to_string().into());
+    /// What every job of a `--jobs` run is told ([`JobCommand::args`]). Every flag of
+    /// [`RunArgs`] is either passed on as given, set per job, or acted on by the parent only;
+    /// the test module's `FORWARDING` table says which, and a test checks it against the flag
+    /// list.
+    fn job_command(&self) -> JobCommand {
+        JobCommand {
+            study: self.study.clone(),
+            seeds: self.seeds,
+            sweeps: self.sweeps.clone(),
+            quick: self.quick,
+            replicas: self.replicas.clone(),
+            group_by: self.group_by.clone(),
+            data: self.data.clone(),
+            backend: self.backend.backend.clone(),
         }
-        for s in &self.sweeps {
-            flag("sweep", s.into());
-        }
-        if let Some(d) = &self.data {
-            flag("data", d.into());
-        }
-        if let Some(b) = &self.backend.backend {
-            flag("backend", b.into());
-        }
-        if self.quick {
-            a.push("--quick".into());
-        }
-        a.push("--job".into());
-        a
     }
 }
 
-/// The most jobs `--quick` starts by itself: Lab 1's quick plan has about 20 replica groups,
-/// and more jobs would cut them into thinner, slower groups, each job preparing the data again
-/// (measured on 2 cores only: 2 jobs take Lab 1 --quick from 15 s to 10 s).
-const QUICK_JOBS: usize = 4;
-
 pub fn run(args: RunArgs) -> Result<i32> {
     let jobs = match &args.jobs {
-        Some(jobs) => jobs::parse(jobs)?,
+        Some(jobs) => jobs::parse_jobs(jobs)?,
         None => args.default_jobs(),
     };
     if jobs > 1 && args.shard.is_some() {
@@ -245,38 +172,19 @@ pub fn run(args: RunArgs) -> Result<i32> {
         ));
     }
     let mut session = Session::prepare(&args.study, args.session_options()?)?;
-    let adaptive = args.adaptive(&session.study)?;
-    let searched = !session.plan.searched(&session.study).is_empty();
-    if searched && adaptive.is_some() {
-        return Err(Error::Usage(
-            "a searched learning rate (lr = { search = … }) decides its points from the \
-             trials of fixed seeds: use seeds = N, not MIN..MAX (the search's stage 3 adds \
-             seeds where they narrow an optimum most; --budget sets how many)"
-                .into(),
-        ));
-    }
-    if searched && session.shard.is_some() && args.search_round.is_none() {
-        errln!(
-            "note: a searched learning rate decides each later round from every batch size's \
-             trials, which --shard splits across machines: this shard trains its part of stage 1 \
-             only; merge the shards, then run the study into the merged directory on one \
-             machine (with --jobs N) to continue the search"
-        );
-    }
-    if args.budget.is_some() && !searched {
-        return Err(Error::Usage(
-            "--budget needs a searched learning rate (lr = { search = \"LO..HI\" } in a sweep)"
-                .into(),
-        ));
-    }
-    if adaptive.is_some() && session.shard.is_some() && args.adaptive_stage.is_none() {
-        return Err(Error::Usage(
-            "adaptive seeds (MIN..MAX) decide stage 2 from every configuration's pilot, which \
-             --shard splits across machines: train the pilot with --seeds MIN on the shards, \
-             merge, then run --seeds MIN..MAX (with --jobs N to use this machine's cores) into \
-             the merged directory — the pilot is reused and only the added seeds train"
-                .into(),
-        ));
+    let adaptive = AdaptiveSeeds::resolve(
+        args.seeds,
+        args.quick,
+        args.target_mde,
+        &session.study,
+        AnalysisOptions::default().alpha,
+    )?;
+    let role = Role {
+        adaptive_stage: args.adaptive_stage.is_some(),
+        search_round: args.search_round.is_some(),
+    };
+    if let Some(note) = jobs::check_run(&session, adaptive, role)? {
+        errln!("note: {note}");
     }
     let (jobs, note) = session.bounded_jobs(jobs);
     // Bounding the default (--quick's one job per core) is not news.
@@ -284,7 +192,7 @@ pub fn run(args: RunArgs) -> Result<i32> {
         errln!("note: {note}");
     }
     if args.dry_run {
-        print_plan(&session, jobs, adaptive);
+        out!("{}", plan::render(&session, jobs, adaptive));
         return Ok(0);
     }
     // Opened here even for --jobs, so that a missing backend or device is one error up front.
@@ -292,19 +200,13 @@ pub fn run(args: RunArgs) -> Result<i32> {
     if jobs > 1 {
         return run_jobs(&args, &mut session, backend, jobs, adaptive);
     }
-    let stage_of_jobs = match (args.adaptive_stage, adaptive) {
-        (Some(_), None) => {
-            return Err(Error::Usage(
-                "--adaptive-stage needs --seeds MIN..MAX".into(),
-            ));
-        }
-        // One job of an adaptive --jobs run: its stage only; the parent decides and reports.
-        (Some(stage), Some(a)) => {
-            limit_to_stage(&mut session, &args, stage, a)?;
-            Some(stage)
-        }
-        (None, _) => None,
-    };
+    // One job of an adaptive --jobs run: its stage only; the parent decides and reports.
+    let stage_of_jobs = jobs::limit_to_stage(
+        &mut session,
+        args.adaptive_stage,
+        adaptive,
+        args.adaptive_decision.as_deref(),
+    )?;
     errln!("preparing data {} ...", session.data_spec().source);
     let mut ready = session.start(backend, &device)?;
     for w in &ready.warnings {
@@ -323,186 +225,82 @@ pub fn run(args: RunArgs) -> Result<i32> {
     finish(ready, args.job).map(|()| 0)
 }
 
-/// The plan, its estimate and (adaptive) what the stages will do.
-fn print_plan(session: &Session, jobs: usize, adaptive: Option<AdaptiveSeeds>) {
-    out!("{}", trainbench::report::plan::render(session, jobs));
-    for s in session.plan.searched(&session.study) {
-        let mut axis = s.axis;
-        if let Some(b) = session.budget {
-            axis.budget = b;
-        }
-        outln!(
-            "sweep {}: {}; the estimate above is stage 1 only",
-            s.sweep,
-            axis.describe()
-        );
-    }
-    if let Some(a) = adaptive {
-        let (range, target) = (a.range, a.target_mde);
-        outln!(
-            "adaptive seeds {range}: every configuration trains a pilot of {} seeds, then \
-             up to {} where the pilot's spread needs them for an MDE of {target} points; \
-             the estimate above is for {} seeds everywhere (the most it can cost)",
-            range.min,
-            range.max,
-            range.max
-        );
-    }
-}
-
-/// Keeps, for one job of an adaptive `--jobs` run, the seeds of its stage: the pilot, or
-/// the seeds stage 2 adds by the parent's decision.
-fn limit_to_stage(
-    session: &mut Session,
-    args: &RunArgs,
-    stage: u8,
-    adaptive: AdaptiveSeeds,
-) -> Result<()> {
-    if stage == 1 {
-        session.limit_to_pilot(adaptive.range.min);
-        return Ok(());
-    }
-    let dir = args.adaptive_decision.as_deref().unwrap_or(Path::new("."));
-    let decision = Decision::load(dir)?
-        .ok_or_else(|| Error::Usage(format!("no {DECISION_FILE} in '{}'", dir.display())))?;
-    session.limit_to_stage_two(&decision);
-    Ok(())
-}
-
-/// A `--jobs` run: the jobs train slices of the plan (an adaptive run: the pilot, the
-/// decision here from the merged pilot, then stage 2), then the report of the whole run.
+/// A `--jobs` run ([`jobs::run`]), its events printed, then the report of the whole run.
 fn run_jobs(
     args: &RunArgs,
     session: &mut Session,
     backend: trainbench::backend::BackendKind,
-    jobs: usize,
+    count: usize,
     adaptive: Option<AdaptiveSeeds>,
 ) -> Result<i32> {
-    let threads = args
-        .backend
-        .threads
-        .unwrap_or_else(|| (trainbench::backend::available_cores() / jobs).max(1));
-    let specs: Vec<Job> = (1..=jobs)
-        .map(|i| {
-            let dir = session.dir.job(i, jobs);
-            let args = args.child_args(dir.path(), i, jobs, threads);
-            Job { dir, args }
-        })
-        .collect();
-    if !session.plan.searched(&session.study).is_empty() {
-        return run_search_jobs(session, backend, &specs, threads);
-    }
-    let Some(adaptive) = adaptive else {
-        return jobs::run(session, backend, &specs, threads);
+    let jobs = Jobs {
+        count,
+        threads: args.backend.threads,
+        command: args.job_command(),
     };
-    let with = |extra: &[&str]| -> Vec<Job> {
-        specs
-            .iter()
-            .map(|j| {
-                let mut args = j.args.clone();
-                args.extend(extra.iter().map(OsString::from));
-                Job {
-                    dir: j.dir.clone(),
-                    args,
-                }
-            })
-            .collect()
+    install_ctrl_c()?;
+    let JobsEnd::Done(experiment) =
+        jobs::run(session, backend, &jobs, adaptive, &STOP, print_job_event)?
+    else {
+        return Ok(130);
     };
-    errln!("stage 1 (pilot, seeds 0..{}):", adaptive.range.min);
-    let stage1 = with(&["--adaptive-stage", "1"]);
-    if let Some(code) = jobs::train(session, &stage1, threads)? {
-        return Ok(code);
-    }
-    let decision = session.decide_stage_two(&jobs::experiment(backend, &stage1), adaptive)?;
-    decision.save(session.dir.path())?;
-    print_decision(&decision);
-    let dir = session.dir.path().to_string_lossy().to_string();
-    let stage2 = with(&["--adaptive-stage", "2", "--adaptive-decision", &dir]);
-    if let Some(code) = jobs::train(session, &stage2, threads)? {
-        return Ok(code);
-    }
-    jobs::report(session, backend, &stage2)?;
+    let out = session.dir.path();
+    let input = read_runs(&[out.to_path_buf()], None, &experiment)?;
+    super::report::report_run(&input, out)?;
     Ok(0)
 }
 
+/// Prints one event of a `--jobs` run: its stages and decisions, each job's output prefixed
+/// `[job I/N]`, the merges.
+fn print_job_event(event: JobEvent) {
+    match event {
+        JobEvent::Pilot { seeds } => errln!("stage 1 (pilot, seeds 0..{seeds}):"),
+        JobEvent::Decided(decision) => print_decision(decision),
+        JobEvent::Grid => errln!("round 1 (stage 1: the grid):"),
+        JobEvent::Searched { round, additions } => print_search_round(round, additions),
+        JobEvent::Started {
+            count,
+            threads,
+            jobs,
+            log,
+        } => errln!(
+            "{count} jobs × {threads} thread(s): job logs in {}, merged into {} at the end",
+            jobs.display(),
+            log.display()
+        ),
+        JobEvent::Output { job, count, line } => errln!("[job {job}/{count}] {line}"),
+        JobEvent::Warning(w) => errln!("warning: {w}"),
+        JobEvent::Interrupted { log } => errln!(
+            "interrupted: finished trials are merged into {}; rerun the same command to resume",
+            log.display()
+        ),
+        JobEvent::Done {
+            count,
+            seconds,
+            added,
+            log,
+        } => outln!(
+            "{count} jobs done in {}; {added} new trial(s) merged into {}",
+            duration(seconds),
+            log.display()
+        ),
+    }
+}
+
 /// A round a learning-rate search decided, one line per cell.
-fn print_search_round(
-    round: usize,
-    additions: &[(String, String, trainbench::study::lr_search::Addition)],
-) {
+fn print_search_round(round: usize, additions: &[(String, String, Addition)]) {
     let Some(stage) = additions.first().map(|a| a.2.stage) else {
         return;
     };
-    errln!(
-        "round {round} (stage {stage}, decided from the trials so far; {}):",
-        trainbench::study::lr_search::SEARCH_FILE
-    );
+    errln!("round {round} (stage {stage}, decided from the trials so far; {SEARCH_FILE}):");
     for (sweep, cell, a) in additions {
-        let lrs: Vec<String> = a.lrs.iter().map(|l| format!("{l:e}")).collect();
         let at = if cell.is_empty() {
             String::new()
         } else {
             format!(" at {cell}")
         };
-        let what = if a.stage == 3 {
-            format!("{} seeds at lr {}", a.seeds, lrs.join(", "))
-        } else {
-            format!("lr {}", lrs.join(", "))
-        };
-        errln!("  {sweep}{at}: {what} — {}", a.reason);
+        errln!("  {sweep}{at}: {} — {}", a.describe(), a.reason);
     }
-}
-
-/// A learning-rate search under `--jobs`: the jobs train each round (stage 1's grid, then
-/// each decided round), and this process decides every next round from the merged log.
-fn run_search_jobs(
-    session: &mut Session,
-    backend: trainbench::backend::BackendKind,
-    specs: &[Job],
-    threads: usize,
-) -> Result<i32> {
-    use trainbench::study::lr_search::{SearchState, Step};
-    let dir = session.dir.path().to_string_lossy().to_string();
-    let with = |round: usize| -> Vec<Job> {
-        specs
-            .iter()
-            .map(|j| {
-                let mut args = j.args.clone();
-                args.extend(["--search-round".into(), round.to_string().into()]);
-                args.extend(["--search-state".into(), OsString::from(&dir)]);
-                Job {
-                    dir: j.dir.clone(),
-                    args,
-                }
-            })
-            .collect()
-    };
-    errln!("round 1 (stage 1: the grid):");
-    let mut last = with(1);
-    if let Some(code) = jobs::train(session, &last, threads)? {
-        return Ok(code);
-    }
-    let experiment = jobs::experiment(backend, &last);
-    let mut state = SearchState::default();
-    let (mut round, mut extending) = (1, true);
-    for step in Step::sequence() {
-        if step == Step::Extend && !extending {
-            continue;
-        }
-        let additions = session.search_step(&experiment, &mut state, step, round + 1)?;
-        if additions.is_empty() {
-            extending &= step != Step::Extend;
-            continue;
-        }
-        round += 1;
-        print_search_round(round, &additions);
-        last = with(round);
-        if let Some(code) = jobs::train(session, &last, threads)? {
-            return Ok(code);
-        }
-    }
-    jobs::report(session, backend, &last)?;
-    Ok(0)
 }
 
 /// The stage-2 decision, one line per configuration.
@@ -640,10 +438,7 @@ fn finish(ready: Ready, job: bool) -> Result<()> {
     }
     let dir = ready.dir().clone();
     // The report is about this run's experiment: its backend and data.
-    let experiment = ready.experiment();
-    let (study, plan, records) = ready.into_trials();
-    let mut input = RunInput::new(study, plan, records, &experiment)?;
-    input.adaptive = Decision::load(dir.path())?;
+    let input = trainbench::report::input::of_run(ready)?;
     super::report::report_run(&input, dir.path())
 }
 
@@ -652,6 +447,7 @@ mod tests {
     use super::*;
     use clap::parser::ValueSource;
     use clap::{CommandFactory, FromArgMatches, Parser};
+    use std::ffi::OsString;
 
     /// How a flag of `run` reaches the jobs of a `--jobs` run.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -662,13 +458,13 @@ mod tests {
         PerJob,
         /// Not passed on: the parent acts on it.
         Never,
-        /// Added to the jobs' command lines by an adaptive `--jobs` run, per stage
-        /// ([`adaptive_jobs`]), never by [`RunArgs::child_args`].
+        /// Added to the jobs' command lines per stage ([`jobs::JobStage::args`]), never by
+        /// [`JobCommand::args`].
         PerStage,
     }
 
     /// Every flag of `run` (by clap id) and how it reaches the jobs; a test checks that this
-    /// list names every flag and that [`RunArgs::child_args`] passes on every `Same` one.
+    /// list names every flag and that [`JobCommand::args`] passes on every `Same` one.
     const FORWARDING: &[(&str, Forward)] = &[
         ("study", Forward::Same),
         ("out", Forward::PerJob),
@@ -738,7 +534,8 @@ mod tests {
         ];
         let pm = cmd.clone().try_get_matches_from(parent).unwrap();
         let args = RunArgs::from_arg_matches(&pm).unwrap();
-        let child = args.child_args(Path::new("d/jobs/job-2-of-3"), 2, 3, 1);
+        let dir = std::path::Path::new("d/jobs/job-2-of-3");
+        let child = args.job_command().args(dir, 2, 3, 1);
         assert_eq!(child[0], "run", "the jobs run the run subcommand");
         let cm = cmd.clone().try_get_matches_from(child).unwrap();
         for (id, how) in FORWARDING {
@@ -761,36 +558,5 @@ mod tests {
         assert_eq!(child.shard.as_deref(), Some("2/3"));
         assert_eq!(child.backend.threads, Some(1));
         assert!(child.job && !child.dry_run);
-    }
-
-    /// `--quick` alone trains one job per core; without `--quick`, as a job of a `--jobs` run,
-    /// as a shard, with explicit threads or on CUDA it trains in one process.
-    #[test]
-    fn quick_defaults_to_one_job_per_core_on_the_cpu() {
-        let args = |extra: &[&str]| {
-            let mut argv = vec!["run", "s.toml"];
-            argv.extend_from_slice(extra);
-            let m = Wrapper::command().try_get_matches_from(argv).unwrap();
-            RunArgs::from_arg_matches(&m).unwrap()
-        };
-        let quick = args(&["--quick"]);
-        // TRAINBENCH_THREADS / TRAINBENCH_BACKEND in the environment count as given.
-        let cpu_default = quick.backend.threads.is_none()
-            && !quick
-                .backend
-                .backend
-                .as_deref()
-                .is_some_and(|b| b.starts_with("tch-cuda"));
-        let cores = trainbench::backend::available_cores().min(QUICK_JOBS);
-        assert_eq!(quick.default_jobs(), if cpu_default { cores } else { 1 });
-        for extra in [
-            &[][..],
-            &["--quick", "--threads", "1"],
-            &["--quick", "--shard", "1/2"],
-            &["--quick", "--job"],
-            &["--quick", "--backend", "tch-cuda:0"],
-        ] {
-            assert_eq!(args(extra).default_jobs(), 1, "{extra:?}");
-        }
     }
 }

@@ -1,10 +1,8 @@
 //! `trainbench status DIR`: what is done, missing and diverged, per sweep.
 
 use clap::Args;
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use std::path::PathBuf;
 use trainbench::Result;
-use trainbench::format::seed_ranges;
 use trainbench::study::RunDir;
 use trainbench::study::status::status;
 
@@ -31,16 +29,9 @@ pub struct StatusArgs {
 
 pub fn run(args: StatusArgs) -> Result<()> {
     let dir = RunDir::new(&args.dir);
+    let quick = (args.quick || args.full).then_some(args.quick);
     let (_, plan) = dir.load_plan(args.study.as_deref(), |options| {
-        if args.seeds.is_some() {
-            options.seeds = args.seeds;
-        }
-        if !args.sweeps.is_empty() {
-            options.sweeps = args.sweeps.clone();
-        }
-        if args.quick || args.full {
-            options.quick = args.quick;
-        }
+        options.override_with(args.seeds, &args.sweeps, quick)
     })?;
     let log = dir.log();
     let contents = dir.read_all_if_any()?;
@@ -48,50 +39,9 @@ pub fn run(args: StatusArgs) -> Result<()> {
         errln!("warning: {w}");
     }
     let st = status(&plan, &contents.records);
-
-    outln!(
-        "{}{}: {} seeds per config, {} records in {}",
-        plan.name,
-        if plan.quick { " (quick)" } else { "" },
-        plan.seeds.len(),
-        contents.records.len(),
-        log.display()
+    out!(
+        "{}",
+        trainbench::report::status::render(&plan, contents.records.len(), &log, &st)
     );
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_header(["sweep", "configs", "trials", "done", "missing", "diverged"]);
-    for s in st.sweeps.iter().chain([&st.total]) {
-        table.add_row(vec![
-            s.name.clone(),
-            s.configs.to_string(),
-            s.planned.to_string(),
-            format!(
-                "{} ({:.0}%)",
-                s.done,
-                100.0 * s.done as f64 / s.planned.max(1) as f64
-            ),
-            s.missing_trials().to_string(),
-            s.diverged.to_string(),
-        ]);
-    }
-    outln!("{table}");
-    if !st.total.missing.is_empty() {
-        outln!("missing:");
-        for (id, seeds) in &st.total.missing {
-            outln!("  {id} seeds {}", seed_ranges(seeds));
-        }
-    }
-    if st.variants.len() > 1 {
-        outln!("note: the counted trials come from several backends / data sets:");
-        for (backend, fingerprint) in &st.variants {
-            outln!("  backend {backend}, data {fingerprint}");
-        }
-    }
-    if st.outside_plan > 0 {
-        outln!(
-            "note: {} record(s) of this mode are not in this plan (other sweeps or seeds)",
-            st.outside_plan
-        );
-    }
     Ok(())
 }

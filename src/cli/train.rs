@@ -2,13 +2,11 @@
 
 use super::{BackendArgs, DataArgs};
 use clap::Args;
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use indicatif::{ProgressBar, ProgressStyle};
-use trainbench::format::{num, pct};
+use std::cell::OnceCell;
 use trainbench::optim::{AdamConfig, Scheduler};
-use trainbench::provenance::Provenance;
-use trainbench::record::{DataInfo, TrialRecord};
-use trainbench::train::{DeviceSplits, Progress, TrainConfig, train};
+use trainbench::train::{Progress, TrainConfig};
+use trainbench::trial::{self, TrialEvent};
 use trainbench::{Error, Result};
 
 #[derive(Args)]
@@ -63,114 +61,55 @@ pub fn run(args: TrainArgs) -> Result<()> {
     };
     config.validate()?;
     let spec = args.data.spec()?;
-    let rows = match spec.source {
-        trainbench::data::DataSource::Synth { rows, .. } => rows,
-        _ => 0, // a file that exists has a size the machine could already hold
-    };
-    let rows = trainbench::study::cost::RowEstimate::from_raw(rows, false);
-    trainbench::study::cost::check_memory(
-        trainbench::study::cost::estimate_bytes(&config, 1, rows),
-        &format!("training {} on {} rows", config.model, rows.train),
-    )?;
+    trial::check_memory(&config, &spec)?;
     let (backend, device) = args.backend.open()?;
-    let provenance = Provenance::collect(backend);
-    errln!("preparing data {} ...", spec.source);
-    let splits = spec.prepare()?;
-    for w in &splits.warnings {
-        errln!("warning: {w}");
-    }
-    let info = DataInfo::new(&spec, &splits);
-    errln!(
-        "data: {} train / {} val{} / {} test rows ({} duplicates dropped); backend {backend}, {} threads",
-        info.train_rows,
-        info.val_rows,
-        if splits.val_is_train {
-            " (= train, mase mode)"
-        } else {
-            ""
-        },
-        info.test_rows,
-        splits.duplicates_dropped,
-        provenance.threads,
-    );
-    let data = DeviceSplits::upload(&splits, &device);
-    drop(splits);
-
-    let bar = ProgressBar::new(0);
-    bar.set_style(
+    let style =
         ProgressStyle::with_template("epoch {prefix} {bar:30} {pos}/{len} batches {elapsed}")
-            .map_err(|e| Error::Other(e.to_string()))?,
-    );
+            .map_err(|e| Error::Other(e.to_string()))?;
+    // Made at the first batch, below the data lines.
+    let cell = OnceCell::new();
+    let bar = || cell.get_or_init(|| ProgressBar::new(0).with_style(style.clone()));
     let epochs = config.epochs;
-    let mut outcomes = train(&config, &[args.seed], &data, |p| match p {
-        Progress::Batch { epoch, done, total } => {
-            if done == 1 {
-                bar.set_length(total as u64);
-                bar.set_prefix(format!("{epoch}/{epochs}"));
+    let record = trial::train_one(&config, args.seed, &spec, backend, &device, |e| match e {
+        TrialEvent::Preparing(spec) => errln!("preparing data {} ...", spec.source),
+        TrialEvent::Prepared {
+            splits,
+            info,
+            provenance,
+        } => {
+            for w in &splits.warnings {
+                errln!("warning: {w}");
             }
-            bar.set_position(done as u64);
+            errln!(
+                "data: {} train / {} val{} / {} test rows ({} duplicates dropped); backend {backend}, {} threads",
+                info.train_rows,
+                info.val_rows,
+                if splits.val_is_train {
+                    " (= train, mase mode)"
+                } else {
+                    ""
+                },
+                info.test_rows,
+                splits.duplicates_dropped,
+                provenance.threads,
+            );
         }
-        Progress::Epoch(_) => bar.set_position(0),
+        TrialEvent::Train(Progress::Batch { epoch, done, total }) => {
+            if done == 1 {
+                bar().set_length(total as u64);
+                bar().set_prefix(format!("{epoch}/{epochs}"));
+            }
+            bar().set_position(done as u64);
+        }
+        TrialEvent::Train(Progress::Epoch(_)) => bar().set_position(0),
     })?;
-    bar.finish_and_clear();
-    let record = TrialRecord::new(&config, info, outcomes.remove(0), provenance);
+    bar().finish_and_clear();
 
     if args.json {
         let json = serde_json::to_string(&record).map_err(|e| Error::Other(e.to_string()))?;
         outln!("{json}");
         return Ok(());
     }
-    print_epochs(&record);
-    print_summary(&record);
+    out!("{}", trainbench::report::trial::render(&record));
     Ok(())
-}
-
-fn print_epochs(record: &TrialRecord) {
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_header([
-        "epoch",
-        "lr",
-        "train loss",
-        "train acc",
-        "val loss",
-        "val acc",
-        "train s",
-        "eval s",
-    ]);
-    for e in &record.outcome.epochs {
-        table.add_row(vec![
-            e.epoch.to_string(),
-            format!("{:.3e}", e.lr),
-            num(e.train_loss, 4),
-            pct(e.train_acc),
-            num(e.val_loss, 4),
-            pct(e.val_acc),
-            format!("{:.3}", e.train_seconds),
-            format!("{:.3}", e.eval_seconds),
-        ]);
-    }
-    outln!("{table}");
-}
-
-fn print_summary(record: &TrialRecord) {
-    let o = &record.outcome;
-    let c = &record.config;
-    let head = format!(
-        "{} bs={} lr={:e} epochs={} seed={} on {}",
-        c.model, c.batch_size, c.lr, c.epochs, o.seed, record.provenance.backend
-    );
-    match o.diverged_at {
-        Some(epoch) => outln!("{head}: DIVERGED at epoch {epoch} (loss became NaN/inf)"),
-        None => {
-            let train_s: f64 = o.epochs.iter().map(|e| e.train_seconds).sum();
-            outln!(
-                "{head}: test acc {} (loss {}), {:.3} s/epoch training, {:.1} s total",
-                pct(o.test_acc),
-                num(o.test_loss, 4),
-                train_s / o.epochs.len().max(1) as f64,
-                o.total_seconds
-            );
-        }
-    }
 }

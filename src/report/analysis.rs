@@ -270,6 +270,30 @@ impl Default for AnalysisOptions {
     }
 }
 
+/// The highest confidence level an analysis accepts.
+pub const MAX_LEVEL: f64 = 0.999;
+
+impl AnalysisOptions {
+    /// A usage error unless the level, alpha and target lie strictly between 0 and 1 and the
+    /// level is at most [`MAX_LEVEL`] (`trainbench report --level --alpha --target`).
+    pub fn check(&self) -> crate::Result<()> {
+        let in_01 = |x: f64| x > 0.0 && x < 1.0;
+        if !in_01(self.level) || !in_01(self.alpha) || !in_01(self.target) {
+            return Err(crate::Error::Usage(
+                "--level, --alpha and --target must lie strictly between 0 and 1".into(),
+            ));
+        }
+        if self.level > MAX_LEVEL {
+            return Err(crate::Error::Usage(format!(
+                "--level {} is above {MAX_LEVEL}: with a few seeds such an interval spans most \
+                 of the metric's range and says nothing (the t quantile grows without bound)",
+                self.level
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// Values of `metric` by seed for one configuration.
 fn values_by_seed(trials: &[&TrialRecord], metric: Metric, target: f64) -> BTreeMap<u64, f64> {
     trials

@@ -4,7 +4,7 @@
 use crate::record::TrialRecord;
 pub use crate::study::experiment::Experiment;
 use crate::study::experiment::{Membership, RunScope};
-use crate::study::{Plan, RunDir, Study, TrialKey};
+use crate::study::{Plan, Ready, RunDir, Study, TrialKey};
 use crate::{Error, Result};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -62,6 +62,18 @@ pub fn read_runs(
     input.adaptive = crate::study::adaptive::Decision::load(first)?;
     warnings.append(&mut input.warnings);
     input.warnings = warnings;
+    Ok(input)
+}
+
+/// The report's input at the end of a run in this process: every trial of `ready`'s run,
+/// without reading the log back, of its experiment (its backend and data), with the run
+/// directory's adaptive decision.
+pub fn of_run(ready: Ready) -> Result<RunInput> {
+    let dir = ready.dir().clone();
+    let experiment = ready.experiment();
+    let (study, plan, records) = ready.into_trials();
+    let mut input = RunInput::new(study, plan, records, &experiment)?;
+    input.adaptive = crate::study::adaptive::Decision::load(dir.path())?;
     Ok(input)
 }
 

@@ -5,7 +5,10 @@
 //! cells, verdict words, units, conclusions, the Lab 1 answers of [`findings`]). Thin
 //! renderers lay the model out: terminal tables ([`table`]), Markdown ([`markdown`]), a
 //! self-contained HTML page ([`html`], which also renders the baseline history page), and
-//! the figure files ([`plot`]); the figures share one [`style`].
+//! the figure files ([`plot`]); the figures share one [`style`]. Besides the report, the
+//! terminal text of the other commands' results: a run's [`plan`] (`run --dry-run`), a run
+//! directory's [`status`], the prepared data's [`splits`] (`data info`), one [`trial`]
+//! (`train`).
 
 pub mod analysis;
 pub mod bs_lr;
@@ -17,12 +20,15 @@ pub mod markdown;
 pub mod metric;
 pub mod plan;
 pub mod plot;
+pub mod splits;
+pub mod status;
 pub mod style;
 pub mod sweep;
 pub mod table;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod text;
+pub mod trial;
 
 use crate::config::params::value_of;
 use crate::record::TrialRecord;
@@ -74,6 +80,11 @@ pub struct Report {
 }
 
 impl Report {
+    /// The report as pretty JSON, without a final newline: report.json and `--format json`.
+    pub fn to_json(&self) -> crate::Result<String> {
+        serde_json::to_string_pretty(self).map_err(|e| crate::Error::Other(e.to_string()))
+    }
+
     /// Analyses `records` over the given sweeps (no quick-mode caveats, no adaptive decision).
     pub fn build(
         study: &str,
@@ -245,10 +256,8 @@ pub fn write_dir(report: &Report, dir: &std::path::Path) -> crate::Result<Vec<st
     let figures = plot::write_all(report, dir)?;
     markdown::write(report, dir)?;
     html::study::write(report, dir)?;
-    let json =
-        serde_json::to_string_pretty(report).map_err(|e| crate::Error::Other(e.to_string()))?;
     let path = dir.join("report.json");
-    std::fs::write(&path, json + "\n")
+    std::fs::write(&path, report.to_json()? + "\n")
         .map_err(|e| crate::Error::io(format!("could not write '{}'", path.display()), e))?;
     Ok(figures)
 }

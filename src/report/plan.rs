@@ -1,13 +1,15 @@
 //! The plan of a study run as `--dry-run` prints it: one table per sweep with each
-//! configuration's trials and estimated time, then the totals (and the `--jobs` wall time).
+//! configuration's trials and estimated time, then the totals (and the `--jobs` wall time),
+//! and what the later stages of a searched learning rate or of adaptive seeds will do.
 
 use crate::format::duration;
-use crate::study::Session;
+use crate::study::{AdaptiveSeeds, Session};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use std::fmt::Write;
 
-/// The `--dry-run` output: one table per sweep, then the totals.
-pub fn render(session: &Session, jobs: usize) -> String {
+/// The `--dry-run` output: one table per sweep, then the totals of a run in `jobs` jobs,
+/// then each searched sweep's stages and the stages of `adaptive` seeds.
+pub fn render(session: &Session, jobs: usize, adaptive: Option<AdaptiveSeeds>) -> String {
     let mut out = String::new();
     let (plan, rows, shard) = (&session.plan, session.rows(), session.shard);
     let _ = writeln!(
@@ -81,5 +83,33 @@ pub fn render(session: &Session, jobs: usize) -> String {
             duration(session.estimate_parallel(jobs))
         );
     }
+    stages(&mut out, session, adaptive);
     out
+}
+
+/// What each searched sweep's later stages and the stages of `adaptive` seeds will do, one
+/// line each.
+fn stages(out: &mut String, session: &Session, adaptive: Option<AdaptiveSeeds>) {
+    for s in session.plan.searched(&session.study) {
+        let mut axis = s.axis;
+        if let Some(b) = session.budget {
+            axis.budget = b;
+        }
+        let _ = writeln!(
+            out,
+            "sweep {}: {}; the estimate above is stage 1 only",
+            s.sweep,
+            axis.describe()
+        );
+    }
+    if let Some(a) = adaptive {
+        let (range, target) = (a.range, a.target_mde);
+        let _ = writeln!(
+            out,
+            "adaptive seeds {range}: every configuration trains a pilot of {} seeds, then up to \
+             {} where the pilot's spread needs them for an MDE of {target} points; the \
+             estimate above is for {} seeds everywhere (the most it can cost)",
+            range.min, range.max, range.max
+        );
+    }
 }

@@ -9,6 +9,8 @@ use super::analysis::{MetricReport, SweepReport, Verdict};
 use super::metric::Metric;
 use crate::format::{MISSING, num, num_ci, p_value, pct, pct_ci};
 use crate::record::TrialRecord;
+use crate::stats::{mean, sample_variance};
+use crate::study::{Group, Plan, member_labels};
 use std::collections::BTreeSet;
 
 /// What a cell holds, which sets how it is aligned and marked up.
@@ -717,4 +719,54 @@ fn provenance(report: &Report, records: &[TrialRecord]) -> Vec<(String, String)>
         ),
     ];
     rows.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// What a replica group's trials reached, as a run's progress shows it when the group is
+/// done: `test acc 71.20% ± 0.31 (sd, n=10), 1 diverged` — per configuration for a group of
+/// several, named by what differs (`lr=1e-1 69.10% ± 0.52 (sd, n=10); lr=3e-2 …`).
+pub fn group_accuracy(plan: &Plan, group: &Group, records: &[TrialRecord]) -> String {
+    if group.members.len() == 1 {
+        return config_accuracy(records);
+    }
+    group
+        .members
+        .iter()
+        .zip(member_labels(plan, group))
+        .map(|(m, label)| {
+            let id = &plan.configs[m.config].id;
+            let mine: Vec<TrialRecord> = records
+                .iter()
+                .filter(|r| r.config_id.as_deref() == Some(id))
+                .cloned()
+                .collect();
+            format!(
+                "{label} {}",
+                config_accuracy(&mine).trim_start_matches("test acc ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// `test acc 71.20% ± 0.31 (sd, n=10), 1 diverged`.
+fn config_accuracy(records: &[TrialRecord]) -> String {
+    let accs: Vec<f64> = records
+        .iter()
+        .filter(|r| !r.diverged)
+        .map(|r| 100.0 * r.outcome.test_acc)
+        .collect();
+    let diverged = records.len() - accs.len();
+    let mut s = match accs.len() {
+        0 => "all diverged".to_string(),
+        1 => format!("test acc {:.2}%", accs[0]),
+        n => format!(
+            "test acc {:.2}% ± {:.2} (sd, n={n})",
+            mean(&accs),
+            sample_variance(&accs).sqrt()
+        ),
+    };
+    if diverged > 0 && !accs.is_empty() {
+        s.push_str(&format!(", {diverged} diverged"));
+    }
+    s
 }

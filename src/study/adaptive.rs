@@ -26,8 +26,10 @@
 //! seed counts; it is saved as `adaptive.json` in the run directory for the report, and every
 //! record says which stage trained it ([`crate::record::TrialRecord::stage`]).
 
+use super::file::Study;
 use super::plan::Plan;
 pub use super::seeds::SeedRange;
+use super::seeds::Seeds;
 use crate::record::TrialRecord;
 use crate::stats::power::{Design, Sides};
 use crate::{Error, Result};
@@ -40,6 +42,59 @@ pub const DEFAULT_TARGET_MDE: f64 = 1.0;
 
 /// The file name of the decision in a run directory.
 pub const DECISION_FILE: &str = "adaptive.json";
+
+/// The adaptive seeds of a run: a pilot of `range.min` seeds, then up to `range.max` where
+/// the pilot's spread needs them for an MDE of `target_mde` points at level `alpha`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdaptiveSeeds {
+    /// MIN..MAX.
+    pub range: SeedRange,
+    /// The minimum detectable difference to plan for, in accuracy points.
+    pub target_mde: f64,
+    /// The family-wise significance level of the comparisons.
+    pub alpha: f64,
+}
+
+impl AdaptiveSeeds {
+    /// The adaptive seeds of a run of `study`: `seeds` (`--seeds`) when it is a range, else
+    /// the study's `seeds = "MIN..MAX"` unless `--seeds N` or `quick` overrides it; planned
+    /// for `target_mde` (`--target-mde`, else the study's, else [`DEFAULT_TARGET_MDE`]) at
+    /// level `alpha`. `None`: fixed seeds. A usage error for a target that is not a positive
+    /// number, or one given without a range.
+    pub fn resolve(
+        seeds: Option<Seeds>,
+        quick: bool,
+        target_mde: Option<f64>,
+        study: &Study,
+        alpha: f64,
+    ) -> Result<Option<AdaptiveSeeds>> {
+        let range = match seeds {
+            Some(s) => s.range(),
+            None if !quick => study.seed_range,
+            None => None,
+        };
+        let target = target_mde
+            .or(study.target_mde)
+            .unwrap_or(DEFAULT_TARGET_MDE);
+        if !(target > 0.0 && target.is_finite()) {
+            return Err(Error::Usage(
+                "--target-mde must be > 0 accuracy points".into(),
+            ));
+        }
+        if range.is_none() && target_mde.is_some() {
+            return Err(Error::Usage(
+                "--target-mde needs adaptive seeds (--seeds MIN..MAX, or seeds = \"MIN..MAX\" in \
+                 the study)"
+                    .into(),
+            ));
+        }
+        Ok(range.map(|range| AdaptiveSeeds {
+            range,
+            target_mde: target,
+            alpha,
+        }))
+    }
+}
 
 /// One configuration's seed count and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -498,6 +498,18 @@ pub struct Addition {
     pub reason: String,
 }
 
+impl Addition {
+    /// What was added, in words: `lr 1e-2, 3e-3` (stage 2) or `6 seeds at lr 1e-2` (stage 3).
+    pub fn describe(&self) -> String {
+        let lrs: Vec<String> = self.lrs.iter().map(|l| format!("{l:e}")).collect();
+        if self.stage == 3 {
+            format!("{} seeds at lr {}", self.seeds, lrs.join(", "))
+        } else {
+            format!("lr {}", lrs.join(", "))
+        }
+    }
+}
+
 /// The stages of one searched sweep, cell by cell.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SweepSearch {

@@ -5,12 +5,15 @@
 //! hand the trials to the report. [`rundir`] owns every path of a run directory; [`cost`] is
 //! the one cost model (through [`Plan::estimate`]); [`merge`] unions logs from several
 //! machines and [`status`] says what is left. [`adaptive`] decides, from a pilot's variance,
-//! how many seeds each configuration of a `--seeds MIN..MAX` run gets.
+//! how many seeds each configuration of a `--seeds MIN..MAX` run gets. [`jobs`] splits a run
+//! into `--jobs N` child processes on one machine (its adaptive stages and search rounds
+//! too) and merges them back.
 
 pub mod adaptive;
 pub mod cost;
 pub mod experiment;
 pub mod file;
+pub mod jobs;
 pub mod log;
 pub mod lr_search;
 pub mod merge;
@@ -23,6 +26,7 @@ pub mod session;
 pub mod shard;
 pub mod status;
 
+pub use adaptive::AdaptiveSeeds;
 pub use experiment::{Experiment, RunScope};
 pub use file::{Study, Sweep};
 pub use log::{LOG_FILE, LogContents, TrialKey, TrialLog};
@@ -32,7 +36,6 @@ pub use plan::{
 pub use rundir::{RunDir, RunMeta};
 pub use seeds::{SeedRange, Seeds};
 pub use session::{
-    AdaptiveSeeds, Event, Ready, RunSummary, Session, SessionOptions, group_label, group_title,
-    member_labels,
+    Event, Ready, RunSummary, Session, SessionOptions, group_label, group_title, member_labels,
 };
 pub use shard::Shard;

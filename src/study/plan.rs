@@ -69,6 +69,23 @@ pub struct PlanOptions {
     pub quick: bool,
 }
 
+impl PlanOptions {
+    /// These options with each override that is given put in: `seeds`, `sweeps` (when not
+    /// empty) and `quick` (`trainbench status --seeds --sweep --quick/--full` over the plan
+    /// options a run saved).
+    pub fn override_with(&mut self, seeds: Option<usize>, sweeps: &[String], quick: Option<bool>) {
+        if seeds.is_some() {
+            self.seeds = seeds;
+        }
+        if !sweeps.is_empty() {
+            self.sweeps = sweeps.to_vec();
+        }
+        if let Some(quick) = quick {
+            self.quick = quick;
+        }
+    }
+}
+
 /// One unique configuration of the plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedConfig {

@@ -10,6 +10,7 @@
 //! [`Ready::into_trials`] hands every trial of the run to the report without reading the log
 //! back.
 
+use super::adaptive::AdaptiveSeeds;
 use super::cost::RowEstimate;
 use super::experiment::{Experiment, RunScope};
 use super::file::Study;
@@ -540,18 +541,6 @@ pub struct Ready {
     one_round: bool,
     /// Groups this process has trained (numbers the group ids).
     groups_trained: usize,
-}
-
-/// The adaptive seeds of a run: a pilot of `range.min` seeds, then up to `range.max` where
-/// the pilot's spread needs them for an MDE of `target_mde` points at level `alpha`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AdaptiveSeeds {
-    /// MIN..MAX.
-    pub range: super::seeds::SeedRange,
-    /// The minimum detectable difference to plan for, in accuracy points.
-    pub target_mde: f64,
-    /// The family-wise significance level of the comparisons.
-    pub alpha: f64,
 }
 
 impl Ready {

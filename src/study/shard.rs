@@ -40,6 +40,16 @@ impl Shard {
         Ok(Shard { index, count })
     }
 
+    /// `--shard`: `I/N`, or `auto` — the shard of this process's SLURM array task or
+    /// Kubernetes Indexed Job ([`Shard::from_env`] on the environment), with `count` slices
+    /// when the environment does not say (`--shard-count`).
+    pub fn from_flag(s: &str, count: Option<usize>) -> Result<Shard> {
+        match s {
+            "auto" => Shard::from_env(|k| std::env::var(k).ok(), count),
+            s => s.parse(),
+        }
+    }
+
     /// The shard of a SLURM array task or a Kubernetes Indexed Job, read through `var`.
     ///
     /// SLURM: without `count`, slice `SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN` of

@@ -31,6 +31,11 @@ pub const AB_FILTER: &str = r"^train_epoch/[^/]+/(jsc-tiny/bs(32|512)|jsc-toy-10
 /// The default filter with `--study`: every training epoch of the study.
 pub const STUDY_FILTER: &str = "^train_epoch/";
 
+/// The default `--filter`: [`STUDY_FILTER`] when a study file is given, else [`AB_FILTER`].
+pub fn default_filter(study: bool) -> &'static str {
+    if study { STUDY_FILTER } else { AB_FILTER }
+}
+
 /// What to compare and how.
 #[derive(Debug, Clone)]
 pub struct AbPlan {

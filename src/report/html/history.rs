@@ -617,8 +617,7 @@ pub fn write(h: &History, top: usize, dir: &Path) -> crate::Result<PathBuf> {
     std::fs::write(&page, render(h, top))
         .map_err(|e| crate::Error::io(format!("could not write '{}'", page.display()), e))?;
     let json = dir.join("history.json");
-    let text = serde_json::to_string_pretty(h).map_err(|e| crate::Error::Other(e.to_string()))?;
-    std::fs::write(&json, text + "\n")
+    std::fs::write(&json, h.to_json()? + "\n")
         .map_err(|e| crate::Error::io(format!("could not write '{}'", json.display()), e))?;
     Ok(page)
 }
