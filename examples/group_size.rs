@@ -7,8 +7,9 @@
 //! SIZES=8,16,32,64,128,256 cargo run --release --example group_size -- jsc-tiny 32 2
 //! ```
 //!
-//! `SIZES` (default 1,2,4,8,16) lists the group sizes; `LRS` (default 1e-3) gives each seed
-//! one replica per learning rate (a group mixing configurations); `ENGINE=autodiff` times
+//! `SIZES` (default 1,2,4,8,16) lists the group sizes; `ROWS` (default 69445) the synthetic
+//! rows (Lab 1's default `synth` data has 986,812: a table larger than the caches); `LRS`
+//! (default 1e-3) gives each seed one replica per learning rate (a group mixing configurations); `ENGINE=autodiff` times
 //! burn's autodiff instead of the hand-derived backward, `ENGINE=fused` the fused engine
 //! (src/fused/). docs/performance.md has the table behind `--replicas auto`'s cap of 4,096
 //! rows a step.
@@ -44,7 +45,7 @@ fn main() -> trainbench::Result<()> {
     let lrs: Vec<f64> = env_list("LRS", "1e-3");
     let spec = DataSpec {
         source: DataSource::Synth {
-            rows: 69_445,
+            rows: env_list("ROWS", "69445")[0],
             seed: 1,
         },
         val: ValMode::Holdout,

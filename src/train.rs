@@ -42,6 +42,18 @@ pub fn diverged_loss(train_loss: f64) -> bool {
     !train_loss.is_finite() || train_loss > DIVERGED_LOSS
 }
 
+/// Refuses an engine the backend cannot serve: [`Engine::Fused`] computes on the CPU, so
+/// with a CUDA backend it would leave the GPU idle while the records said CUDA.
+pub fn check_engine(engine: Engine, backend: crate::backend::BackendKind) -> Result<()> {
+    match (engine, backend) {
+        (Engine::Fused, crate::backend::BackendKind::TchCuda(_)) => Err(Error::Usage(format!(
+            "the fused engine trains on the CPU; with --backend {backend} use engine = \"manual\" \
+             (or --backend flex)"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Metrics of one epoch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochRecord {
@@ -201,7 +213,11 @@ impl HostSplit {
         labels.resize(b, 0);
         for (k, &i) in rows.iter().enumerate() {
             if let Some(&next) = rows.get(k + AHEAD) {
-                prefetch(&self.features[next as usize * f..]);
+                // A row may straddle two cache lines (the table is not 64-byte aligned).
+                let row = &self.features[next as usize * f..(next as usize + 1) * f];
+                prefetch(row.as_ptr());
+                prefetch(row[f - 1..].as_ptr());
+                prefetch(self.labels[next as usize..].as_ptr());
             }
             let i = i as usize;
             let row = &self.features[i * f..(i + 1) * f];
@@ -213,18 +229,46 @@ impl HostSplit {
     }
 }
 
-/// Asks the CPU to bring the cache line of `data`'s start into the cache (a hint; no effect
-/// on results, and none on other architectures).
+/// A copy of `values` in memory that the kernel is asked to back with huge pages (Linux,
+/// where transparent huge pages are on `madvise`): rows read in random order from a table of
+/// tens of megabytes otherwise miss the TLB on nearly every read. Only a hint: the values
+/// are the same either way.
+fn huge_page_copy(values: &[f32]) -> Vec<f32> {
+    let mut copy: Vec<f32> = Vec::with_capacity(values.len());
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let start = copy.as_ptr() as usize;
+        let end = start + std::mem::size_of_val(values);
+        let first = start.next_multiple_of(HUGE);
+        if end > first + HUGE {
+            // SAFETY: the range lies inside the vector's own (still untouched) allocation;
+            // madvise changes how it is backed, not its contents or validity.
+            unsafe {
+                libc::madvise(
+                    first as *mut libc::c_void,
+                    (end - first) / HUGE * HUGE,
+                    libc::MADV_HUGEPAGE,
+                );
+            }
+        }
+    }
+    copy.extend_from_slice(values);
+    copy
+}
+
+/// Asks the CPU to bring the cache line holding `*at` into the cache (a hint; no effect on
+/// results, and none on other architectures).
 #[inline(always)]
-fn prefetch(data: &[f32]) {
+fn prefetch<T>(at: *const T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch reads nothing and cannot fault; the pointer is into a live slice.
     unsafe {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        _mm_prefetch::<_MM_HINT_T0>(data.as_ptr().cast());
+        _mm_prefetch::<_MM_HINT_T0>(at.cast());
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = data;
+    let _ = at;
 }
 
 impl DeviceSplit {
@@ -245,7 +289,7 @@ impl DeviceSplit {
             features: f,
             len: n,
             host: Arc::new(HostSplit {
-                features: data.features.clone(),
+                features: huge_page_copy(&data.features),
                 labels: data.labels.clone(),
                 width: f,
             }),
@@ -679,6 +723,10 @@ impl<'a> Trainer<'a> {
             rows.clear();
             rows.extend(self.perms.iter().map(|p| &p[start..end]));
             group.step(host, &rows, &self.seed_of, lrs, &mut totals);
+            // A step takes microseconds here: progress every 64 batches is plenty.
+            if batch % 64 != 63 && batch + 1 != batches {
+                continue;
+            }
             progress(Progress::Batch {
                 epoch: epoch + 1,
                 done: batch + 1,

@@ -57,6 +57,7 @@ pub fn train_one(
     device: &burn::prelude::Device,
     mut on_event: impl FnMut(TrialEvent),
 ) -> Result<TrialRecord> {
+    crate::train::check_engine(config.engine, backend)?;
     let provenance = Provenance::collect(backend);
     on_event(TrialEvent::Preparing(spec));
     let splits = spec.prepare()?;

@@ -15,7 +15,13 @@
 //! jsc-toy-10x, batch sizes 32–512, groups of 8–40 replicas mixing up to 4 learning rates;
 //! the hand-derived backward; AMD EPYC, 2026-12-06). A replica group mixing configurations
 //! costs what one configuration's group of as many replicas costs.
+//!
+//! The fused engine ([`Engine::Fused`]) has no per-layer dispatch and pays for gathering each
+//! distinct seed's batch apart from the per-replica work, so it has coefficients of its own
+//! (`FUSED` below): per epoch `batches · 28.3 µs + train_rows · (seeds · 29.2 ns + S ·
+//! (2.38 ns + 0.175 ns · params))` plus the validation pass.
 
+use crate::config::Engine;
 use crate::model::ModelSpec;
 use crate::train::TrainConfig;
 
@@ -51,18 +57,74 @@ impl RowEstimate {
     }
 }
 
+/// The cost model's coefficients for one engine (seconds).
+struct Coefficients {
+    /// Per training step.
+    step: f64,
+    /// Per training step and layer (operation dispatch of the tensor engines).
+    step_layer: f64,
+    /// Per training row and distinct seed (gathering a seed's batch).
+    gather: f64,
+    /// Per training row and replica, and per parameter on top.
+    row: f64,
+    row_param: f64,
+    /// Per evaluated row and replica, and per parameter on top.
+    eval_row: f64,
+    eval_row_param: f64,
+}
+
+/// The tensor engines (`manual`, `autodiff`): see the module docs.
+const TENSOR: Coefficients = Coefficients {
+    step: 0.0,
+    step_layer: 23e-6,
+    gather: 0.0,
+    row: 0.088e-6,
+    row_param: 0.169e-9,
+    eval_row: 0.036e-6,
+    eval_row_param: 0.106e-9,
+};
+
+/// The fused engine: fitted (least squares on relative errors; median 5.1%, at most 13% per
+/// group) to the 28 groups of Lab 1's fixed grid with `engine = "fused"`, `--jobs 2`
+/// (AMD EPYC, 2026-12-07); evaluation rows cost the tensor engines' share of a training row.
+const FUSED: Coefficients = Coefficients {
+    step: 28.3e-6,
+    step_layer: 0.0,
+    gather: 29.2e-9,
+    row: 2.38e-9,
+    row_param: 0.175e-9,
+    eval_row: 0.98e-9,
+    eval_row_param: 0.109e-9,
+};
+
 /// Estimated seconds to train `config` for `replicas` seeds together on `rows`.
 pub fn estimate_seconds(config: &TrainConfig, replicas: usize, rows: RowEstimate) -> f64 {
+    estimate_group_seconds(config, replicas, replicas, rows)
+}
+
+/// Estimated seconds of a replica group of `replicas` replicas of `config`'s shape (they may
+/// differ in optimiser settings) drawing batches for `seeds` distinct seeds, on `rows`.
+pub fn estimate_group_seconds(
+    config: &TrainConfig,
+    replicas: usize,
+    seeds: usize,
+    rows: RowEstimate,
+) -> f64 {
     let (layers, params) = match ModelSpec::parse(&config.model) {
         Ok(spec) => (spec.layers.len(), spec.param_count()),
         Err(_) => (5, 127),
     };
+    let k = match config.engine {
+        Engine::Fused => &FUSED,
+        Engine::Manual | Engine::Autodiff => &TENSOR,
+    };
     let s = replicas.max(1) as f64;
+    let u = seeds.clamp(1, replicas.max(1)) as f64;
     let p = params as f64;
     let batches = rows.train.div_ceil(config.batch_size.max(1)) as f64;
-    let step = batches * 23e-6 * layers as f64;
-    let train = rows.train as f64 * s * (0.088e-6 + 0.169e-9 * p);
-    let eval_row = s * (0.036e-6 + 0.106e-9 * p);
+    let step = batches * (k.step + k.step_layer * layers as f64);
+    let train = rows.train as f64 * (u * k.gather + s * (k.row + k.row_param * p));
+    let eval_row = s * (k.eval_row + k.eval_row_param * p);
     let epoch = step + train + rows.val as f64 * eval_row;
     config.epochs as f64 * epoch + rows.test as f64 * eval_row
 }

@@ -376,13 +376,21 @@ impl Plan {
             .collect();
         move |config, seeds| {
             let size = sizes[config].max(1);
-            self.estimate(config, size, rows) * seeds as f64 / size as f64
+            let distinct = size.min(self.seeds.len());
+            let group =
+                cost::estimate_group_seconds(&self.configs[config].config, size, distinct, rows);
+            group * seeds as f64 / size as f64
         }
     }
 
-    /// Estimated seconds of one replica group.
+    /// Estimated seconds of one replica group (its distinct seeds draw their batches once
+    /// each).
     pub fn estimate_group(&self, group: &Group, rows: RowEstimate) -> f64 {
-        self.estimate(group.members[0].config, group.len(), rows)
+        let mut seeds: Vec<u64> = group.members.iter().flat_map(|m| m.seeds.clone()).collect();
+        seeds.sort_unstable();
+        seeds.dedup();
+        let config = &self.configs[group.members[0].config].config;
+        cost::estimate_group_seconds(config, group.len(), seeds.len(), rows)
     }
 
     /// Estimated seconds of a whole `selection` (seeds per configuration), grouped as

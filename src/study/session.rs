@@ -292,6 +292,9 @@ impl Session {
     /// Opens and locks the trial log, saves the study copy and plan options, prepares the data
     /// on `device` and works out the pending replica groups.
     pub fn start(self, backend: BackendKind, device: &burn::prelude::Device) -> Result<Ready> {
+        for planned in &self.plan.configs {
+            crate::train::check_engine(planned.config.engine, backend)?;
+        }
         let mut warnings = Vec::new();
         // A `--jobs` run killed before its merge left trials only in its job logs.
         let jobs: Vec<PathBuf> = self
