@@ -31,7 +31,7 @@ use std::time::Duration;
 use trainbench::backend::BackendKind;
 use trainbench::baseline::criterion::{BenchSettings, default_criterion_dir};
 use trainbench::bench::{self, BenchCase, BenchData, BenchEnv, REPLICA_MODES};
-use trainbench::train::{DeviceSplits, TrainConfig, Trainer, evaluate};
+use trainbench::train::{DeviceSplits, TrainConfig, Trainer};
 
 /// Ends the process with one line for the user: the bench cannot go on.
 fn fail(e: trainbench::Error) -> ! {
@@ -141,8 +141,8 @@ fn train_epoch(c: &mut Criterion, env: &BenchEnv, backends: &[Backend], rows: Ro
             group.bench_function(bench_id(&id), |bencher| {
                 measured(&id);
                 let data = b.data();
-                bencher
-                    .iter_custom(|iters| epochs(&case.config, &[&[0]], data, env.slowdown, iters))
+                let config = case.config_on(b.kind);
+                bencher.iter_custom(|iters| epochs(&config, &[&[0]], data, env.slowdown, iters))
             });
         }
     }
@@ -161,8 +161,9 @@ fn eval(c: &mut Criterion, env: &BenchEnv, backends: &[Backend], rows: Rows) {
             group.bench_function(bench_id(&id), |bencher| {
                 measured(&id);
                 let data = b.data();
-                let trainer = Trainer::new(&case.config, &[0], data).unwrap_or_else(|e| fail(e));
-                bencher.iter(|| evaluate(trainer.net(), &data.val))
+                let config = case.config_on(b.kind);
+                let mut trainer = Trainer::new(&config, &[0], data).unwrap_or_else(|e| fail(e));
+                bencher.iter(|| trainer.evaluate(&data.val))
             });
         }
     }
@@ -200,7 +201,8 @@ fn replica_bench(
     group.bench_function(bench_id(&id), |bencher| {
         measured(&id);
         let data = b.data();
-        bencher.iter_custom(|iters| epochs(&case.config, groups, data, env.slowdown, iters))
+        let config = case.config_on(b.kind);
+        bencher.iter_custom(|iters| epochs(&config, groups, data, env.slowdown, iters))
     });
 }
 

@@ -5,9 +5,12 @@
 //! per model (`eval/<backend>/<model>`), and per (model, batch size) the study's seeds trained
 //! one after another against the same seeds as one replica group
 //! (`replicas/<backend>/<model>/bs<N>/sequential|replicas`). Each (model, batch size) is timed
-//! with one configuration: the first of the plan with that pair (its learning rate, schedule
-//! and Adam settings), one epoch. Other configurations with the same pair differ only in
-//! values that do not change the work of an epoch.
+//! with one configuration: the first of the plan with that pair (its learning rate, schedule,
+//! Adam settings and engine), one epoch. Other configurations with the same pair differ only
+//! in values that do not change the work of an epoch, except the engine: a study that trains
+//! with `engine = "fused"` (as `studies/lab1.toml` does) is timed with it on Flex, and with the
+//! default engine on LibTorch backends ([`BenchCase::config_on`]); [`BenchPlan::describe`]
+//! names the engine.
 //!
 //! The timed data is a fixed size of the study's data source, whatever size the study
 //! trains on, so that times of one (model, batch size) compare across studies:
@@ -22,6 +25,7 @@
 //! [`SLOWDOWN_ENV`] — and refuses a bad one with one line ([`crate::Error::Usage`]).
 
 use crate::backend::{BackendKind, available_cores};
+use crate::config::Engine;
 use crate::data::{DataSource, DataSpec, Splits};
 use crate::study::plan::{Plan, PlanOptions};
 use crate::study::{Study, run_data};
@@ -69,6 +73,19 @@ impl BenchCase {
     /// Rows per batch.
     pub fn batch_size(&self) -> usize {
         self.config.batch_size
+    }
+
+    /// The configuration timed on `backend`: the study's, engine included, except that the
+    /// fused engine (plain Rust on the CPU, whatever the backend) is timed on Flex only and a
+    /// LibTorch backend times the default engine, its own work.
+    pub fn config_on(&self, backend: BackendKind) -> TrainConfig {
+        match (self.config.engine, backend) {
+            (Engine::Fused, BackendKind::Tch | BackendKind::TchCuda(_)) => TrainConfig {
+                engine: Engine::default(),
+                ..self.config.clone()
+            },
+            _ => self.config.clone(),
+        }
     }
 }
 
@@ -181,8 +198,18 @@ impl BenchPlan {
 
     /// One line for people: the study, its pairs and models, the replica seeds and the data.
     pub fn describe(&self) -> String {
+        let engines: Vec<String> = {
+            let mut e: Vec<String> = self
+                .cases
+                .iter()
+                .map(|c| c.config.engine.to_string())
+                .collect();
+            e.dedup();
+            e
+        };
         format!(
-            "study {} ('{}'): {} (model, batch size) pair{}, {} model{}, {}; data {}",
+            "study {} ('{}'): {} (model, batch size) pair{}, {} model{}, {}; engine {} (on Flex; \
+             LibTorch times manual); data {}",
             self.study_file.display(),
             self.study,
             self.cases.len(),
@@ -194,6 +221,7 @@ impl BenchPlan {
             } else {
                 "no replicas group (the study has 1 seed)".into()
             },
+            engines.join(", "),
             self.data.source
         )
     }

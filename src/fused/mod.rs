@@ -6,9 +6,11 @@
 //! each pays a fixed dispatch cost and walks its operands once, so a step costs
 //! F + S·D with D ≈ 130 ns per row at batch 256 on jsc-tiny. Here one replica's whole step —
 //! forward, loss, backward, Adam update, running statistics — runs as one pass per layer over
-//! that replica's rows while they sit in the L1 cache: BatchNorm's statistics, normalisation
-//! and ReLU in one loop, the loss and its gradient in one, the Linear products blocked over 16
-//! rows in registers. The replicas of a group step one after another.
+//! that replica's rows while they sit in the L1 cache: BatchNorm's normalisation and ReLU in
+//! one loop, the loss, its gradient and the argmax in one, the Linear products 32 rows at a
+//! time in registers, Adam over the replica's row. The replicas of a group step one after
+//! another; a seed's batch is gathered once for all its replicas (with its input BatchNorm
+//! statistics).
 //!
 //! **The same mathematics, other roundings.** Every formula is the one of
 //! [`crate::backprop`] (PyTorch's semantics: BatchNorm with biased batch variance, eps 1e-5,
@@ -20,8 +22,10 @@
 //! configuration trained by it says `engine=fused` in its id, and
 //! `tests/training.rs` (`fused_engine_tracks_manual`) bounds how far its per-epoch loss and
 //! accuracy stray from the default engine's over Lab 1's models. It is reproducible within
-//! itself (no threads, fixed summation order, the same code path on every x86-64 CPU: the AVX2
-//! build of the kernels only widens registers, it does not reorder a sum).
+//! itself on every CPU: no threads, a fixed summation order, and the kernels (`kernels.rs`,
+//! written once over eight lanes) give the same bits built for AVX2 + FMA (chosen at run
+//! time) and portably (`simd.rs`; fused multiply-adds round once either way; unit test
+//! `the_avx2_and_portable_kernels_agree_to_the_bit`).
 //!
 //! Batches are the default engine's (the same permutations of the same seeds), and a replica
 //! trains as it would alone, so mixed replica groups stay exact within the engine.
