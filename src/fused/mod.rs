@@ -33,7 +33,6 @@
 use crate::model::Layer;
 use crate::net::{BN_EPS, BN_MOMENTUM, Net, initial_params};
 use crate::optim::AdamConfig;
-use crate::train::HostSplit;
 use kernels::{
     adam, bn_apply, bn_center, bn_input_grad, cross_entropy, dot, linear_forward,
     linear_input_grad, linear_param_grad, relu_grad, sum,
@@ -42,8 +41,11 @@ use kernels::{
 use simd::Avx;
 use simd::{Lanes, V};
 
+mod host;
 mod kernels;
 mod simd;
+
+pub use host::HostSplit;
 
 /// Rows per evaluation chunk (its features are laid out feature-major once for all replicas).
 const EVAL_ROWS: usize = 1024;
@@ -335,34 +337,31 @@ impl FusedGroup {
     /// gradient in the work buffer. Returns the summed loss and correct count.
     #[inline(always)]
     fn replica_step<T: V>(&mut self, r: usize, u: usize, rows: usize) -> (f64, u64) {
+        let last = self.forward_train::<T>(r, u, rows);
+        let work = &mut self.work;
+        let (loss, correct) = cross_entropy::<T>(
+            &work.bufs[last],
+            &self.seeds[u].labels,
+            self.classes,
+            (&mut work.grad[..self.classes * rows], true),
+            &mut work.sum_exp,
+        );
+        self.backward::<T>(r, u, rows);
+        (loss, correct)
+    }
+
+    /// Replica `r`'s training-mode forward pass on seed `u`'s batch (batch statistics saved
+    /// for the backward pass and the running statistics); returns the buffer of the logits.
+    #[inline(always)]
+    fn forward_train<T: V>(&mut self, r: usize, u: usize, rows: usize) -> usize {
         let params = &self.params[r * self.stride..r * self.stride + self.p];
         let seed = &self.seeds[u];
         let work = &mut self.work;
         let mut last = 0;
         for op in &self.ops {
             match *op {
-                Op::Linear {
-                    inputs,
-                    outputs,
-                    weight,
-                    bias,
-                    src,
-                    out,
-                    relu,
-                    ..
-                } => {
-                    let mut y = std::mem::take(&mut work.bufs[out]);
-                    linear_forward::<T>(
-                        (
-                            &params[weight..weight + inputs * outputs],
-                            &params[bias..bias + outputs],
-                        ),
-                        source(src, seed, &work.bufs),
-                        &mut y,
-                        (inputs, outputs),
-                        (rows, relu),
-                    );
-                    work.bufs[out] = y;
+                Op::Linear { out, .. } => {
+                    linear_op::<T>(op, params, seed, work, rows);
                     last = out;
                 }
                 Op::BatchNorm {
@@ -407,13 +406,16 @@ impl FusedGroup {
                 Op::Relu { .. } => {}
             }
         }
-        let (loss, correct) = cross_entropy::<T>(
-            &work.bufs[last],
-            &seed.labels,
-            self.classes,
-            (&mut work.grad[..self.classes * rows], true),
-            &mut work.sum_exp,
-        );
+        last
+    }
+
+    /// Replica `r`'s backward pass from the loss gradient in the work buffer: every
+    /// parameter's gradient into `param_grad`.
+    #[inline(always)]
+    fn backward<T: V>(&mut self, r: usize, u: usize, rows: usize) {
+        let params = &self.params[r * self.stride..r * self.stride + self.p];
+        let seed = &self.seeds[u];
+        let work = &mut self.work;
         let pg = &mut work.param_grad;
         for op in self.ops.iter().rev() {
             match *op {
@@ -486,7 +488,6 @@ impl FusedGroup {
                 }
             }
         }
-        (loss, correct)
     }
 
     /// Adam on replica `r`'s row with the gradient in the work buffer, at learning rate `lr`
@@ -589,28 +590,8 @@ impl FusedGroup {
         let mut last = 0;
         for op in &self.ops {
             match *op {
-                Op::Linear {
-                    inputs,
-                    outputs,
-                    weight,
-                    bias,
-                    src,
-                    out,
-                    relu,
-                    ..
-                } => {
-                    let mut y = std::mem::take(&mut work.bufs[out]);
-                    linear_forward::<T>(
-                        (
-                            &params[weight..weight + inputs * outputs],
-                            &params[bias..bias + outputs],
-                        ),
-                        source(src, seed, &work.bufs),
-                        &mut y,
-                        (inputs, outputs),
-                        (rows, relu),
-                    );
-                    work.bufs[out] = y;
+                Op::Linear { out, .. } => {
+                    linear_op::<T>(op, params, seed, work, rows);
                     last = out;
                 }
                 Op::BatchNorm {
@@ -657,6 +638,37 @@ impl FusedGroup {
             &mut work.sum_exp,
         )
     }
+}
+
+/// A Linear op's forward pass (training and evaluation alike): its output buffer from its
+/// input and `params` (one replica's row).
+#[inline(always)]
+fn linear_op<T: V>(op: &Op, params: &[f32], seed: &SeedBatch, work: &mut Work, rows: usize) {
+    let Op::Linear {
+        inputs,
+        outputs,
+        weight,
+        bias,
+        src,
+        out,
+        relu,
+        ..
+    } = *op
+    else {
+        unreachable!("called for a Linear op")
+    };
+    let mut y = std::mem::take(&mut work.bufs[out]);
+    linear_forward::<T>(
+        (
+            &params[weight..weight + inputs * outputs],
+            &params[bias..bias + outputs],
+        ),
+        source(src, seed, &work.bufs),
+        &mut y,
+        (inputs, outputs),
+        (rows, relu),
+    );
+    work.bufs[out] = y;
 }
 
 /// The model of `layers` (nameless: only its layers matter here).
