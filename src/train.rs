@@ -18,7 +18,7 @@ use burn::prelude::*;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::cell::OnceCell;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 /// The configuration the trainer takes (defined below both the trainer and the study code,
@@ -176,8 +176,9 @@ pub struct DeviceSplit {
     table: Tensor<2>,
     features: usize,
     len: usize,
-    /// The same rows on the host, for [`Engine::Fused`].
-    host: Arc<HostSplit>,
+    /// The same rows on the host, for [`Engine::Fused`]: made from the table the first time
+    /// it is asked for (a run of the tensor engines never holds the second copy).
+    host: Arc<OnceLock<HostSplit>>,
 }
 
 impl DeviceSplit {
@@ -197,7 +198,7 @@ impl DeviceSplit {
             table,
             features: f,
             len: n,
-            host: Arc::new(HostSplit::new(&data.features, &data.labels, f)),
+            host: Arc::new(OnceLock::new()),
         }
     }
 
@@ -231,9 +232,23 @@ impl DeviceSplit {
         self.len == 0
     }
 
-    /// The same rows on the host.
+    /// The same rows on the host (copied from the table on first use: one device read).
     pub fn host(&self) -> &HostSplit {
-        &self.host
+        self.host.get_or_init(|| {
+            let width = self.features + TARGET_COLS;
+            let table: Vec<f32> = self
+                .table
+                .to_data()
+                .try_to_vec::<f32>()
+                .expect("an f32 table");
+            let mut features = Vec::with_capacity(self.len * self.features);
+            let mut labels = Vec::with_capacity(self.len);
+            for row in table.chunks_exact(width) {
+                features.extend_from_slice(&row[..self.features]);
+                labels.push(row[self.features + 5] as u8);
+            }
+            HostSplit::new(&features, &labels, self.features)
+        })
     }
 }
 
@@ -500,6 +515,10 @@ impl<'a> Trainer<'a> {
                         "the fused engine cannot train {} (it starts with a ReLU)",
                         spec.name
                     )));
+                }
+                // The host copies, made once per process, outside the epochs' timings.
+                for split in [&data.train, &data.val, &data.test] {
+                    split.host();
                 }
                 State::Fused {
                     group: FusedGroup::new(&spec.layers, &replica_seeds, &adams),
