@@ -3,7 +3,8 @@
 //!
 //! The pipeline, one module per concept: [`data`] (load, split, standardise) → [`model`]
 //! (layer lists) → [`net`] (tensors on a device, S replicas) → [`train`] (the MASE loop,
-//! with [`optim`]) → results with [`provenance`] ([`record`]). [`backend`] picks the device.
+//! with [`optim`]; gradients by [`backprop`], or the whole step on the CPU by [`fused`]) →
+//! results with [`provenance`] ([`record`]). [`backend`] picks the device.
 //! [`trial`] is one configuration and seed outside a study (`trainbench train`).
 //!
 //! Where things happen:
