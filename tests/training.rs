@@ -363,25 +363,27 @@ fn largest_differences(a: &[TrainOutcome], b: &[TrainOutcome]) -> [(f64, f64); 2
 /// (src/fused/mod.rs), so its records differ in the last bits, and parameters whose gradient
 /// is zero up to rounding (a bias before a BatchNorm, whose batch mean removes it) take
 /// Adam steps of ±lr in directions the rounding picks: runs drift apart as training goes on,
-/// as two PyTorch builds' do. The documented tolerance, over every MASE model and the plain
-/// MLP, three seeds, four epochs at learning rates 1e-3 and 1e-2 (largest differences seen
-/// when this was written in brackets; jsc-s, with chains of Linear layers, drifts most):
-/// training loss within 1% relative (6.5e-3) and training accuracy within 1 point (0.41);
-/// held-out loss within 10% (5.1e-2) and accuracy within 3 points for Lab 1's models
-/// (jsc-tiny, jsc-toy and the 10× models: 1.2) and 8 points for jsc-s (4.9).
+/// as two PyTorch builds' do. The documented tolerance, three seeds, four epochs (largest
+/// differences seen when this was written in brackets): training loss within 1% relative and
+/// training accuracy within 1 point; held-out loss within 10% and accuracy within 3 points for
+/// Lab 1's models (jsc-tiny, jsc-toy and the 10× models) at learning rates 1e-3 and 1e-2
+/// (9e-4, 0.10; 1.1e-2, 1.2) and 8 points for jsc-s, whose chains of Linear layers drift most,
+/// at 1e-3 (1.9e-3, 0.24; 1.4e-2, 2.0; at 1e-2 its drift reaches 4.9 points, too close to a
+/// bound to be a stable test on another CPU).
 #[test]
 fn fused_engine_tracks_manual() {
     let data = data(20_000);
-    for (model, held_out_points) in [
-        ("jsc-tiny", 3.0),
-        ("jsc-tiny-v2", 3.0),
-        ("jsc-toy", 3.0),
-        ("jsc-s", 8.0),
-        ("jsc-tiny-10x", 3.0),
-        ("jsc-toy-10x", 3.0),
-        ("mlp:16-12-8-5", 3.0),
+    let both: &[f64] = &[1e-3, 1e-2];
+    for (model, lrs, held_out_points) in [
+        ("jsc-tiny", both, 3.0),
+        ("jsc-tiny-v2", both, 3.0),
+        ("jsc-toy", both, 3.0),
+        ("jsc-s", &[1e-3][..], 8.0),
+        ("jsc-tiny-10x", both, 3.0),
+        ("jsc-toy-10x", both, 3.0),
+        ("mlp:16-12-8-5", both, 3.0),
     ] {
-        for lr in [1e-3, 1e-2] {
+        for &lr in lrs {
             let c = config(model, lr, 4);
             let manual = train(&c, &[0, 1, 2], &data, |_| {}).unwrap();
             let fused = train(&with_engine(&c, Engine::Fused), &[0, 1, 2], &data, |_| {}).unwrap();
