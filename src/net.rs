@@ -80,7 +80,7 @@ pub fn initial_params(spec: &ModelSpec, seed: u64) -> Vec<Vec<f32>> {
 }
 
 /// Shapes `[out, in]` / `[n, 1]` of the trainable tensors of one replica, in params order.
-fn param_shapes(layers: &[Layer]) -> Vec<[usize; 2]> {
+pub(crate) fn param_shapes(layers: &[Layer]) -> Vec<[usize; 2]> {
     let mut shapes = Vec::new();
     for layer in layers {
         match *layer {

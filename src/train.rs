@@ -235,19 +235,13 @@ impl DeviceSplit {
     /// The same rows on the host (copied from the table on first use: one device read).
     pub fn host(&self) -> &HostSplit {
         self.host.get_or_init(|| {
-            let width = self.features + TARGET_COLS;
             let table: Vec<f32> = self
                 .table
                 .to_data()
                 .try_to_vec::<f32>()
                 .expect("an f32 table");
-            let mut features = Vec::with_capacity(self.len * self.features);
-            let mut labels = Vec::with_capacity(self.len);
-            for row in table.chunks_exact(width) {
-                features.extend_from_slice(&row[..self.features]);
-                labels.push(row[self.features + 5] as u8);
-            }
-            HostSplit::new(&features, &labels, self.features)
+            let stride = self.features + TARGET_COLS;
+            HostSplit::from_table(&table, stride, self.features, self.features + 5)
         })
     }
 }
@@ -521,7 +515,7 @@ impl<'a> Trainer<'a> {
                     split.host();
                 }
                 State::Fused {
-                    group: FusedGroup::new(&spec.layers, &replica_seeds, &adams),
+                    group: FusedGroup::new(&spec, &replica_seeds, &adams),
                     net: OnceCell::new(),
                 }
             }

@@ -10,12 +10,20 @@ pub struct HostSplit {
 }
 
 impl HostSplit {
-    /// The rows of `features` (row-major, `width` per row) and their `labels`; the features
-    /// in memory backed by huge pages where the system allows.
-    pub fn new(features: &[f32], labels: &[u8], width: usize) -> Self {
+    /// The rows of `table` (row-major, `stride` values per row): each row's first `width`
+    /// values are its features, the value at `label_at` its class. The features are copied
+    /// once, into memory backed by huge pages where the system allows.
+    pub fn from_table(table: &[f32], stride: usize, width: usize, label_at: usize) -> Self {
+        let rows = table.len() / stride;
+        let mut features = huge_page_vec(rows * width);
+        let mut labels = Vec::with_capacity(rows);
+        for row in table.chunks_exact(stride) {
+            features.extend_from_slice(&row[..width]);
+            labels.push(row[label_at] as u8);
+        }
         HostSplit {
-            features: huge_page_copy(features),
-            labels: labels.to_vec(),
+            features,
+            labels,
             width,
         }
     }
@@ -61,17 +69,17 @@ impl HostSplit {
     }
 }
 
-/// A copy of `values` in memory that the kernel is asked to back with huge pages (Linux,
-/// where transparent huge pages are on `madvise`): rows read in random order from a table of
-/// tens of megabytes otherwise miss the TLB on nearly every read. Only a hint: the values
-/// are the same either way.
-fn huge_page_copy(values: &[f32]) -> Vec<f32> {
-    let mut copy: Vec<f32> = Vec::with_capacity(values.len());
+/// An empty vector with room for `len` values, in memory that the kernel is asked to back
+/// with huge pages (Linux, where transparent huge pages are on `madvise`): rows read in random
+/// order from a table of tens of megabytes otherwise miss the TLB on nearly every read. Only a
+/// hint, given before the memory is touched: the values are the same either way.
+fn huge_page_vec(len: usize) -> Vec<f32> {
+    let values: Vec<f32> = Vec::with_capacity(len);
     #[cfg(target_os = "linux")]
     {
         const HUGE: usize = 2 << 20;
-        let start = copy.as_ptr() as usize;
-        let end = start + std::mem::size_of_val(values);
+        let start = values.as_ptr() as usize;
+        let end = start + len * std::mem::size_of::<f32>();
         let first = start.next_multiple_of(HUGE);
         if end > first + HUGE {
             // SAFETY: the range lies inside the vector's own (still untouched) allocation;
@@ -85,8 +93,7 @@ fn huge_page_copy(values: &[f32]) -> Vec<f32> {
             }
         }
     }
-    copy.extend_from_slice(values);
-    copy
+    values
 }
 
 /// Asks the CPU to bring the cache line holding `*at` into the cache (a hint; no effect on

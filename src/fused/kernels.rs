@@ -230,6 +230,15 @@ pub fn linear_param_grad<T: V>(
 pub fn bn_center<T: V>(x: &[f32], centered: &mut [f32]) -> (f32, f32) {
     let n = x.len();
     let mean = sum::<T>(x) / n as f32;
+    center::<T>(x, centered, mean);
+    let var = dot::<T>(centered, centered) / n as f32;
+    (mean, var)
+}
+
+/// `centered = x − mean` per value.
+#[inline(always)]
+pub fn center<T: V>(x: &[f32], centered: &mut [f32], mean: f32) {
+    let n = x.len();
     let m = T::splat(mean);
     let full = n / 8 * 8;
     for k in (0..full / 8).map(|b| b * 8) {
@@ -238,8 +247,6 @@ pub fn bn_center<T: V>(x: &[f32], centered: &mut [f32]) -> (f32, f32) {
     for k in full..n {
         centered[k] = x[k] - mean;
     }
-    let var = dot::<T>(centered, centered) / n as f32;
-    (mean, var)
 }
 
 /// `y = c·scale + shift` per value, then ReLU when `relu` (`if 0 > v { 0 } else { v }`: NaN
@@ -322,7 +329,7 @@ pub fn cross_entropy<T: V>(
             k,
             labels: labels[k..k + 8].try_into().expect("eight labels"),
         };
-        let (zt, hits, total) = block.run::<T>(classes, n, want_grad, exps);
+        let (zt, hits, total) = block.run_rows::<T>(classes, n, want_grad, exps, 8);
         z_true += zt;
         correct += hits;
         sum_exp[k..k + 8].copy_from_slice(&total);
@@ -378,18 +385,6 @@ struct Block<'a> {
 }
 
 impl Block<'_> {
-    /// All eight rows (see [`Block::run_rows`]).
-    #[inline(always)]
-    fn run<T: V>(
-        &self,
-        classes: usize,
-        n: f32,
-        grad: bool,
-        exps: &mut [f32],
-    ) -> (f64, u64, [f32; 8]) {
-        self.run_rows::<T>(classes, n, grad, exps, 8)
-    }
-
     /// The block's maximum, argmax, exponentials (or gradient) into `exps` (laid out like
     /// `z`), and the first `valid` rows' Σ z_true and hits; returns those and the rows' sums
     /// of exponentials.

@@ -30,11 +30,11 @@
 //! Batches are the default engine's (the same permutations of the same seeds), and a replica
 //! trains as it would alone, so mixed replica groups stay exact within the engine.
 
-use crate::model::Layer;
-use crate::net::{BN_EPS, BN_MOMENTUM, Net, initial_params};
+use crate::model::{Layer, ModelSpec};
+use crate::net::{BN_EPS, BN_MOMENTUM, Net, initial_params, param_shapes};
 use crate::optim::AdamConfig;
 use kernels::{
-    adam, bn_apply, bn_center, bn_input_grad, cross_entropy, dot, linear_forward,
+    adam, bn_apply, bn_center, bn_input_grad, center, cross_entropy, dot, linear_forward,
     linear_input_grad, linear_param_grad, relu_grad, sum,
 };
 #[cfg(target_arch = "x86_64")]
@@ -131,7 +131,7 @@ struct SeedBatch {
 /// S replicas of one MLP-family network on the host: parameters, Adam moments and running
 /// statistics as flat buffers, trained by the fused step.
 pub struct FusedGroup {
-    layers: Vec<Layer>,
+    spec: ModelSpec,
     ops: Vec<Op>,
     /// Trainable values per replica, P.
     p: usize,
@@ -155,22 +155,21 @@ pub struct FusedGroup {
 }
 
 impl FusedGroup {
-    /// S replicas of `layers`, initialised from their seeds as [`Net::init`] does, with their
+    /// S replicas of `spec`, initialised from their seeds as [`Net::init`] does, with their
     /// own Adam settings.
-    pub fn new(layers: &[Layer], seeds: &[u64], adam: &[AdamConfig]) -> Self {
-        let spec = spec_of(layers);
+    pub fn new(spec: &ModelSpec, seeds: &[u64], adam: &[AdamConfig]) -> Self {
         let s = seeds.len();
         let p = spec.param_count();
         let stride = p.div_ceil(8) * 8;
         let mut params = vec![0f32; s * stride];
         for (row, &seed) in params.chunks_exact_mut(stride).zip(seeds) {
-            let init: Vec<f32> = initial_params(&spec, seed).into_iter().flatten().collect();
+            let init: Vec<f32> = initial_params(spec, seed).into_iter().flatten().collect();
             row[..p].copy_from_slice(&init);
         }
         let (ops, bufs, bns, classes) =
-            plan(layers).expect("a model the fused engine supports (see `supports`)");
+            plan(&spec.layers).expect("a model the fused engine supports (see `supports`)");
         FusedGroup {
-            layers: layers.to_vec(),
+            spec: spec.clone(),
             ops,
             p,
             stride,
@@ -201,9 +200,11 @@ impl FusedGroup {
     /// what only the tensor engines compute (the gradient noise scale).
     pub fn to_net(&self, device: &burn::prelude::Device) -> Net {
         use burn::prelude::{Tensor, TensorData};
-        let spec = spec_of(&self.layers);
         let s = self.replicas();
-        let sizes: Vec<usize> = self.layers.iter().flat_map(param_sizes).collect();
+        let sizes: Vec<usize> = param_shapes(&self.spec.layers)
+            .iter()
+            .map(|[r, c]| r * c)
+            .collect();
         let per_replica: Vec<Vec<Vec<f32>>> = self
             .params
             .chunks_exact(self.stride)
@@ -218,7 +219,7 @@ impl FusedGroup {
                     .collect()
             })
             .collect();
-        let mut net = Net::from_host(&spec, &per_replica, device);
+        let mut net = Net::from_host(&self.spec, &per_replica, device);
         let stats = self.run_mean.iter().zip(&self.run_var);
         for (run, (mean, var)) in net.running.iter_mut().zip(stats) {
             let shape = [s, mean.len() / s, 1];
@@ -355,58 +356,14 @@ impl FusedGroup {
     #[inline(always)]
     fn forward_train<T: V>(&mut self, r: usize, u: usize, rows: usize) -> usize {
         let params = &self.params[r * self.stride..r * self.stride + self.p];
-        let seed = &self.seeds[u];
-        let work = &mut self.work;
-        let mut last = 0;
-        for op in &self.ops {
-            match *op {
-                Op::Linear { out, .. } => {
-                    linear_op::<T>(op, params, seed, work, rows);
-                    last = out;
-                }
-                Op::BatchNorm {
-                    n,
-                    weight,
-                    bias,
-                    src,
-                    out,
-                    index,
-                    relu,
-                    ..
-                } => {
-                    let mut y = std::mem::take(&mut work.bufs[out]);
-                    let mut centered = std::mem::take(&mut work.centered[index]);
-                    let saved = &mut work.saved[index];
-                    for j in 0..n {
-                        let row = j * rows..(j + 1) * rows;
-                        let (mean, var) = match src {
-                            Src::Data => (seed.saved.mean[j], seed.saved.var[j]),
-                            Src::Buf(b) => bn_center::<T>(
-                                &work.bufs[b][row.clone()],
-                                &mut centered[row.clone()],
-                            ),
-                        };
-                        let std = (var + BN_EPS as f32).sqrt();
-                        let scale = params[weight + j] / std;
-                        let c = match src {
-                            Src::Data => &seed.centered[row.clone()],
-                            Src::Buf(_) => &centered[row.clone()],
-                        };
-                        bn_apply::<T>(c, &mut y[row], scale, params[bias + j], relu);
-                        saved.mean[j] = mean;
-                        saved.var[j] = var;
-                        saved.std[j] = std;
-                        saved.scale[j] = scale;
-                    }
-                    work.bufs[out] = y;
-                    work.centered[index] = centered;
-                    last = out;
-                }
-                // Applied by the layer before it.
-                Op::Relu { .. } => {}
-            }
-        }
-        last
+        forward::<T>(
+            &self.ops,
+            params,
+            &self.seeds[u],
+            &mut self.work,
+            rows,
+            None,
+        )
     }
 
     /// Replica `r`'s backward pass from the loss gradient in the work buffer: every
@@ -586,50 +543,13 @@ impl FusedGroup {
     #[inline(always)]
     fn replica_eval<T: V>(&mut self, r: usize, seed: &SeedBatch, rows: usize) -> (f64, u64) {
         let params = &self.params[r * self.stride..r * self.stride + self.p];
+        let running = Running {
+            mean: &self.run_mean,
+            var: &self.run_var,
+            replica: r,
+        };
+        let last = forward::<T>(&self.ops, params, seed, &mut self.work, rows, Some(running));
         let work = &mut self.work;
-        let mut last = 0;
-        for op in &self.ops {
-            match *op {
-                Op::Linear { out, .. } => {
-                    linear_op::<T>(op, params, seed, work, rows);
-                    last = out;
-                }
-                Op::BatchNorm {
-                    n,
-                    weight,
-                    bias,
-                    src,
-                    out,
-                    index,
-                    relu,
-                    ..
-                } => {
-                    let mut y = std::mem::take(&mut work.bufs[out]);
-                    let mut centered = std::mem::take(&mut work.centered[index]);
-                    let mean = &self.run_mean[index][r * n..(r + 1) * n];
-                    let var = &self.run_var[index][r * n..(r + 1) * n];
-                    for j in 0..n {
-                        let row = j * rows..(j + 1) * rows;
-                        let x = &source(src, seed, &work.bufs)[row.clone()];
-                        for (c, &v) in centered[row.clone()].iter_mut().zip(x) {
-                            *c = v - mean[j];
-                        }
-                        let scale = params[weight + j] / (var[j] + BN_EPS as f32).sqrt();
-                        bn_apply::<T>(
-                            &centered[row.clone()],
-                            &mut y[row],
-                            scale,
-                            params[bias + j],
-                            relu,
-                        );
-                    }
-                    work.bufs[out] = y;
-                    work.centered[index] = centered;
-                    last = out;
-                }
-                Op::Relu { .. } => {}
-            }
-        }
         cross_entropy::<T>(
             &work.bufs[last],
             &seed.labels,
@@ -638,6 +558,87 @@ impl FusedGroup {
             &mut work.sum_exp,
         )
     }
+}
+
+/// One replica's running statistics: what an evaluation-mode forward pass normalises with.
+#[derive(Clone, Copy)]
+struct Running<'a> {
+    /// Per BatchNorm layer, `[S][n]`.
+    mean: &'a [Vec<f32>],
+    var: &'a [Vec<f32>],
+    replica: usize,
+}
+
+/// The forward pass of one replica (`params`, its row) on `seed`'s rows, in training mode
+/// (`running` is `None`: BatchNorm normalises with the batch's statistics and saves them in
+/// `work` for the backward pass) or in evaluation mode (with `running`). Returns the buffer of
+/// the logits.
+#[inline(always)]
+fn forward<T: V>(
+    ops: &[Op],
+    params: &[f32],
+    seed: &SeedBatch,
+    work: &mut Work,
+    rows: usize,
+    running: Option<Running>,
+) -> usize {
+    let mut last = 0;
+    for op in ops {
+        match *op {
+            Op::Linear { out, .. } => {
+                linear_op::<T>(op, params, seed, work, rows);
+                last = out;
+            }
+            Op::BatchNorm {
+                n,
+                weight,
+                bias,
+                src,
+                out,
+                index,
+                relu,
+                ..
+            } => {
+                let mut y = std::mem::take(&mut work.bufs[out]);
+                let mut centered = std::mem::take(&mut work.centered[index]);
+                for j in 0..n {
+                    let row = j * rows..(j + 1) * rows;
+                    let x = &source(src, seed, &work.bufs)[row.clone()];
+                    let (mean, var) = match (running, src) {
+                        (Some(run), _) => {
+                            let at = run.replica * n + j;
+                            let mean = run.mean[index][at];
+                            center::<T>(x, &mut centered[row.clone()], mean);
+                            (mean, run.var[index][at])
+                        }
+                        // The input BatchNorm's batch statistics, once per seed.
+                        (None, Src::Data) => (seed.saved.mean[j], seed.saved.var[j]),
+                        (None, Src::Buf(_)) => bn_center::<T>(x, &mut centered[row.clone()]),
+                    };
+                    let std = (var + BN_EPS as f32).sqrt();
+                    let scale = params[weight + j] / std;
+                    let c = match (running, src) {
+                        (None, Src::Data) => &seed.centered[row.clone()],
+                        _ => &centered[row.clone()],
+                    };
+                    bn_apply::<T>(c, &mut y[row], scale, params[bias + j], relu);
+                    if running.is_none() {
+                        let saved = &mut work.saved[index];
+                        saved.mean[j] = mean;
+                        saved.var[j] = var;
+                        saved.std[j] = std;
+                        saved.scale[j] = scale;
+                    }
+                }
+                work.bufs[out] = y;
+                work.centered[index] = centered;
+                last = out;
+            }
+            // Applied by the layer before it.
+            Op::Relu { .. } => {}
+        }
+    }
+    last
 }
 
 /// A Linear op's forward pass (training and evaluation alike): its output buffer from its
@@ -669,23 +670,6 @@ fn linear_op<T: V>(op: &Op, params: &[f32], seed: &SeedBatch, work: &mut Work, r
         (rows, relu),
     );
     work.bufs[out] = y;
-}
-
-/// The model of `layers` (nameless: only its layers matter here).
-fn spec_of(layers: &[Layer]) -> crate::model::ModelSpec {
-    crate::model::ModelSpec {
-        name: String::new(),
-        layers: layers.to_vec(),
-    }
-}
-
-/// The sizes of a layer's trainable tensors, in [`Net::flat`] order.
-fn param_sizes(layer: &Layer) -> Vec<usize> {
-    match *layer {
-        Layer::Linear(i, o) => vec![i * o, o],
-        Layer::BatchNorm(n) => vec![n, n],
-        Layer::Relu => vec![],
-    }
 }
 
 /// A layer's input: the seed's features or an earlier layer's output.
@@ -795,7 +779,6 @@ mod tests {
     use super::*;
     use crate::backend::BackendKind;
     use crate::data::{DataSource, DataSpec, ValMode};
-    use crate::model::ModelSpec;
     use crate::train::DeviceSplits;
 
     /// The AVX2 build of the kernels and the portable one give the same bits: every step of
@@ -824,10 +807,10 @@ mod tests {
                 "jsc-toy-10x",
                 "mlp:16-12-8-5",
             ] {
-                let layers = ModelSpec::parse(model).unwrap().layers;
+                let spec = ModelSpec::parse(model).unwrap();
                 let adam = [AdamConfig::default(); 3];
-                let mut avx = FusedGroup::new(&layers, &[1, 2, 3], &adam);
-                let mut portable = FusedGroup::new(&layers, &[1, 2, 3], &adam);
+                let mut avx = FusedGroup::new(&spec, &[1, 2, 3], &adam);
+                let mut portable = FusedGroup::new(&spec, &[1, 2, 3], &adam);
                 let order: Vec<u32> = (0..host.len() as u32).rev().collect();
                 let (mut ta, mut tp) = (vec![(0.0, 0); 3], vec![(0.0, 0); 3]);
                 for batch in order.chunks(37) {
